@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from governance.navigation import items_for
+
+# Pages that belong to a menu entry without being its target.
+SECTION_OF = {"governance-region": "regions"}
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    items = items_for(user) if user is not None else []
+    match = getattr(request, "resolver_match", None)
+    url_name = match.url_name if match else None
+    active = SECTION_OF.get(url_name) or next((i.key for i in items if i.url_name == url_name), None)
+    return {"nav_items": items, "active_nav": active, "site_title": settings.SITE_TITLE}

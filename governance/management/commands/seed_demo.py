@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from governance.demo import DEMO_PASSWORD, seed_logins, seed_units
+from governance.models import Role, Unit, User
+from grids.demo import seed_regions
+from grids.models import Grid, Region
+
+
+class Command(BaseCommand):
+    help = "Load the fictional demo county 示范县 (idempotent: a second run adds nothing)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", type=int, default=1, help="multiply the generated volume data by N")
+        parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
+        parser.add_argument("--password", default=DEMO_PASSWORD, help="password of new demo logins")
+
+    def handle(self, *args, scale: int, force: bool, password: str, **options) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError(_("DEBUG 已关闭（生产环境？）：演示数据不会写入。确需写入请加 --force。"))
+        if scale < 1:
+            raise CommandError(_("--scale 须为正整数。"))
+        with transaction.atomic():
+            county = seed_regions(scale=scale)
+            seed_units(county)
+            logins = seed_logins(county, password=password)
+
+        regions = Region.objects.within(county)
+        self.stdout.write(
+            f"{county.name}: {regions.townships().count()} 个镇（街道），{regions.villages().count()} 个村（社区），"
+            f"{Grid.objects.within(county).count()} 个网格，{Unit.objects.count()} 个单位，"
+            f"{User.objects.count()} 个账号。"
+        )
+        self.stdout.write(self.style.SUCCESS("演示账号（密码均为 %s）：" % password))
+        labels = dict(Role.choices)
+        for demo, user in logins:
+            self.stdout.write(f"  {demo.username:<11} {labels[demo.role]:<14} {user.unit or ''}")

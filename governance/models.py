@@ -1,0 +1,204 @@
+"""The organisation core: units, staff and their roles, the security audit log."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    """Roles are Django groups of the same name; a person may hold several."""
+
+    COUNTY_STAFF = "county_staff", _("县综治中心工作人员")
+    TOWNSHIP_STAFF = "township_staff", _("镇街综治中心工作人员")
+    HANDLER = "handler", _("部门经办人")
+    MEDIATOR = "mediator", _("人民调解员")
+    GRID_WORKER = "grid_worker", _("网格员")
+    LEADER = "leader", _("领导")
+    SYSADMIN = "sysadmin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDITOR = "auditor", _("审计管理员")
+
+
+# Roles that see every case and report of their unit's region (county ⊃ township ⊃ village).
+REGIONAL_ROLES = frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF, Role.LEADER})
+# 三权分立: the three administrators see configuration, accounts or the audit log, never cases.
+ADMIN_ROLES = frozenset({Role.SYSADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
+
+
+class Unit(models.Model):
+    """An organisation that takes part in the work: a center, a department of the 6+N, a
+    mediation organisation. Cases are dispatched to units; staff belong to one."""
+
+    class Kind(models.TextChoices):
+        COUNTY_CENTER = "county_center", _("县综治中心")
+        TOWNSHIP_CENTER = "township_center", _("镇（街道）综治中心")
+        LEADERSHIP = "leadership", _("党委政府")
+        DEPARTMENT = "department", _("职能部门")
+        MEDIATION = "mediation", _("调解组织")
+        VILLAGE = "village", _("村（居）委会")
+
+    class Sector(models.TextChoices):
+        """The "6+N": the grid, court, procuratorate, police, justice and the online platform,
+        and every other force."""
+
+        GRID = "grid", _("网格")
+        COURT = "court", _("法院")
+        PROCURATORATE = "procuratorate", _("检察院")
+        POLICE = "police", _("公安")
+        JUSTICE = "justice", _("司法行政")
+        ONLINE = "online", _("线上平台")
+        PETITION = "petition", _("信访")
+        HUMAN_RESOURCES = "human_resources", _("人力资源和社会保障")
+        HOUSING = "housing", _("住房和城乡建设")
+        NATURAL_RESOURCES = "natural_resources", _("自然资源")
+        HEALTH = "health", _("卫生健康")
+        MARKET = "market", _("市场监督管理")
+        AGRICULTURE = "agriculture", _("农业农村")
+        TRANSPORT = "transport", _("交通运输")
+        CIVIL_AFFAIRS = "civil_affairs", _("民政")
+        EDUCATION = "education", _("教育")
+        WOMEN = "women", _("妇联")
+        LABOUR_UNION = "labour_union", _("工会")
+        OTHER = "other", _("其他")
+
+    code = models.CharField(_("单位编码"), max_length=32, unique=True)
+    name = models.CharField(_("单位名称"), max_length=80)
+    kind = models.CharField(_("单位类型"), max_length=20, choices=Kind.choices, db_index=True)
+    sector = models.CharField(_("所属条线"), max_length=20, choices=Sector.choices, blank=True)
+    region = models.ForeignKey(
+        "grids.Region", verbose_name=_("所在（服务）区划"), on_delete=models.PROTECT, related_name="units"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffManager(UserManager):
+    def with_role(self, role: str) -> models.QuerySet:
+        return self.filter(groups__name=role)
+
+
+class User(AbstractUser):
+    """A member of staff. Roles are group memberships; jurisdiction comes from the unit."""
+
+    full_name = models.CharField(_("姓名"), max_length=40, blank=True)
+    phone = models.CharField(_("手机号码"), max_length=20, blank=True)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("所在单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    title = models.CharField(_("职务"), max_length=40, blank=True)
+    must_change_password = models.BooleanField(
+        _("下次登录须修改密码"), default=True, help_text=_("新建或重置密码的账号首次登录时必须修改密码。")
+    )
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    objects = StaffManager()
+
+    class Meta:
+        verbose_name = _("工作人员")
+        verbose_name_plural = _("工作人员")
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @cached_property
+    def role_codes(self) -> frozenset[str]:
+        # One query per request, then cached on the instance.
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_codes.intersection(roles))
+
+    def sees_region(self) -> bool:
+        """Whether this person sees everything in their unit's region (center staff, leaders)."""
+        return self.has_role(*REGIONAL_ROLES)
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [label for value, label in Role.choices if value in self.role_codes]
+
+
+class AuditEvent(models.Model):
+    """Security events (登录、锁定、越权、导出、查看敏感信息、授权). Append-only: the application
+    never updates or deletes a row; on PostgreSQL a trigger refuses it as well."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("登录成功")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOCKED_OUT = "locked_out", _("账号锁定")
+        LOGOUT = "logout", _("退出登录")
+        PASSWORD_CHANGED = "password_changed", _("修改密码")
+        ACCESS_DENIED = "access_denied", _("越权访问被拒绝")
+        EXPORT = "export", _("导出数据")
+        REVEAL = "reveal", _("查看敏感信息")
+        ROLE_GRANTED = "role_granted", _("授予角色")
+        ROLE_REVOKED = "role_revoked", _("撤销角色")
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    action = models.CharField(_("事件"), max_length=20, choices=Action.choices, db_index=True)
+    user = models.ForeignKey(
+        User, verbose_name=_("账号"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(_("用户名"), max_length=150, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+    path = models.CharField(_("访问路径"), max_length=255, blank=True)
+    detail = models.CharField(_("说明"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("安全审计日志")
+        verbose_name_plural = _("安全审计日志")
+        ordering = ["-at", "-id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+
+class Heartbeat(models.Model):
+    """The last time a periodic task ran to the end; /healthz reports its age."""
+
+    name = models.CharField(max_length=60, unique=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("运行心跳")
+        verbose_name_plural = _("运行心跳")
+
+    def __str__(self) -> str:
+        return self.name

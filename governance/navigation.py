@@ -1,0 +1,46 @@
+"""The menu: each entry names the roles that may use it. Views enforce the same roles through
+`role_required`, reading from this one table, so a menu entry and its page cannot disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from governance.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url_name: str
+    roles: frozenset[str]
+
+
+R = Role
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("home", _("工作台"), "home", frozenset(Role.values)),
+    NavItem(
+        "regions",
+        _("区划与网格"),
+        "governance-regions",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER, R.GRID_WORKER}),
+    ),
+    NavItem(
+        "units",
+        _("单位与人员"),
+        "governance-units",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER, R.SYSADMIN, R.SECURITY_ADMIN}),
+    ),
+    NavItem("accounts", _("账号管理"), "admin:governance_user_changelist", frozenset({R.SECURITY_ADMIN})),
+    NavItem("config", _("系统配置"), "admin:index", frozenset({R.SYSADMIN})),
+    NavItem("audit", _("安全审计"), "governance-audit", frozenset({R.AUDITOR, R.SECURITY_ADMIN})),
+)
+NAV_BY_KEY = {item.key: item for item in NAV_ITEMS}
+
+
+def items_for(user) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    return [item for item in NAV_ITEMS if user.role_codes & item.roles]

@@ -1,0 +1,53 @@
+"""Security events raised by Django and django-axes, written to the audit log.
+
+These receivers only record; no workflow rule lives here."""
+
+from __future__ import annotations
+
+from axes.signals import user_locked_out
+from django.contrib.auth.models import Group
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
+
+from governance.models import AuditEvent, User
+from governance.services import record_audit
+
+
+@receiver(user_logged_in)
+def on_login(sender, request, user, **kwargs) -> None:
+    record_audit(AuditEvent.Action.LOGIN, request=request, user=user)
+
+
+@receiver(user_logged_out)
+def on_logout(sender, request, user, **kwargs) -> None:
+    if user is not None:
+        record_audit(AuditEvent.Action.LOGOUT, request=request, user=user)
+
+
+@receiver(user_login_failed)
+def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    username = str(credentials.get("username", ""))
+    user = User.objects.filter(username=username).first() if username else None
+    record_audit(AuditEvent.Action.LOGIN_FAILED, request=request, user=user, username=username)
+
+
+@receiver(user_locked_out)
+def on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
+    user = User.objects.filter(username=username).first() if username else None
+    record_audit(AuditEvent.Action.LOCKED_OUT, request=request, user=user, username=username or "")
+
+
+@receiver(m2m_changed, sender=User.groups.through)
+def on_groups_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+    if action not in {"post_add", "post_remove"} or not pk_set:
+        return
+    event = AuditEvent.Action.ROLE_GRANTED if action == "post_add" else AuditEvent.Action.ROLE_REVOKED
+    if reverse:  # group.user_set.add(...)
+        names = [instance.name] * len(pk_set)
+        users = list(User.objects.filter(pk__in=pk_set))
+    else:
+        users = [instance] * len(pk_set)
+        names = list(Group.objects.filter(pk__in=pk_set).values_list("name", flat=True))
+    for user, name in zip(users, names, strict=False):
+        record_audit(event, user=user, detail=name)

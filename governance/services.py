@@ -1,0 +1,107 @@
+"""Account and audit actions. Views and signal receivers call these; nothing else writes audit rows."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from governance.models import AuditEvent, Role, User
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request) or None
+
+
+def record_audit(
+    action: str,
+    *,
+    request: HttpRequest | None = None,
+    user: User | None = None,
+    username: str = "",
+    detail: str = "",
+) -> AuditEvent:
+    if user is not None and not username:
+        username = user.get_username()
+    return AuditEvent.objects.create(
+        action=action,
+        user=user if user is not None and user.pk else None,
+        username=username[:150],
+        ip_address=client_ip(request),
+        path=(request.path[:255] if request is not None else ""),
+        detail=detail[:255],
+    )
+
+
+def set_own_password(*, user: User, new_password: str, request: HttpRequest | None = None) -> None:
+    """The person chose a new password: the forced change is satisfied."""
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.must_change_password = False
+        user.password_changed_at = timezone.now()
+        user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+        record_audit(AuditEvent.Action.PASSWORD_CHANGED, request=request, user=user)
+
+
+def grant_role(*, user: User, role: str) -> None:
+    """Give a role (its group). The grant is audited by the m2m receiver in governance.apps,
+    which also sees grants made in the admin."""
+    group, _created = Group.objects.get_or_create(name=Role(role).value)
+    user.groups.add(group)
+    user.__dict__.pop("role_codes", None)
+
+
+# Model permissions each role's group carries (used by the admin site). Business pages check
+# roles and jurisdiction instead; these only open the admin to the three administrators.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.SYSADMIN: (
+        "grids.add_region",
+        "grids.change_region",
+        "grids.view_region",
+        "grids.add_grid",
+        "grids.change_grid",
+        "grids.view_grid",
+        "governance.add_unit",
+        "governance.change_unit",
+        "governance.view_unit",
+    ),
+    Role.SECURITY_ADMIN: (
+        "governance.add_user",
+        "governance.change_user",
+        "governance.view_user",
+        "governance.view_unit",
+        "auth.view_group",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accesslog",
+    ),
+    Role.AUDITOR: (
+        "governance.view_auditevent",
+        "axes.view_accessattempt",
+        "axes.view_accesslog",
+        "axes.view_accessfailurelog",
+    ),
+}
+
+
+def ensure_role_groups() -> dict[str, Group]:
+    """One group per role, with the admin permissions above. Idempotent."""
+    from django.contrib.auth.models import Permission
+
+    groups = {}
+    for role in Role:
+        group, _created = Group.objects.get_or_create(name=role.value)
+        groups[role.value] = group
+        wanted = ROLE_PERMISSIONS.get(role, ())
+        if wanted:
+            perms = Permission.objects.filter(
+                content_type__app_label__in={p.split(".")[0] for p in wanted},
+                codename__in={p.split(".")[1] for p in wanted},
+            ).select_related("content_type")
+            group.permissions.set([p for p in perms if f"{p.content_type.app_label}.{p.codename}" in wanted])
+    return groups

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from celery import shared_task
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from governance.models import Heartbeat
+
+
+def beat_heartbeat(name: str = "heartbeat") -> str:
+    now = timezone.now()
+    Heartbeat.objects.update_or_create(name=name, defaults={"at": now})
+    return now.isoformat()
+
+
+@shared_task(name="governance.tasks.heartbeat")
+def heartbeat() -> str:
+    """Proves that beat schedules and a worker runs tasks against the database."""
+    return beat_heartbeat()
+
+
+@shared_task(name="governance.tasks.ping")
+def ping() -> str:
+    return "pong"
+
+
+@shared_task(name="governance.tasks.clear_expired_sessions")
+def clear_expired_sessions() -> int:
+    deleted, _detail = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

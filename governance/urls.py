@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from governance import views
+
+admin.site.site_header = _("系统管理")
+admin.site.site_title = _("系统管理")
+admin.site.index_title = _("配置与账号")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("regions/", views.region_list, name="governance-regions"),
+    path("regions/<str:code>/", views.region_detail, name="governance-region"),
+    path("units/", views.unit_list, name="governance-units"),
+    path("audit/", views.audit_list, name="governance-audit"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

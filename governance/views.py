@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from governance.forms import LoginForm, OwnPasswordChangeForm
+from governance.models import AuditEvent, Heartbeat, Unit
+from governance.navigation import NAV_BY_KEY
+from governance.scoping import jurisdiction
+from governance.services import record_audit, set_own_password
+from grids.models import Grid, Region
+
+
+def nav_required(key: str):
+    """Signed in and holding one of the roles the menu entry `key` names; otherwise 403, audited."""
+
+    roles = NAV_BY_KEY[key].roles
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.role_codes & roles:
+                record_audit(AuditEvent.Action.ACCESS_DENIED, request=request, user=request.user)
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes calls this when a locked account tries to sign in."""
+    form = LoginForm(request, data=request.POST or None)
+    form.errors.clear()
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    message = _("该账号因连续 %(n)d 次登录失败已被锁定，请 %(m)d 分钟后再试，或联系安全管理员解锁。") % {
+        "n": settings.AXES_FAILURE_LIMIT,
+        "m": minutes,
+    }
+    return render(request, "registration/login.html", {"form": form, "lockout_message": message}, status=429)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = OwnPasswordChangeForm
+    template_name = "registration/password_change.html"
+
+    def form_valid(self, form: OwnPasswordChangeForm) -> HttpResponse:
+        set_own_password(user=self.request.user, new_password=form.cleaned_data["new_password1"], request=self.request)
+        update_session_auth_hash(self.request, self.request.user)
+        messages.success(self.request, _("密码已修改。"))
+        return redirect("home")
+
+
+@nav_required("home")
+def home(request: HttpRequest) -> HttpResponse:
+    region = jurisdiction(request.user)
+    summary = None
+    if region is not None:
+        summary = Region.objects.within(region).aggregate(
+            townships=Count("pk", filter=Q(level=Region.Level.TOWNSHIP)),
+            villages=Count("pk", filter=Q(level=Region.Level.VILLAGE)),
+        )
+        summary["grids"] = Grid.objects.visible_to(request.user).count()
+    return render(request, "governance/home.html", {"region": region, "summary": summary})
+
+
+@nav_required("regions")
+def region_list(request: HttpRequest) -> HttpResponse:
+    """The region tree of the person's jurisdiction: townships, their villages and grid counts."""
+    region = jurisdiction(request.user)
+    villages = (
+        Region.objects.visible_to(request.user)
+        .villages()
+        .select_related("parent")
+        .annotate(grid_count=Count("grids"))
+        .order_by("code")
+    )
+    query = request.GET.get("q", "").strip()
+    if query:
+        villages = villages.filter(
+            Q(name__contains=query) | Q(code__startswith=query) | Q(parent__name__contains=query)
+        )
+    page = Paginator(villages, 50).get_page(request.GET.get("page"))
+    return render(request, "governance/region_list.html", {"region": region, "page": page, "q": query})
+
+
+@nav_required("regions")
+def region_detail(request: HttpRequest, code: str) -> HttpResponse:
+    village = get_object_or_404(Region.objects.visible_to(request.user).select_related("parent"), code=code)
+    grids = Grid.objects.visible_to(request.user).filter(village=village).prefetch_related("workers")
+    return render(request, "governance/region_detail.html", {"village": village, "grids": grids})
+
+
+@nav_required("units")
+def unit_list(request: HttpRequest) -> HttpResponse:
+    units = Unit.objects.select_related("region").annotate(staff_count=Count("staff")).order_by("kind", "code")
+    region = jurisdiction(request.user)
+    if region is not None:
+        # Staff of a township see their township's units and the county-level ones they work with.
+        units = units.filter(Q(region__code__startswith=region.prefix) | Q(region__level=Region.Level.COUNTY))
+    kind = request.GET.get("kind", "")
+    if kind in Unit.Kind.values:
+        units = units.filter(kind=kind)
+    page = Paginator(units, 50).get_page(request.GET.get("page"))
+    return render(request, "governance/unit_list.html", {"page": page, "kind": kind, "kinds": Unit.Kind.choices})
+
+
+@nav_required("audit")
+def audit_list(request: HttpRequest) -> HttpResponse:
+    events = AuditEvent.objects.all()
+    action = request.GET.get("action", "")
+    if action in AuditEvent.Action.values:
+        events = events.filter(action=action)
+    username = request.GET.get("username", "").strip()
+    if username:
+        events = events.filter(username=username)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "governance/audit_list.html",
+        {"page": page, "action": action, "username": username, "actions": AuditEvent.Action.choices},
+    )
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For the load balancer and the on-call officer: database, broker, last periodic run."""
+    report: dict = {"time": timezone.now().isoformat()}
+    healthy = True
+    started = time.monotonic()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        report["database"] = "ok"
+    except Exception as exc:
+        report["database"] = f"error: {exc.__class__.__name__}"
+        healthy = False
+    report["broker"] = broker_status()
+    healthy = healthy and report["broker"] == "ok"
+    beat = Heartbeat.objects.filter(name="heartbeat").values_list("at", flat=True).first() if healthy else None
+    if beat is None:
+        report["last_heartbeat_age_seconds"] = None
+    else:
+        age = (timezone.now() - beat).total_seconds()
+        report["last_heartbeat_age_seconds"] = round(age)
+        report["scheduler"] = "ok" if age <= settings.HEARTBEAT_STALE_SECONDS else "stale"
+    report["elapsed_ms"] = round((time.monotonic() - started) * 1000)
+    return JsonResponse(report, status=200 if healthy else 503)
+
+
+def broker_status() -> str:
+    from governance.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return "ok"
+    except Exception as exc:
+        return f"error: {exc.__class__.__name__}"
