@@ -1,0 +1,77 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from governance.models import Role, Unit, User
+from grids.models import Grid, Region
+
+DEMO_USERNAMES = {
+    "county": Role.COUNTY_STAFF,
+    "township": Role.TOWNSHIP_STAFF,
+    "police": Role.HANDLER,
+    "mediator": Role.MEDIATOR,
+    "gridworker": Role.GRID_WORKER,
+    "leader": Role.LEADER,
+    "tleader": Role.LEADER,
+    "sysadmin": Role.SYSADMIN,
+    "secadmin": Role.SECURITY_ADMIN,
+    "auditor": Role.AUDITOR,
+}
+
+
+@pytest.fixture(autouse=True)
+def _debug_on(settings):
+    # pytest-django runs tests with DEBUG off; the demo loader is meant for DEBUG on.
+    settings.DEBUG = True
+
+
+def counts():
+    return (
+        Region.objects.townships().count(),
+        Region.objects.villages().count(),
+        Grid.objects.count(),
+        Unit.objects.count(),
+        User.objects.count(),
+        Region.history.count(),
+    )
+
+
+def test_seed_demo_builds_the_county_and_is_idempotent(db, capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    townships, villages, grids, _units, users, _history = counts()
+    assert townships == 12 and villages == 156 and grids == 468
+    assert users == len(DEMO_USERNAMES)
+    assert "Shifan@2026" in out and "township" in out
+
+    for username, role in DEMO_USERNAMES.items():
+        user = User.objects.get(username=username)
+        assert user.role_codes == {role}
+        assert user.check_password("Shifan@2026")
+    assert not User.objects.filter(is_superuser=True).exists()
+    # The "6+N": court, procuratorate, police, justice, grid, online platform and the N.
+    sectors = set(Unit.objects.filter(kind=Unit.Kind.DEPARTMENT).values_list("sector", flat=True))
+    assert {"court", "procuratorate", "police", "justice", "grid", "online", "petition"} <= sectors
+    assert Unit.objects.filter(kind=Unit.Kind.MEDIATION).count() >= 12 + 5
+    assert Unit.objects.filter(kind=Unit.Kind.TOWNSHIP_CENTER).count() == 12
+    # Codes nest: every village code starts with its township's prefix.
+    for village in Region.objects.villages().select_related("parent"):
+        assert village.code.startswith(village.parent.prefix) and len(village.code) == 12
+    assert User.objects.get(username="gridworker").grids.count() == 1
+
+    before = counts()
+    call_command("seed_demo")
+    assert counts() == before
+
+
+def test_seed_demo_scale_grows_the_data(db):
+    call_command("seed_demo", scale=2)
+    assert Grid.objects.count() == 156 * 3 * 2
+
+
+def test_seed_demo_refuses_with_debug_off_unless_forced(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo")
+    assert not Region.objects.exists()
+    call_command("seed_demo", force=True)
+    assert Region.objects.villages().count() == 156
