@@ -54,8 +54,8 @@ class LoginView(auth_views.LoginView):
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
     """django-axes calls this when a locked account tries to sign in."""
-    form = LoginForm(request, data=request.POST or None)
-    form.errors.clear()
+    # An unbound form: binding it would authenticate (and count a failure) once more.
+    form = LoginForm(request, initial={"username": (credentials or {}).get("username", "")})
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     message = _("该账号因连续 %(n)d 次登录失败已被锁定，请 %(m)d 分钟后再试，或联系安全管理员解锁。") % {
         "n": settings.AXES_FAILURE_LIMIT,

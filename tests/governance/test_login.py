@@ -55,6 +55,9 @@ def test_five_failures_lock_the_account_for_thirty_minutes(org, client):
         refused = attempt(client, "township_officer", PASSWORD)
         assert refused.status_code == 429
         assert "30 分钟后再试" in refused.content.decode()
+        # Each attempt is recorded once: five failures, then the refused one.
+        failed = AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN_FAILED, username="township_officer")
+        assert failed.count() == 6
 
         # Another account on the same computer is not affected (the lock is per account).
         assert attempt(client, "police", PASSWORD).status_code == 302
