@@ -7,4 +7,4 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("组织与账号")
 
     def ready(self) -> None:
-        from governance import receivers  # noqa: F401  (security events → audit log)
+        from governance import checks, receivers  # noqa: F401  (deploy checks; security events → audit log)

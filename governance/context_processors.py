@@ -6,7 +6,13 @@ from django.http import HttpRequest
 from governance.navigation import items_for
 
 # Pages that belong to a menu entry without being its target.
-SECTION_OF = {"governance-region": "regions"}
+SECTION_OF = {
+    "governance-region": "regions",
+    "disputes-detail": "cases",
+    "disputes-action": "cases",
+    "disputes-progress": "cases",
+    "disputes-attach": "cases",
+}
 
 
 def navigation(request: HttpRequest) -> dict:

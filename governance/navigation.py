@@ -22,6 +22,19 @@ R = Role
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("home", _("工作台"), "home", frozenset(Role.values)),
     NavItem(
+        "work",
+        _("我的待办"),
+        "disputes-work",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.HANDLER, R.MEDIATOR, R.LEADER}),
+    ),
+    NavItem("intake", _("受理登记"), "disputes-intake", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF})),
+    NavItem(
+        "cases",
+        _("案件台账"),
+        "disputes-list",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.HANDLER, R.MEDIATOR, R.LEADER}),
+    ),
+    NavItem(
         "regions",
         _("区划与网格"),
         "governance-regions",

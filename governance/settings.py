@@ -276,3 +276,12 @@ LOGGING = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 SITE_TITLE = env_str("SITE_TITLE", "县综治中心矛盾纠纷多元化解平台")
+
+# Keys for personal data at rest (governance/crypto.py). Derived from SECRET_KEY when unset, so
+# set them explicitly in production: rotating SECRET_KEY must not make stored data unreadable.
+# FIELD_ENCRYPTION_KEY: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
+BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY")
+
+# Uploads (case attachments): size and kinds accepted.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10) * 1024 * 1024

@@ -21,6 +21,7 @@ urlpatterns = [
     path("units/", views.unit_list, name="governance-units"),
     path("audit/", views.audit_list, name="governance-audit"),
     path("healthz", views.healthz, name="healthz"),
+    path("cases/", include("disputes.urls")),
     path("admin/", admin.site.urls),
 ]
 

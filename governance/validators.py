@@ -43,3 +43,53 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
 
     def get_help_text(self) -> str:
         return _("密码至少需要 %(n)d 个字符。") % {"n": self.min_length}
+
+
+# --- Citizens' identifiers ------------------------------------------------------------------
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９ｘＸ－　", "0123456789XX- ")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def normalise_id_number(raw: str) -> str:
+    """Full-width digits and a lower-case x are common in pasted numbers."""
+    return raw.translate(_FULLWIDTH).replace(" ", "").upper()
+
+
+def id_check_digit(first17: str) -> str:
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def validate_id_number(raw: str) -> str:
+    """A resident ID number per GB 11643-1999; returns it normalised or raises ValidationError."""
+    from datetime import date
+
+    number = normalise_id_number(raw)
+    if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise ValidationError(_("身份证号码应为18位：前17位为数字，最后一位为数字或X。"), code="id_format")
+    try:
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(_("身份证号码中的出生日期不存在，请核对。"), code="id_birth") from None
+    if birth.year < 1900 or birth > date.today():
+        raise ValidationError(_("身份证号码中的出生日期不合理，请核对。"), code="id_birth")
+    if id_check_digit(number[:17]) != number[17]:
+        raise ValidationError(_("身份证号码校验位不正确，请核对是否输错。"), code="id_check_digit")
+    return number
+
+
+def normalise_phone(raw: str) -> str:
+    return raw.translate(_FULLWIDTH).replace(" ", "").replace("-", "")
+
+
+def validate_phone(raw: str) -> str:
+    """A mainland mobile number (11 digits, 1[3-9]…) or a landline with area code."""
+    import re
+
+    phone = normalise_phone(raw)
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if re.fullmatch(r"1[3-9]\d{9}", phone) or re.fullmatch(r"0\d{2,3}\d{7,8}", phone):
+        return phone
+    raise ValidationError(_("请输入11位手机号码，或带区号的固定电话。"), code="phone")

@@ -39,6 +39,8 @@ def test_production_environment_passes_check_deploy(tmp_path):
         "DEBUG": "0",
         "SECRET_KEY": "x7Gq2-pL9vZ0mT4kR8sW1yB6nC3hJ5dF0aE2uI9oP7lK4jH8gS",
         "ALLOWED_HOSTS": "zongzhi.county.gov.cn",
+        "FIELD_ENCRYPTION_KEY": "3q2-7wVn0cQ1s0f5vYk8l9Gm4Hn6Jp2Rt5Uw8Xz1Ab4=",
+        "BLIND_INDEX_KEY": "a-long-random-blind-index-key-for-tests-only",
         "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://u@127.0.0.1:5432/db"),
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
     }

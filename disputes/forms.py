@@ -1,0 +1,281 @@
+"""Forms validate and clean what a person typed; the services apply the workflow's rules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from disputes.models import Attachment, Case, Category, Channel, Outcome, Party, RejectReason, RiskLevel, Route, Status
+from governance.models import Unit, User
+from governance.scoping import jurisdiction
+from governance.validators import validate_id_number, validate_phone
+from governance.workdays import add_working_days
+from grids.models import Grid, Region
+
+# Default handling limits in working days by risk colour (DESIGN.md: 30 / 15 / 7).
+DEFAULT_HANDLE_DAYS = {"blue": 30, "yellow": 15, "red": 7}
+
+
+class ChineseErrorsMixin:
+    """Field errors in the words a county clerk uses."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages.setdefault("required", _("此项为必填项。"))
+            field.error_messages["required"] = _("此项为必填项。")
+            if isinstance(field, forms.ModelChoiceField | forms.ChoiceField):
+                field.error_messages["invalid_choice"] = _("所选项不存在或不可用，请重新选择。")
+            if isinstance(field, forms.ModelMultipleChoiceField):
+                field.error_messages["invalid_choice"] = _("所选项不存在或不可用，请重新选择。")
+                field.error_messages["invalid_pk_value"] = _("所选项不存在或不可用，请重新选择。")
+            if isinstance(field, forms.IntegerField | forms.DecimalField):
+                field.error_messages["invalid"] = _("请输入数字。")
+                field.error_messages["min_value"] = _("不能小于 %(limit_value)s。")
+                field.error_messages["max_value"] = _("不能大于 %(limit_value)s。")
+            if isinstance(field, forms.DateField | forms.DateTimeField):
+                field.error_messages["invalid"] = _("日期格式不正确。")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class VersionedForm(ChineseErrorsMixin, forms.Form):
+    """Carries the case version the person saw, so a stale page is refused, not applied."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class IntakeForm(ChineseErrorsMixin, forms.Form):
+    channel = forms.ChoiceField(label=_("来源渠道"), choices=Channel.choices, initial=Channel.VISIT)
+    source_ref = forms.CharField(label=_("来源单号"), max_length=40, required=False)
+    received_at = forms.DateTimeField(
+        label=_("收到时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    township = forms.ModelChoiceField(label=_("所属镇（街道）"), queryset=Region.objects.none())
+    village = forms.ModelChoiceField(label=_("所属村（社区）"), queryset=Region.objects.none(), required=False)
+    grid = forms.ModelChoiceField(label=_("所属网格"), queryset=Grid.objects.none(), required=False)
+    place = forms.CharField(label=_("发生地点"), max_length=200, required=False)
+    category = forms.ModelChoiceField(label=_("纠纷类别"), queryset=Category.objects.filter(is_active=True))
+    risk_level = forms.ModelChoiceField(label=_("风险等级"), queryset=RiskLevel.objects.filter(is_active=True))
+    people_involved = forms.IntegerField(label=_("涉及人数"), min_value=1, max_value=100000, initial=2)
+    amount = forms.DecimalField(label=_("涉及金额（元）"), min_value=0, max_digits=14, decimal_places=2, required=False)
+    summary = forms.CharField(label=_("纠纷简要情况"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+    demands = forms.CharField(
+        label=_("当事人诉求"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+    may_turn_criminal = forms.BooleanField(label=_("可能激化为治安、刑事案件（立即通知派出所）"), required=False)
+    major_emergency = forms.BooleanField(label=_("重大紧急（立即上报县综治中心）"), required=False)
+    attachments = MultipleFileField(label=_("申请材料、证据等附件"), required=False)
+    confirm_not_duplicate = forms.BooleanField(label=_("已核对，不是重复案件，继续登记"), required=False)
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        region = jurisdiction(user)
+        regions = Region.objects.within(region) if region else Region.objects.none()
+        self.fields["township"].queryset = regions.townships()
+        self.fields["village"].queryset = regions.villages().select_related("parent")
+        self.fields["grid"].queryset = (
+            Grid.objects.within(region).select_related("village") if region else Grid.objects.none()
+        )
+        self.fields["received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        if region is not None and region.level == Region.Level.TOWNSHIP:
+            self.fields["township"].initial = region.pk
+
+    def clean_received_at(self):
+        value = self.cleaned_data["received_at"]
+        if value > timezone.now() + timedelta(minutes=5):
+            raise ValidationError(_("收到时间不能晚于现在。"))
+        return value
+
+
+class PartyForm(ChineseErrorsMixin, forms.Form):
+    role = forms.ChoiceField(label=_("当事人类型"), choices=Party.Role.choices)
+    kind = forms.ChoiceField(label=_("主体"), choices=Party.Kind.choices, initial=Party.Kind.PERSON)
+    name = forms.CharField(label=_("姓名/名称"), max_length=80)
+    id_number = forms.CharField(label=_("身份证号"), max_length=24, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=24, required=False)
+    address = forms.CharField(label=_("住址"), max_length=200, required=False)
+
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data["id_number"].strip()
+        if not value:
+            return ""
+        if self.cleaned_data.get("kind") == Party.Kind.ORGANISATION:
+            return value.upper()  # 统一社会信用代码 is not checked here
+        return validate_id_number(value)
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip()
+        return validate_phone(value) if value else ""
+
+
+class BasePartyFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        roles = [f.cleaned_data.get("role") for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if Party.Role.APPLICANT not in roles:
+            raise ValidationError(_("请至少填写一名申请人。"))
+
+
+PartyFormSet = forms.formset_factory(
+    PartyForm, formset=BasePartyFormSet, extra=0, min_num=1, max_num=20, validate_max=True
+)
+
+
+def party_initial() -> list[dict]:
+    return [{"role": Party.Role.APPLICANT}, {"role": Party.Role.RESPONDENT}]
+
+
+class AcceptForm(VersionedForm):
+    category = forms.ModelChoiceField(label=_("纠纷类别"), queryset=Category.objects.filter(is_active=True))
+    risk_level = forms.ModelChoiceField(label=_("风险等级"), queryset=RiskLevel.objects.filter(is_active=True))
+
+
+class RejectForm(VersionedForm):
+    reason = forms.ChoiceField(label=_("不予受理理由"), choices=[("", "---------"), *RejectReason.choices])
+    route = forms.CharField(
+        label=_("告知当事人的解决途径"),
+        max_length=200,
+        help_text=_("如：向人民法院起诉、向劳动人事争议仲裁委员会申请仲裁"),
+    )
+
+
+class DispatchForm(VersionedForm):
+    lead_unit = forms.ModelChoiceField(label=_("主办单位"), queryset=Unit.objects.none())
+    co_units = forms.ModelMultipleChoiceField(
+        label=_("协办单位（联合调处）"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    due = forms.DateField(label=_("办理期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    note = forms.CharField(
+        label=_("转办意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=1000
+    )
+
+    def __init__(self, *args, case: Case, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        units = dispatch_targets(user)
+        self.fields["lead_unit"].queryset = units
+        self.fields["co_units"].queryset = units
+        days = DEFAULT_HANDLE_DAYS.get(case.risk_level.code if case.risk_level else "", 30)
+        self.fields["due"].initial = add_working_days(timezone.localdate(), days)
+        self.fields["due"].help_text = _("默认按风险等级：红色7个、黄色15个、蓝色30个工作日。")
+
+
+def dispatch_targets(user: User):
+    """Units a center may hand a case to: those of its own jurisdiction and the county's."""
+    region = jurisdiction(user)
+    units = Unit.objects.filter(is_active=True).exclude(kind__in=[Unit.Kind.LEADERSHIP]).select_related("region")
+    if region is None:
+        return units.none()
+    return units.filter(Q(region__code__startswith=region.prefix) | Q(region__level=Region.Level.COUNTY)).order_by(
+        "region__code", "kind", "name"
+    )
+
+
+class ReasonForm(VersionedForm):
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+
+
+class SignForm(VersionedForm):
+    pass
+
+
+class ProgressForm(ChineseErrorsMixin, forms.Form):
+    note = forms.CharField(label=_("办理进展"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+
+class ReportForm(VersionedForm):
+    outcome = forms.ChoiceField(label=_("化解结果"), choices=Outcome.choices, widget=forms.RadioSelect)
+    routes = forms.MultipleChoiceField(
+        label=_("引导途径（未完全化解时必填）"),
+        choices=Route.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    summary = forms.CharField(label=_("办理情况"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+
+
+class NoteForm(VersionedForm):
+    note = forms.CharField(
+        label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=1000
+    )
+
+
+class EvaluateForm(VersionedForm):
+    satisfaction = forms.ChoiceField(
+        label=_("群众评价"),
+        choices=[("satisfied", _("满意")), ("basically", _("基本满意")), ("dissatisfied", _("不满意"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("电话回访记录"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=1000
+    )
+
+
+class ArchiveForm(VersionedForm):
+    method = forms.ChoiceField(
+        label=_("回访方式"), choices=[("phone", _("电话回访")), ("visit", _("上门回访"))], widget=forms.RadioSelect
+    )
+    note = forms.CharField(label=_("回访情况"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+
+
+class AttachmentForm(ChineseErrorsMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("材料类型"), choices=Attachment.Kind.choices)
+    file = forms.FileField(label=_("文件"))
+
+
+class CaseFilterForm(forms.Form):
+    """The list's filters; every field optional, bad values are ignored rather than refused."""
+
+    q = forms.CharField(label=_("搜索"), required=False)
+    status = forms.ChoiceField(label=_("状态"), choices=[("", _("全部状态")), *Status.choices], required=False)
+    township = forms.ModelChoiceField(
+        label=_("镇（街道）"), queryset=Region.objects.none(), required=False, empty_label=_("全部镇街")
+    )
+    category = forms.ModelChoiceField(
+        label=_("类别"), queryset=Category.objects.all(), required=False, empty_label=_("全部类别")
+    )
+    risk_level = forms.ModelChoiceField(
+        label=_("风险等级"), queryset=RiskLevel.objects.all(), required=False, empty_label=_("全部等级")
+    )
+    channel = forms.ChoiceField(label=_("来源"), choices=[("", _("全部来源")), *Channel.choices], required=False)
+    lead_unit = forms.ModelChoiceField(
+        label=_("主办单位"), queryset=Unit.objects.none(), required=False, empty_label=_("全部单位")
+    )
+    overdue = forms.BooleanField(label=_("仅看逾期"), required=False)
+    date_from = forms.DateField(
+        label=_("收到日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = forms.DateField(
+        label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        region = jurisdiction(user)
+        self.fields["township"].queryset = (
+            Region.objects.within(region).townships() if region else Region.objects.none()
+        )
+        self.fields["lead_unit"].queryset = dispatch_targets(user)

@@ -1,0 +1,474 @@
+"""Dispute cases (矛盾纠纷) and their workflow.
+
+统一受理 → 分类登记 → 分流转办 → 跟踪督办 → 办结反馈 → 群众评价 → 定期回访. Which step is allowed
+when is declared on `Case` below (one transition method per step, with its guard); what a step
+does is in `disputes/services.py`. Nothing else writes `status`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+from guardian.models import UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from disputes import rules
+from governance.crypto import mask
+
+if TYPE_CHECKING:
+    from governance.models import User
+
+
+class Category(models.Model):
+    """纠纷类别: a table the system administrator can extend."""
+
+    code = models.SlugField(_("代码"), max_length=30, unique=True)
+    name = models.CharField(_("名称"), max_length=30, unique=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    is_active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("纠纷类别")
+        verbose_name_plural = _("纠纷类别")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RiskLevel(models.Model):
+    """风险等级: 红/黄/蓝 by default; some counties use four colours, so it is a table."""
+
+    code = models.SlugField(_("代码"), max_length=20, unique=True)
+    name = models.CharField(_("名称"), max_length=20)
+    color = models.CharField(_("颜色"), max_length=7, help_text=_("如 #d93025"))
+    severity = models.PositiveSmallIntegerField(_("严重程度"), help_text=_("数字越大越严重"))
+    is_active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("风险等级")
+        verbose_name_plural = _("风险等级")
+        ordering = ["-severity"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Channel(models.TextChoices):
+    VISIT = "visit", _("来访")
+    PHONE = "phone", _("电话")
+    LETTER = "letter", _("来信")
+    GRID = "grid", _("网格上报")
+    POLICE_110 = "police_110", _("110非警务警情")
+    HOTLINE_12345 = "hotline_12345", _("12345热线")
+    ONLINE = "online", _("网上/扫码")
+    COURT = "court", _("法院诉前委派")
+    NIGHT_VISIT = "night_visit", _("平安夜访")
+
+
+# Walk-ins, calls and letters are taken in at the center's desk and registered at once; the other
+# channels arrive as submissions the center must accept or reject.
+DIRECT_CHANNELS = frozenset({Channel.VISIT, Channel.PHONE, Channel.LETTER})
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("待受理")
+    REGISTERED = "registered", _("已受理")
+    REJECTED = "rejected", _("不予受理")
+    DISPATCHED = "dispatched", _("已分流待签收")
+    IN_PROGRESS = "in_progress", _("办理中")
+    PENDING_REVIEW = "pending_review", _("办结待审核")
+    CLOSED = "closed", _("已办结")
+    EVALUATED = "evaluated", _("已评价")
+    ARCHIVED = "archived", _("已归档")
+
+
+OPEN_STATUSES = (Status.SUBMITTED, Status.REGISTERED, Status.DISPATCHED, Status.IN_PROGRESS, Status.PENDING_REVIEW)
+HANDLING_STATUSES = (Status.DISPATCHED, Status.IN_PROGRESS)
+
+
+class RejectReason(models.TextChoices):
+    IN_COURT = "in_court", _("已由人民法院受理或正在诉讼、执行中")
+    POLICE = "police", _("已由公安机关依法处理")
+    OTHER_AGENCY = "other_agency", _("已由其他国家机关受理或处理")
+    SPECIALISED = "specialised", _("依法应由专门机关处理（如劳动仲裁、行政复议、信访）")
+    NOT_DISPUTE = "not_dispute", _("不属于矛盾纠纷（咨询、求助、建议等）")
+    DUPLICATE = "duplicate", _("重复反映，已并入在办案件")
+
+
+class Outcome(models.TextChoices):
+    RESOLVED = "resolved", _("调解成功")
+    PARTIAL = "partial", _("部分成功")
+    FAILED = "failed", _("调解不成功")
+
+
+class Route(models.TextChoices):
+    """Where the parties are guided when mediation does not settle everything."""
+
+    LITIGATION = "litigation", _("引导诉讼")
+    ARBITRATION = "arbitration", _("引导仲裁")
+    ADMIN_REVIEW = "admin_review", _("引导行政复议")
+    PETITION = "petition", _("引导信访")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY = "basically", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> CaseQuerySet:
+        """Center staff and leaders: cases of their region. Handling units: cases dispatched to
+        them, as lead or co-handling unit. Named persons: their guardian grants. One query."""
+        from governance.models import REGIONAL_ROLES
+        from governance.scoping import region_prefix
+
+        if not user.is_authenticated:
+            return self.none()
+        condition = Q(pk__in=[])
+        if user.has_role(*REGIONAL_ROLES):
+            prefix = region_prefix(user)
+            if prefix is not None:
+                condition |= Q(township__code__startswith=prefix)
+        if user.unit_id is not None and user.has_role(*rules.HANDLING_ROLES):
+            co_handled = Case.co_units.through.objects.filter(unit_id=user.unit_id).values("case_id")
+            condition |= Q(lead_unit_id=user.unit_id) | Q(pk__in=co_handled)
+        granted = CaseUserObjectPermission.objects.filter(user=user, permission__codename="view_case")
+        condition |= Q(pk__in=granted.values("content_object_id"))
+        # Subqueries rather than joins: no duplicate rows, so no DISTINCT on large lists.
+        return self.filter(condition)
+
+    def open(self) -> CaseQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, today=None) -> CaseQuerySet:
+        today = today or timezone.localdate()
+        return self.filter(status__in=HANDLING_STATUSES, handle_due__lt=today)
+
+
+class Case(FSMModelMixin, models.Model):
+    number = models.CharField(_("案件编号"), max_length=20, unique=True)
+    status = FSMField(_("状态"), default=Status.SUBMITTED, choices=Status.choices, protected=True, db_index=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+
+    channel = models.CharField(_("来源渠道"), max_length=20, choices=Channel.choices)
+    source_ref = models.CharField(_("来源单号"), max_length=40, blank=True, help_text=_("如12345工单号、110警情编号"))
+    received_at = models.DateTimeField(_("收到时间"), default=timezone.now, db_index=True)
+    intake_unit = models.ForeignKey(
+        "governance.Unit", verbose_name=_("受理单位"), on_delete=models.PROTECT, related_name="cases_taken_in"
+    )
+    registered_by = models.ForeignKey(
+        "governance.User", verbose_name=_("登记人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    township = models.ForeignKey(
+        "grids.Region", verbose_name=_("所属镇（街道）"), on_delete=models.PROTECT, related_name="township_cases"
+    )
+    village = models.ForeignKey(
+        "grids.Region",
+        verbose_name=_("所属村（社区）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="village_cases",
+    )
+    grid = models.ForeignKey(
+        "grids.Grid", verbose_name=_("所属网格"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    place = models.CharField(_("发生地点"), max_length=200, blank=True)
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("纠纷类别"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    risk_level = models.ForeignKey(
+        RiskLevel, verbose_name=_("风险等级"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    people_involved = models.PositiveIntegerField(_("涉及人数"), default=2)
+    amount = models.DecimalField(_("涉及金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    summary = models.TextField(_("纠纷简要情况"))
+    demands = models.TextField(_("当事人诉求"), blank=True)
+    may_turn_criminal = models.BooleanField(
+        _("可能激化为治安、刑事案件"), default=False, help_text=_("勾选后立即通知属地派出所（人民调解法第二十五条）。")
+    )
+    major_emergency = models.BooleanField(
+        _("重大紧急"), default=False, help_text=_("勾选后立即上报县综治中心。群体性纠纷（5人以上）自动上报。")
+    )
+
+    lead_unit = models.ForeignKey(
+        "governance.Unit",
+        verbose_name=_("主办单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases_led",
+    )
+    co_units = models.ManyToManyField(
+        "governance.Unit", verbose_name=_("协办单位"), blank=True, related_name="cases_co_handled"
+    )
+    dispatched_at = models.DateTimeField(_("分流时间"), null=True, blank=True)
+    handle_due = models.DateField(_("办理期限"), null=True, blank=True, db_index=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("办结反馈时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+
+    outcome = models.CharField(_("化解结果"), max_length=10, choices=Outcome.choices, blank=True)
+    routes = models.CharField(_("引导途径"), max_length=60, blank=True, help_text=_("多个以逗号分隔"))
+    outcome_summary = models.TextField(_("办理情况"), blank=True)
+
+    satisfaction = models.CharField(_("群众评价"), max_length=15, choices=Satisfaction.choices, blank=True)
+    evaluated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+    visited_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+
+    reject_reason = models.CharField(_("不予受理理由"), max_length=20, choices=RejectReason.choices, blank=True)
+    reject_route = models.CharField(_("告知的解决途径"), max_length=200, blank=True)
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("矛盾纠纷案件")
+        verbose_name_plural = _("矛盾纠纷案件")
+        ordering = ["-received_at", "-id"]
+        permissions = [("reveal_personal_data", _("查看当事人完整身份证号和电话"))]
+        indexes = [models.Index(fields=["status", "handle_due"]), models.Index(fields=["township", "received_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_group(self) -> bool:
+        """群体性纠纷: five or more people."""
+        return self.people_involved >= 5
+
+    @property
+    def must_report_upward(self) -> bool:
+        return self.is_group or self.major_emergency
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.status in HANDLING_STATUSES and self.handle_due is not None and self.handle_due < today
+
+    # --- Transitions: which step is allowed from which state, by whom --------------------------
+    # The bodies are empty on purpose: the fields each step writes are set by its service in
+    # disputes/services.py, inside the transaction that locks the case.
+
+    @transition(field=status, source=Status.SUBMITTED, target=Status.REGISTERED, permission=rules.is_case_center)
+    def accept(self) -> None:
+        """受理: the center takes in a submission."""
+
+    @transition(field=status, source=Status.SUBMITTED, target=Status.REJECTED, permission=rules.is_case_center)
+    def reject(self) -> None:
+        """不予受理, with a reason and the route offered to the citizen."""
+
+    @transition(
+        field=status,
+        source=Status.REGISTERED,
+        target=Status.DISPATCHED,
+        conditions=[rules.is_classified],
+        permission=rules.is_case_center,
+    )
+    def dispatch(self) -> None:
+        """分流转办 (中心吹哨): to a lead unit, optionally co-handling units, with a deadline."""
+
+    @transition(field=status, source=Status.DISPATCHED, target=Status.IN_PROGRESS, permission=rules.is_lead_unit_staff)
+    def sign(self) -> None:
+        """签收 (部门报到)."""
+
+    @transition(
+        field=status,
+        source=[Status.DISPATCHED, Status.IN_PROGRESS],
+        target=Status.REGISTERED,
+        permission=rules.is_lead_unit_staff,
+    )
+    def return_to_center(self) -> None:
+        """退回中心, with a reason (not ours, wrong unit)."""
+
+    @transition(
+        field=status, source=Status.IN_PROGRESS, target=Status.PENDING_REVIEW, permission=rules.is_lead_unit_staff
+    )
+    def report(self) -> None:
+        """办结反馈: the lead unit reports the outcome."""
+
+    @transition(field=status, source=Status.PENDING_REVIEW, target=Status.CLOSED, permission=rules.is_case_center)
+    def approve(self) -> None:
+        """审核通过: the center accepts the closure report."""
+
+    @transition(field=status, source=Status.PENDING_REVIEW, target=Status.IN_PROGRESS, permission=rules.is_case_center)
+    def send_back(self) -> None:
+        """审核退回: the report is not good enough; the unit goes on."""
+
+    @transition(field=status, source=Status.CLOSED, target=Status.EVALUATED, permission=rules.is_case_center)
+    def evaluate(self) -> None:
+        """群众评价 (满意/基本满意/不满意), recorded from a phone call."""
+
+    @transition(
+        field=status,
+        source=Status.EVALUATED,
+        target=Status.ARCHIVED,
+        conditions=[rules.is_not_dissatisfied],
+        permission=rules.is_case_center,
+    )
+    def archive(self) -> None:
+        """回访 done and the dispute has not come back: 案结事了."""
+
+    @transition(field=status, source=Status.EVALUATED, target=Status.REGISTERED, permission=rules.is_case_center)
+    def reopen(self) -> None:
+        """重新办理: the citizen was dissatisfied, or the return visit found the dispute back."""
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """django-guardian grants on one case to one person (a named mediator, a consulted expert),
+    with a direct foreign key so that scoping stays one indexed join."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("案件授权")
+        verbose_name_plural = _("案件授权")
+
+
+class CaseSequence(models.Model):
+    """The last number given per township and year; incremented under a row lock."""
+
+    township = models.ForeignKey("grids.Region", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["township", "year"], name="unique_case_sequence")]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.township_id}: {self.last}"
+
+
+class Party(models.Model):
+    class Role(models.TextChoices):
+        APPLICANT = "applicant", _("申请人")
+        RESPONDENT = "respondent", _("被申请人")
+        THIRD = "third", _("第三人")
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("自然人")
+        ORGANISATION = "organisation", _("单位")
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="parties")
+    role = models.CharField(_("当事人类型"), max_length=12, choices=Role.choices)
+    kind = models.CharField(_("主体"), max_length=12, choices=Kind.choices, default=Kind.PERSON)
+    name = models.CharField(_("姓名/名称"), max_length=80)
+    id_number_encrypted = models.TextField(_("身份证号（加密）"), blank=True)
+    id_number_index = models.CharField(max_length=64, blank=True, db_index=True)
+    id_number_masked = models.CharField(_("身份证号"), max_length=18, blank=True)
+    phone_encrypted = models.TextField(_("联系电话（加密）"), blank=True)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True)
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+    is_key_person = models.BooleanField(_("重点人员"), default=False, help_text=_("一年内涉及3件及以上纠纷"))
+    history = HistoricalRecords(excluded_fields=["id_number_encrypted", "phone_encrypted"])
+
+    class Meta:
+        verbose_name = _("当事人")
+        verbose_name_plural = _("当事人")
+        ordering = ["case", "role", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def set_identifiers(self, *, id_number: str, phone: str) -> None:
+        from governance.crypto import blind_index, encrypt
+
+        self.id_number_encrypted, self.id_number_index = encrypt(id_number), blind_index(id_number)
+        self.id_number_masked = mask(id_number)
+        self.phone_encrypted, self.phone_index, self.phone_masked = encrypt(phone), blind_index(phone), mask(phone)
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"cases/{instance.case.number}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        APPLICATION = "application", _("申请材料")
+        EVIDENCE = "evidence", _("证据材料")
+        AGREEMENT = "agreement", _("协议书")
+        PHOTO = "photo", _("现场照片")
+        OTHER = "other", _("其他")
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("材料类型"), max_length=12, choices=Kind.choices, default=Kind.OTHER)
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        "governance.User", verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class CaseEvent(models.Model):
+    """One step of a case: who, when, from which state to which, and why. The timeline."""
+
+    class Action(models.TextChoices):
+        REGISTER = "register", _("登记受理")
+        SUBMIT = "submit", _("提交待受理")
+        ACCEPT = "accept", _("受理")
+        REJECT = "reject", _("不予受理")
+        DISPATCH = "dispatch", _("分流转办")
+        SIGN = "sign", _("签收")
+        RETURN = "return", _("退回中心")
+        PROGRESS = "progress", _("办理进展")
+        REPORT = "report", _("办结反馈")
+        APPROVE = "approve", _("审核通过")
+        SEND_BACK = "send_back", _("审核退回")
+        EVALUATE = "evaluate", _("群众评价")
+        ARCHIVE = "archive", _("回访归档")
+        REOPEN = "reopen", _("重新办理")
+        NOTIFY_POLICE = "notify_police", _("通知派出所")
+        REPORT_UPWARD = "report_upward", _("上报县综治中心")
+        ATTACH = "attach", _("上传材料")
+        GRANT = "grant", _("指定人员")
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        "governance.User", verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_unit = models.ForeignKey(
+        "governance.Unit", verbose_name=_("操作单位"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    from_status = models.CharField(_("原状态"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=Status.choices, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("案件流转记录")
+        verbose_name_plural = _("案件流转记录")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action}"

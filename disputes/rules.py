@@ -1,0 +1,76 @@
+"""Guards of the case workflow: who may take a step (permissions) and what a case must hold
+before it (conditions). Referenced by the transitions declared on `Case`; nowhere else decides."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from governance.models import Role
+
+if TYPE_CHECKING:
+    from disputes.models import Case
+    from governance.models import User
+    from grids.models import Region
+
+# Staff of a unit that handles cases dispatched to it (a center may itself be the lead unit).
+HANDLING_ROLES = (Role.HANDLER, Role.MEDIATOR, Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF)
+
+
+def _region_prefix(user: User) -> str | None:
+    from governance.scoping import region_prefix
+
+    return region_prefix(user)
+
+
+def is_case_center(case: Case, user: User) -> bool:
+    """Center staff whose jurisdiction holds the case: the county center for every case, a
+    township center for its own township's."""
+    if not user.is_authenticated or not user.has_role(Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF):
+        return False
+    prefix = _region_prefix(user)
+    return prefix is not None and case.township.code.startswith(prefix)
+
+
+def may_take_in(user: User, township: Region) -> bool:
+    """统一受理 at a center: county staff for any township, township staff for their own."""
+    if not user.is_authenticated or user.unit_id is None or not user.has_role(Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF):
+        return False
+    prefix = _region_prefix(user)
+    return prefix is not None and township.code.startswith(prefix)
+
+
+def is_lead_unit_staff(case: Case, user: User) -> bool:
+    return (
+        user.is_authenticated
+        and case.lead_unit_id is not None
+        and user.unit_id == case.lead_unit_id
+        and user.has_role(*HANDLING_ROLES)
+    )
+
+
+def is_handling_staff(case: Case, user: User) -> bool:
+    """Lead or co-handling unit: may add progress notes and materials."""
+    if is_lead_unit_staff(case, user):
+        return True
+    return (
+        user.is_authenticated
+        and user.unit_id is not None
+        and user.has_role(*HANDLING_ROLES)
+        and any(unit.pk == user.unit_id for unit in case.co_units.all())
+    )
+
+
+def may_add_materials(case: Case, user: User) -> bool:
+    return is_case_center(case, user) or is_handling_staff(case, user)
+
+
+def is_classified(case: Case) -> bool:
+    """A case is dispatched only once it has a category and a risk level."""
+    return case.category_id is not None and case.risk_level_id is not None
+
+
+def is_not_dissatisfied(case: Case) -> bool:
+    """A dissatisfied citizen's case is reopened, not archived."""
+    from disputes.models import Satisfaction
+
+    return case.satisfaction != Satisfaction.DISSATISFIED

@@ -1,0 +1,584 @@
+"""What each step of a case does. One function per step: inside one transaction it locks the
+case, checks the transition's guard (state, person, conditions) and the step's own rules,
+writes the new state, the timeline event and history, and queues notices on commit.
+
+Views, tasks and commands call these; nothing else calls a transition or writes `status`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm
+from simple_history.utils import bulk_create_with_history
+
+from disputes.models import (
+    DIRECT_CHANNELS,
+    OPEN_STATUSES,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseSequence,
+    Category,
+    Outcome,
+    Party,
+    RejectReason,
+    RiskLevel,
+    Route,
+    Satisfaction,
+    Status,
+)
+from governance.crypto import blind_index
+from governance.models import Notification, Unit, User
+from grids.models import Grid, Region
+
+DUPLICATE_WINDOW_DAYS = 90
+KEY_PERSON_CASES_PER_YEAR = 3
+
+
+class TransitionRefused(Exception):
+    """The step cannot be taken: the message says why, in words for the person who tried."""
+
+
+# --- Guards --------------------------------------------------------------------------------
+
+
+def _lock(case: Case, version: int | None) -> Case:
+    """Re-read the case under a row lock; a stale form (another person moved it) is refused."""
+    locked = Case.objects.select_for_update().select_related("township", "lead_unit").get(pk=case.pk)
+    if version is not None and locked.version != version:
+        raise TransitionRefused(
+            _("案件已被他人处理（当前状态：%(status)s），您看到的页面已过期，请刷新后再操作。")
+            % {"status": locked.get_status_display()}
+        )
+    return locked
+
+
+def _guard(case: Case, method, user: User, *, condition_message: str = "") -> None:
+    meta = method._django_fsm
+    state = case.status
+    if not meta.has_transition(state):
+        raise TransitionRefused(
+            _("案件当前状态为“%(status)s”，不能进行此操作（可能已被他人处理，请刷新页面）。")
+            % {"status": case.get_status_display()}
+        )
+    if not meta.has_transition_perm(case, state, user):
+        raise TransitionRefused(_("您无权对该案件进行此操作。"))
+    if not meta.conditions_met(case, state):
+        raise TransitionRefused(condition_message or _("案件信息不完整，不能进行此操作。"))
+
+
+def _record(case: Case, action: str, by: User | None, from_status: str = "", note: str = "", **data) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        action=action,
+        actor=by,
+        actor_unit_id=by.unit_id if by is not None else None,
+        from_status=from_status,
+        to_status=case.status if from_status else "",
+        note=note,
+        data=data,
+    )
+
+
+def _save(case: Case, by: User | None, fields: Iterable[str]) -> None:
+    case.version = F("version") + 1
+    case._history_user = by
+    case.save(update_fields=[*fields, "status", "version", "updated_at"])
+    case.refresh_from_db(fields=["version"])
+
+
+def _notify_unit(unit: Unit | None, title: str, case: Case, body: str = "") -> None:
+    if unit is None:
+        return
+    url = reverse("disputes-detail", args=[case.number])
+    transaction.on_commit(lambda: Notification.objects.create(unit=unit, title=title, body=body, url=url))
+
+
+# --- Intake ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PartyData:
+    role: str
+    name: str
+    kind: str = Party.Kind.PERSON
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+
+
+@dataclass
+class IntakeData:
+    channel: str
+    township: Region
+    summary: str
+    parties: Sequence[PartyData]
+    village: Region | None = None
+    grid: Grid | None = None
+    place: str = ""
+    category: Category | None = None
+    risk_level: RiskLevel | None = None
+    people_involved: int = 2
+    amount: Decimal | None = None
+    demands: str = ""
+    source_ref: str = ""
+    may_turn_criminal: bool = False
+    major_emergency: bool = False
+    received_at: timezone.datetime | None = None
+    attachments: Sequence[tuple[UploadedFile, str]] = field(default_factory=list)
+
+
+def next_case_number(township: Region, year: int) -> str:
+    """年份-镇街序号-流水号, e.g. 2026-001-00042. The sequence row is locked, so two clerks
+    registering at the same moment never get the same number."""
+    sequence, _created = CaseSequence.objects.select_for_update().get_or_create(township=township, year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"{year}-{township.code[6:9]}-{sequence.last:05d}"
+
+
+def find_duplicates(
+    *, id_numbers: Iterable[str], phones: Iterable[str], grid: Grid | None, category: Category | None
+) -> QuerySet[Case]:
+    """Open cases of the last 90 days with the same party (ID or phone) or the same grid and category."""
+    since = timezone.now() - timedelta(days=DUPLICATE_WINDOW_DAYS)
+    id_indexes = [blind_index(v) for v in id_numbers if v]
+    phone_indexes = [blind_index(v) for v in phones if v]
+    same = Q(pk__in=[])
+    if id_indexes:
+        same |= Q(pk__in=Party.objects.filter(id_number_index__in=id_indexes).values("case_id"))
+    if phone_indexes:
+        same |= Q(pk__in=Party.objects.filter(phone_index__in=phone_indexes).values("case_id"))
+    if grid is not None and category is not None:
+        same |= Q(grid=grid, category=category)
+    return (
+        Case.objects.filter(same, status__in=OPEN_STATUSES, received_at__gte=since)
+        .select_related("category", "township")
+        .order_by("-received_at")
+    )
+
+
+def _check_place(data: IntakeData) -> None:
+    errors = {}
+    if data.township.level != Region.Level.TOWNSHIP:
+        errors["township"] = _("请选择镇（街道）。")
+    if data.village is not None and data.village.parent_id != data.township.pk:
+        errors["village"] = _("所选村（社区）不属于该镇（街道）。")
+    if data.grid is not None and (data.village is None or data.grid.village_id != data.village.pk):
+        errors["grid"] = _("所选网格不属于该村（社区）。")
+    if errors:
+        raise ValidationError(errors)
+
+
+def intake_case(*, by: User, data: IntakeData) -> Case:
+    """统一受理: register a walk-in, call or letter at once; anything else waits for acceptance."""
+    from disputes.rules import may_take_in
+
+    if not may_take_in(by, data.township):
+        raise TransitionRefused(_("只能登记本辖区的矛盾纠纷。"))
+    _check_place(data)
+    if not any(p.role == Party.Role.APPLICANT for p in data.parties):
+        raise ValidationError(_("请至少填写一名申请人。"))
+    direct = data.channel in DIRECT_CHANNELS
+    with transaction.atomic():
+        received = data.received_at or timezone.now()
+        case = Case(
+            number=next_case_number(data.township, timezone.localtime(received).year),
+            channel=data.channel,
+            source_ref=data.source_ref,
+            received_at=received,
+            intake_unit=by.unit,
+            registered_by=by,
+            township=data.township,
+            village=data.village,
+            grid=data.grid,
+            place=data.place,
+            category=data.category,
+            risk_level=data.risk_level,
+            people_involved=data.people_involved,
+            amount=data.amount,
+            summary=data.summary,
+            demands=data.demands,
+            may_turn_criminal=data.may_turn_criminal,
+            major_emergency=data.major_emergency,
+        )
+        if direct:
+            case.accept()  # registered at the desk: the submission and acceptance are one act
+        case._history_user = by
+        case.save()
+        _record(
+            case,
+            CaseEvent.Action.REGISTER if direct else CaseEvent.Action.SUBMIT,
+            by,
+            Status.SUBMITTED if direct else "",
+        )
+        _add_parties(case, data.parties)
+        for upload, kind in data.attachments:
+            _store_attachment(case, by, upload, kind)
+        _raise_flags(case, by)
+    return case
+
+
+def _add_parties(case: Case, parties: Sequence[PartyData]) -> None:
+    rows = []
+    for data in parties:
+        party = Party(case=case, role=data.role, kind=data.kind, name=data.name, address=data.address)
+        party.set_identifiers(id_number=data.id_number, phone=data.phone)
+        rows.append(party)
+    since = case.received_at - timedelta(days=365)
+    for party in rows:
+        # 重点人员: this party appears in three or more cases within a year (this one included).
+        same = Q(pk__in=[])
+        if party.id_number_index:
+            same |= Q(id_number_index=party.id_number_index)
+        if party.phone_index:
+            same |= Q(phone_index=party.phone_index)
+        earlier = Party.objects.filter(same, case__received_at__gte=since).values("case_id").distinct().count()
+        party.is_key_person = earlier + 1 >= KEY_PERSON_CASES_PER_YEAR
+    bulk_create_with_history(rows, Party)
+
+
+def _raise_flags(case: Case, by: User) -> None:
+    """人民调解法 Art. 25: a dispute that may turn into a public-order or criminal case is notified
+    to the police at once; group (5+) and 重大紧急 disputes are reported to the county at once."""
+    if case.may_turn_criminal:
+        police = (
+            Unit.objects.filter(sector=Unit.Sector.POLICE, region=case.township, is_active=True).first()
+            or Unit.objects.filter(sector=Unit.Sector.POLICE, region__level=Region.Level.COUNTY, is_active=True).first()
+        )
+        if police is not None:
+            _record(case, CaseEvent.Action.NOTIFY_POLICE, by, note=police.name, unit=police.pk)
+            _notify_unit(police, _("可能激化的矛盾纠纷：%(n)s") % {"n": case.number}, case, case.summary[:200])
+    if case.must_report_upward:
+        center = Unit.objects.filter(kind=Unit.Kind.COUNTY_CENTER, is_active=True).first()
+        if center is not None and center.pk != (by.unit_id or 0):
+            _record(case, CaseEvent.Action.REPORT_UPWARD, by, note=center.name, unit=center.pk)
+            _notify_unit(center, _("群体性或重大紧急矛盾纠纷：%(n)s") % {"n": case.number}, case, case.summary[:200])
+
+
+ALLOWED_UPLOADS = {
+    "image/jpeg",
+    "image/png",
+    "application/pdf",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "audio/mpeg",
+    "audio/x-wav",
+}
+
+
+def check_upload(upload: UploadedFile) -> str:
+    """The file's real type, from its first bytes (not its name); refuse what is not allowed."""
+    import filetype
+
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("文件“%(name)s”有 %(size).1f MB，超过了 %(limit)d MB 的上限。")
+            % {"name": upload.name, "size": upload.size / 1048576, "limit": limit // 1048576}
+        )
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    mime = kind.mime if kind else ""
+    if mime == "application/zip" and upload.name.lower().endswith((".docx", ".xlsx")):
+        mime = (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            if upload.name.lower().endswith(".docx")
+            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    if mime == "application/x-ole-storage" or (kind is None and upload.name.lower().endswith((".doc", ".xls"))):
+        mime = "application/msword" if upload.name.lower().endswith(".doc") else "application/vnd.ms-excel"
+    if mime not in ALLOWED_UPLOADS:
+        raise ValidationError(
+            _("文件“%(name)s”的类型不支持。可上传图片（JPG、PNG）、PDF、Word、Excel 或录音（MP3、WAV）。")
+            % {"name": upload.name}
+        )
+    return mime
+
+
+def _store_attachment(case: Case, by: User, upload: UploadedFile, kind: str) -> Attachment:
+    mime = check_upload(upload)
+    attachment = Attachment(
+        case=case,
+        kind=kind,
+        original_name=upload.name[:200],
+        size=upload.size,
+        content_type=mime,
+        uploaded_by=by,
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    attachment._history_user = by
+    attachment.save()
+    return attachment
+
+
+def add_attachment(*, case: Case, by: User, upload: UploadedFile, kind: str) -> Attachment:
+    from disputes.rules import may_add_materials
+
+    if not may_add_materials(case, by):
+        raise TransitionRefused(_("您无权为该案件上传材料。"))
+    with transaction.atomic():
+        attachment = _store_attachment(case, by, upload, kind)
+        _record(case, CaseEvent.Action.ATTACH, by, note=attachment.original_name)
+    return attachment
+
+
+# --- The workflow ------------------------------------------------------------------------------
+
+
+def accept_case(*, case: Case, by: User, category: Category, risk_level: RiskLevel, version: int | None) -> Case:
+    with transaction.atomic():
+        case = _lock(case, version)
+        _guard(case, case.accept, by)
+        before = case.status
+        case.category, case.risk_level, case.registered_by = category, risk_level, by
+        case.accept()
+        _save(case, by, ["category", "risk_level", "registered_by"])
+        _record(case, CaseEvent.Action.ACCEPT, by, before)
+    return case
+
+
+def reject_case(*, case: Case, by: User, reason: str, route: str, version: int | None) -> Case:
+    if reason not in RejectReason.values:
+        raise ValidationError({"reason": _("请选择不予受理的理由。")})
+    if not route.strip():
+        raise ValidationError({"route": _("请写明告知当事人的解决途径。")})
+    with transaction.atomic():
+        case = _lock(case, version)
+        _guard(case, case.reject, by)
+        before = case.status
+        case.reject_reason, case.reject_route = reason, route.strip()
+        case.reject()
+        _save(case, by, ["reject_reason", "reject_route"])
+        _record(case, CaseEvent.Action.REJECT, by, before, note=route.strip(), reason=reason)
+    return case
+
+
+def dispatch_case(
+    *,
+    case: Case,
+    by: User,
+    lead_unit: Unit,
+    co_units: Sequence[Unit] = (),
+    due: date,
+    note: str = "",
+    version: int | None,
+) -> Case:
+    """中心吹哨: hand the case to its lead unit (and co-handling units) with a deadline."""
+    errors = {}
+    if due <= timezone.localdate():
+        errors["due"] = _("办理期限须晚于今天。")
+    if not lead_unit.is_active:
+        errors["lead_unit"] = _("该单位已停用。")
+    if any(unit.pk == lead_unit.pk for unit in co_units):
+        errors["co_units"] = _("协办单位不能与主办单位相同。")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        case = _lock(case, version)
+        _guard(case, case.dispatch, by, condition_message=_("请先确定纠纷类别和风险等级，再分流。"))
+        before = case.status
+        case.lead_unit, case.handle_due, case.dispatched_at = lead_unit, due, timezone.now()
+        case.signed_at = None
+        case.dispatch()
+        _save(case, by, ["lead_unit", "handle_due", "dispatched_at", "signed_at"])
+        case.co_units.set(co_units)
+        _record(
+            case,
+            CaseEvent.Action.DISPATCH,
+            by,
+            before,
+            note=note,
+            lead_unit=lead_unit.name,
+            co_units=[u.name for u in co_units],
+            due=due.isoformat(),
+        )
+        _notify_unit(lead_unit, _("新转办案件：%(n)s，请及时签收") % {"n": case.number}, case)
+        for unit in co_units:
+            _notify_unit(unit, _("协办案件：%(n)s") % {"n": case.number}, case)
+    return case
+
+
+def sign_case(*, case: Case, by: User, version: int | None) -> Case:
+    with transaction.atomic():
+        case = _lock(case, version)
+        _guard(case, case.sign, by)
+        before = case.status
+        case.signed_at = timezone.now()
+        case.sign()
+        _save(case, by, ["signed_at"])
+        _record(case, CaseEvent.Action.SIGN, by, before)
+    return case
+
+
+def return_case(*, case: Case, by: User, reason: str, version: int | None) -> Case:
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明退回理由。")})
+    with transaction.atomic():
+        case = _lock(case, version)
+        _guard(case, case.return_to_center, by)
+        before, unit = case.status, case.lead_unit
+        case.lead_unit, case.handle_due, case.signed_at = None, None, None
+        case.return_to_center()
+        _save(case, by, ["lead_unit", "handle_due", "signed_at"])
+        case.co_units.clear()
+        _record(case, CaseEvent.Action.RETURN, by, before, note=reason.strip(), unit=unit.name if unit else "")
+        _notify_unit(case.intake_unit, _("案件被退回：%(n)s") % {"n": case.number}, case, reason.strip())
+    return case
+
+
+def add_progress(*, case: Case, by: User, note: str) -> CaseEvent:
+    from disputes.rules import is_handling_staff
+
+    if not note.strip():
+        raise ValidationError({"note": _("请填写办理进展。")})
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.status != Status.IN_PROGRESS:
+            raise TransitionRefused(_("只有办理中的案件可以填写进展（请先签收）。"))
+        if not is_handling_staff(case, by):
+            raise TransitionRefused(_("您无权对该案件进行此操作。"))
+        return _record(case, CaseEvent.Action.PROGRESS, by, note=note.strip())
+
+
+def report_case(
+    *, case: Case, by: User, outcome: str, routes: Sequence[str], summary: str, version: int | None
+) -> Case:
+    """办结反馈. A mediation that does not settle everything says where the parties are guided."""
+    errors = {}
+    if outcome not in Outcome.values:
+        errors["outcome"] = _("请选择化解结果。")
+    if outcome in (Outcome.PARTIAL, Outcome.FAILED) and not routes:
+        errors["routes"] = _("未完全化解的，须写明引导当事人的途径（诉讼、仲裁、行政复议或信访）。")
+    if any(route not in Route.values for route in routes):
+        errors["routes"] = _("引导途径不正确。")
+    if not summary.strip():
+        errors["summary"] = _("请填写办理情况。")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        case = _lock(case, version)
+        _guard(case, case.report, by)
+        before = case.status
+        case.outcome, case.routes = outcome, ",".join(routes)
+        case.outcome_summary, case.reported_at = summary.strip(), timezone.now()
+        case.report()
+        _save(case, by, ["outcome", "routes", "outcome_summary", "reported_at"])
+        _record(case, CaseEvent.Action.REPORT, by, before, note=summary.strip(), outcome=outcome, routes=list(routes))
+    return case
+
+
+def approve_case(*, case: Case, by: User, note: str = "", version: int | None) -> Case:
+    with transaction.atomic():
+        case = _lock(case, version)
+        _guard(case, case.approve, by)
+        before = case.status
+        case.closed_at = timezone.now()
+        case.approve()
+        _save(case, by, ["closed_at"])
+        _record(case, CaseEvent.Action.APPROVE, by, before, note=note.strip())
+    return case
+
+
+def send_back_case(*, case: Case, by: User, reason: str, version: int | None) -> Case:
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明退回理由。")})
+    with transaction.atomic():
+        case = _lock(case, version)
+        _guard(case, case.send_back, by)
+        before = case.status
+        case.send_back()
+        _save(case, by, [])
+        _record(case, CaseEvent.Action.SEND_BACK, by, before, note=reason.strip())
+        _notify_unit(case.lead_unit, _("办结反馈被退回：%(n)s") % {"n": case.number}, case, reason.strip())
+    return case
+
+
+def evaluate_case(*, case: Case, by: User, satisfaction: str, note: str = "", version: int | None) -> Case:
+    if satisfaction not in Satisfaction.values:
+        raise ValidationError({"satisfaction": _("请选择群众评价结果。")})
+    with transaction.atomic():
+        case = _lock(case, version)
+        _guard(case, case.evaluate, by)
+        before = case.status
+        case.satisfaction, case.evaluated_at = satisfaction, timezone.now()
+        case.evaluate()
+        _save(case, by, ["satisfaction", "evaluated_at"])
+        _record(case, CaseEvent.Action.EVALUATE, by, before, note=note.strip(), satisfaction=satisfaction)
+    return case
+
+
+def archive_case(*, case: Case, by: User, method: str, note: str, version: int | None) -> Case:
+    """定期回访 done and the dispute has not come back: 案结事了."""
+    if not note.strip():
+        raise ValidationError({"note": _("请填写回访情况。")})
+    with transaction.atomic():
+        case = _lock(case, version)
+        _guard(case, case.archive, by, condition_message=_("群众不满意的案件应重新办理，不能归档。"))
+        before = case.status
+        now = timezone.now()
+        case.visited_at, case.archived_at = now, now
+        case.archive()
+        _save(case, by, ["visited_at", "archived_at"])
+        _record(case, CaseEvent.Action.ARCHIVE, by, before, note=note.strip(), method=method)
+    return case
+
+
+def reopen_case(*, case: Case, by: User, reason: str, version: int | None) -> Case:
+    """重新办理 after 不满意, or when the return visit finds the dispute back."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明重新办理的原因。")})
+    with transaction.atomic():
+        case = _lock(case, version)
+        _guard(case, case.reopen, by)
+        before = case.status
+        case.reopen_count += 1
+        case.lead_unit = None
+        case.handle_due = case.signed_at = case.reported_at = case.closed_at = case.evaluated_at = None
+        case.outcome, case.routes, case.satisfaction = "", "", ""
+        case.reopen()
+        _save(
+            case,
+            by,
+            [
+                "reopen_count",
+                "lead_unit",
+                "handle_due",
+                "signed_at",
+                "reported_at",
+                "closed_at",
+                "evaluated_at",
+                "outcome",
+                "routes",
+                "satisfaction",
+            ],
+        )
+        case.co_units.clear()
+        _record(case, CaseEvent.Action.REOPEN, by, before, note=reason.strip())
+    return case
+
+
+def grant_case_access(*, case: Case, by: User, person: User) -> None:
+    """Name one person (a mediator of the organisation, a consulted expert) on the case."""
+    from disputes.rules import is_case_center, is_lead_unit_staff
+
+    if not (is_case_center(case, by) or is_lead_unit_staff(case, by)):
+        raise TransitionRefused(_("您无权指定该案件的承办人员。"))
+    with transaction.atomic():
+        assign_perm("disputes.view_case", person, case)
+        _record(case, CaseEvent.Action.GRANT, by, note=str(person), user=person.pk)

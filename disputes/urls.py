@@ -1,0 +1,17 @@
+from django.urls import path
+
+from disputes import documents, exports, views
+
+urlpatterns = [
+    path("", views.case_list, name="disputes-list"),
+    path("work/", views.my_work, name="disputes-work"),
+    path("new/", views.case_intake, name="disputes-intake"),
+    path("export.xlsx", exports.ledger_export, name="disputes-export"),
+    path("<str:number>/", views.case_detail, name="disputes-detail"),
+    path("<str:number>/act/<str:action>/", views.case_action, name="disputes-action"),
+    path("<str:number>/progress/", views.case_progress, name="disputes-progress"),
+    path("<str:number>/attachments/", views.case_attach, name="disputes-attach"),
+    path("<str:number>/attachments/<int:pk>/", views.attachment_download, name="disputes-attachment"),
+    path("<str:number>/receipt/", documents.case_receipt, name="disputes-receipt"),
+    path("<str:number>/dispatch-order/", documents.dispatch_order, name="disputes-dispatch-order"),
+]

@@ -1,0 +1,350 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import pairwise
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from disputes import forms, services
+from disputes.filters import filter_cases, list_queryset
+from disputes.models import Case, CaseEvent, Status
+from disputes.rules import is_handling_staff, may_add_materials
+from disputes.worklists import worklists_for
+from governance.views import nav_required
+
+
+def scoped_case(request: HttpRequest, number: str, *, detail: bool = False) -> Case:
+    """The case if this person may see it; a guessed number outside their scope is a 404."""
+    cases = Case.objects.visible_to(request.user).select_related(
+        "township", "village", "grid", "category", "risk_level", "lead_unit", "intake_unit", "registered_by"
+    )
+    if detail:
+        cases = cases.prefetch_related(
+            "co_units",
+            "parties",
+            "attachments__uploaded_by",
+            Prefetch("events", queryset=CaseEvent.objects.select_related("actor", "actor_unit")),
+        )
+    return get_object_or_404(cases, number=number)
+
+
+@nav_required("cases")
+def case_list(request: HttpRequest) -> HttpResponse:
+    form = forms.CaseFilterForm(request.GET or None, user=request.user)
+    cases = list_queryset(filter_cases(Case.objects.visible_to(request.user), form))
+    page = Paginator(cases, 20).get_page(request.GET.get("page"))
+    return render(request, "disputes/case_list.html", {"page": page, "form": form, "today": timezone.localdate()})
+
+
+@nav_required("work")
+def my_work(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "disputes/case_work.html",
+        {"worklists": worklists_for(request.user), "today": timezone.localdate()},
+    )
+
+
+@nav_required("intake")
+def case_intake(request: HttpRequest) -> HttpResponse:
+    form = forms.IntakeForm(request.POST or None, request.FILES or None, user=request.user)
+    parties = forms.PartyFormSet(
+        request.POST or None, prefix="party", initial=None if request.POST else forms.party_initial()
+    )
+    duplicates = []
+    if request.method == "POST" and form.is_valid() and parties.is_valid():
+        data = form.cleaned_data
+        party_rows = [p.cleaned_data for p in parties.forms if p.cleaned_data]
+        duplicates = list(
+            services.find_duplicates(
+                id_numbers=[p["id_number"] for p in party_rows],
+                phones=[p["phone"] for p in party_rows],
+                grid=data["grid"],
+                category=data["category"],
+            )[:10]
+        )
+        if not duplicates or data["confirm_not_duplicate"]:
+            try:
+                case = services.intake_case(
+                    by=request.user,
+                    data=services.IntakeData(
+                        channel=data["channel"],
+                        source_ref=data["source_ref"],
+                        received_at=data["received_at"],
+                        township=data["township"],
+                        village=data["village"],
+                        grid=data["grid"],
+                        place=data["place"],
+                        category=data["category"],
+                        risk_level=data["risk_level"],
+                        people_involved=data["people_involved"],
+                        amount=data["amount"],
+                        summary=data["summary"],
+                        demands=data["demands"],
+                        may_turn_criminal=data["may_turn_criminal"],
+                        major_emergency=data["major_emergency"],
+                        parties=[services.PartyData(**row) for row in party_rows],
+                        attachments=[(upload, "application") for upload in data["attachments"]],
+                    ),
+                )
+            except ValidationError as error:
+                _attach_errors(form, error)
+            except services.TransitionRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(request, _("已登记，案件编号 %(n)s。") % {"n": case.number})
+                return redirect("disputes-detail", case.number)
+        else:
+            messages.warning(request, _("发现可能重复的在办案件，请核对后再决定是否登记。"))
+    return render(request, "disputes/case_intake.html", {"form": form, "parties": parties, "duplicates": duplicates})
+
+
+def _attach_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A step as the detail page offers it: its form, and the service that takes it."""
+
+    name: str
+    label: str
+    form: type
+    run: Callable
+    style: str = "primary"
+    confirm: str = ""
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in (
+        Action(
+            "accept",
+            gettext_lazy("受理"),
+            forms.AcceptForm,
+            lambda case, by, d: services.accept_case(
+                case=case, by=by, category=d["category"], risk_level=d["risk_level"], version=d["version"]
+            ),
+        ),
+        Action(
+            "reject",
+            gettext_lazy("不予受理"),
+            forms.RejectForm,
+            lambda case, by, d: services.reject_case(
+                case=case, by=by, reason=d["reason"], route=d["route"], version=d["version"]
+            ),
+            "outline-danger",
+        ),
+        Action(
+            "dispatch",
+            gettext_lazy("分流转办"),
+            forms.DispatchForm,
+            lambda case, by, d: services.dispatch_case(
+                case=case,
+                by=by,
+                lead_unit=d["lead_unit"],
+                co_units=list(d["co_units"]),
+                due=d["due"],
+                note=d["note"],
+                version=d["version"],
+            ),
+        ),
+        Action(
+            "sign",
+            gettext_lazy("签收"),
+            forms.SignForm,
+            lambda case, by, d: services.sign_case(case=case, by=by, version=d["version"]),
+        ),
+        Action(
+            "return_to_center",
+            gettext_lazy("退回中心"),
+            forms.ReasonForm,
+            lambda case, by, d: services.return_case(case=case, by=by, reason=d["reason"], version=d["version"]),
+            "outline-secondary",
+        ),
+        Action(
+            "report",
+            gettext_lazy("办结反馈"),
+            forms.ReportForm,
+            lambda case, by, d: services.report_case(
+                case=case, by=by, outcome=d["outcome"], routes=d["routes"], summary=d["summary"], version=d["version"]
+            ),
+        ),
+        Action(
+            "approve",
+            gettext_lazy("审核通过"),
+            forms.NoteForm,
+            lambda case, by, d: services.approve_case(case=case, by=by, note=d["note"], version=d["version"]),
+        ),
+        Action(
+            "send_back",
+            gettext_lazy("审核退回"),
+            forms.ReasonForm,
+            lambda case, by, d: services.send_back_case(case=case, by=by, reason=d["reason"], version=d["version"]),
+            "outline-secondary",
+        ),
+        Action(
+            "evaluate",
+            gettext_lazy("录入群众评价"),
+            forms.EvaluateForm,
+            lambda case, by, d: services.evaluate_case(
+                case=case, by=by, satisfaction=d["satisfaction"], note=d["note"], version=d["version"]
+            ),
+        ),
+        Action(
+            "archive",
+            gettext_lazy("回访归档"),
+            forms.ArchiveForm,
+            lambda case, by, d: services.archive_case(
+                case=case, by=by, method=d["method"], note=d["note"], version=d["version"]
+            ),
+        ),
+        Action(
+            "reopen",
+            gettext_lazy("重新办理"),
+            forms.ReasonForm,
+            lambda case, by, d: services.reopen_case(case=case, by=by, reason=d["reason"], version=d["version"]),
+            "outline-danger",
+        ),
+    )
+}
+
+
+def _action_form(action: Action, case: Case, user, data=None):
+    kwargs = {"case": case, "user": user} if action.form is forms.DispatchForm else {}
+    form = action.form(data, initial={"version": case.version}, prefix=action.name, **kwargs)
+    if action.name == "accept" and data is None:
+        form.initial.update(category=case.category_id, risk_level=case.risk_level_id)
+    return form
+
+
+def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None) -> dict:
+    user = request.user
+    available = [t.name for t in case.get_available_user_status_transitions(user)]
+    action_forms = [
+        (ACTIONS[name], (bound or {}).get(name) or _action_form(ACTIONS[name], case, user))
+        for name in ACTIONS
+        if name in available
+    ]
+    return {
+        "case": case,
+        "action_forms": action_forms,
+        "progress_form": (bound or {}).get("progress") or forms.ProgressForm(prefix="progress")
+        if case.status == Status.IN_PROGRESS and is_handling_staff(case, user)
+        else None,
+        "attachment_form": (bound or {}).get("attachment") or forms.AttachmentForm(prefix="attachment")
+        if may_add_materials(case, user)
+        else None,
+        "today": timezone.localdate(),
+        "changes": _history_changes(case),
+    }
+
+
+def _history_changes(case: Case) -> list[dict]:
+    """Field edits from the case's history (one query), newest first."""
+    records = list(case.history.select_related("history_user").order_by("history_date", "history_id"))
+    changes = []
+    for previous, current in pairwise(records):
+        delta = current.diff_against(previous)
+        fields = [
+            str(Case._meta.get_field(change.field).verbose_name)
+            for change in delta.changes
+            if change.field not in {"status"}
+        ]
+        if fields:
+            changes.append({"at": current.history_date, "user": current.history_user, "fields": fields})
+    return list(reversed(changes))
+
+
+@nav_required("cases")
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    case = scoped_case(request, number, detail=True)
+    return render(request, "disputes/case_detail.html", _detail_context(request, case))
+
+
+@require_POST
+@nav_required("cases")
+def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404
+    step = ACTIONS[action]
+    case = scoped_case(request, number, detail=True)
+    form = _action_form(step, case, request.user, request.POST)
+    if form.is_valid():
+        try:
+            step.run(case, request.user, form.cleaned_data)
+        except services.TransitionRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("disputes-detail", case.number)
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(request, _("已完成：%(a)s。") % {"a": step.label})
+            return redirect("disputes-detail", case.number)
+    context = _detail_context(request, case, bound={action: form})
+    context["open_action"] = action
+    return render(request, "disputes/case_detail.html", context, status=400)
+
+
+@require_POST
+@nav_required("cases")
+def case_progress(request: HttpRequest, number: str) -> HttpResponse:
+    case = scoped_case(request, number, detail=True)
+    form = forms.ProgressForm(request.POST, prefix="progress")
+    if form.is_valid():
+        try:
+            services.add_progress(case=case, by=request.user, note=form.cleaned_data["note"])
+        except services.TransitionRefused as refused:
+            messages.error(request, str(refused))
+        except ValidationError as error:
+            _attach_errors(form, error)
+            return render(
+                request, "disputes/case_detail.html", _detail_context(request, case, {"progress": form}), status=400
+            )
+        else:
+            messages.success(request, _("已记录办理进展。"))
+        return redirect("disputes-detail", case.number)
+    return render(request, "disputes/case_detail.html", _detail_context(request, case, {"progress": form}), status=400)
+
+
+@require_POST
+@nav_required("cases")
+def case_attach(request: HttpRequest, number: str) -> HttpResponse:
+    case = scoped_case(request, number, detail=True)
+    form = forms.AttachmentForm(request.POST, request.FILES, prefix="attachment")
+    if form.is_valid():
+        try:
+            services.add_attachment(
+                case=case, by=request.user, upload=form.cleaned_data["file"], kind=form.cleaned_data["kind"]
+            )
+        except services.TransitionRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("disputes-detail", case.number)
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            messages.success(request, _("材料已上传。"))
+            return redirect("disputes-detail", case.number)
+    context = _detail_context(request, case, {"attachment": form})
+    return render(request, "disputes/case_detail.html", context, status=400)
+
+
+@nav_required("cases")
+def attachment_download(request: HttpRequest, number: str, pk: int) -> FileResponse:
+    case = scoped_case(request, number)
+    attachment = get_object_or_404(case.attachments, pk=pk)
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
