@@ -21,11 +21,30 @@ from grids.models import Grid, Region
 DEFAULT_HANDLE_DAYS = {"blue": 30, "yellow": 15, "red": 7}
 
 
+def style_widgets(form: forms.BaseForm, small: bool = False) -> None:
+    """Bootstrap classes on every widget, so templates can render fields as they are."""
+    size = " form-control-sm" if small else ""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            css = ""
+        elif isinstance(widget, forms.Select):
+            css = "form-select" + (" form-select-sm" if small else "")
+        else:
+            css = "form-control" + size
+        if css:
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+
 class ChineseErrorsMixin:
-    """Field errors in the words a county clerk uses."""
+    """Field errors in the words a county clerk uses; Bootstrap-styled widgets."""
 
     def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        style_widgets(self)
         for field in self.fields.values():
             field.error_messages.setdefault("required", _("此项为必填项。"))
             field.error_messages["required"] = _("此项为必填项。")
@@ -129,6 +148,10 @@ class PartyForm(ChineseErrorsMixin, forms.Form):
 
 
 class BasePartyFormSet(forms.BaseFormSet):
+    def initial_form_count(self) -> int:
+        # The pre-filled applicant and respondent rows are optional rows: one left blank is skipped.
+        return 0
+
     def clean(self) -> None:
         if any(self.errors):
             return
@@ -273,9 +296,11 @@ class CaseFilterForm(forms.Form):
     )
 
     def __init__(self, *args, user: User, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         region = jurisdiction(user)
         self.fields["township"].queryset = (
             Region.objects.within(region).townships() if region else Region.objects.none()
         )
         self.fields["lead_unit"].queryset = dispatch_targets(user)
+        style_widgets(self, small=True)

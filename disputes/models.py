@@ -257,6 +257,10 @@ class Case(FSMModelMixin, models.Model):
     def must_report_upward(self) -> bool:
         return self.is_group or self.major_emergency
 
+    @property
+    def route_labels(self) -> str:
+        return "、".join(str(Route(r).label) for r in self.routes.split(",") if r in Route.values)
+
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()
         return self.status in HANDLING_STATUSES and self.handle_due is not None and self.handle_due < today

@@ -56,7 +56,7 @@ class TransitionRefused(Exception):
 
 def _lock(case: Case, version: int | None) -> Case:
     """Re-read the case under a row lock; a stale form (another person moved it) is refused."""
-    locked = Case.objects.select_for_update().select_related("township", "lead_unit").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("township", "lead_unit").get(pk=case.pk)
     if version is not None and locked.version != version:
         raise TransitionRefused(
             _("案件已被他人处理（当前状态：%(status)s），您看到的页面已过期，请刷新后再操作。")

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError

@@ -21,4 +21,9 @@ def navigation(request: HttpRequest) -> dict:
     match = getattr(request, "resolver_match", None)
     url_name = match.url_name if match else None
     active = SECTION_OF.get(url_name) or next((i.key for i in items if i.url_name == url_name), None)
-    return {"nav_items": items, "active_nav": active, "site_title": settings.SITE_TITLE}
+    return {
+        "nav_items": items,
+        "nav_keys": {item.key for item in items},
+        "active_nav": active,
+        "site_title": settings.SITE_TITLE,
+    }

@@ -27,10 +27,15 @@ def org(db) -> Org:
 def login(client):
     """Sign a persona in through the real login form; returns the client."""
 
+    used = []
+
     def _login(user, password: str = PASSWORD) -> Client:
-        response = client.post("/login/", {"username": user.username, "password": password})
+        # The first person uses pytest-django's `client`; each further person gets a browser of their own.
+        session = client if not used else Client()
+        used.append(user)
+        response = session.post("/login/", {"username": user.username, "password": password})
         assert response.status_code == 302, response.content.decode()[:500]
-        return client
+        return session
 
     return _login
 

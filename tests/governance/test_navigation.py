@@ -6,15 +6,16 @@ import pytest
 
 from governance.models import AuditEvent
 
+CASES = {"work", "cases"}
 NAV = {
-    "county_officer": {"home", "regions", "units"},
-    "township_officer": {"home", "regions", "units"},
-    "police": {"home"},
-    "mediator": {"home"},
+    "county_officer": {"home", "regions", "units", "intake"} | CASES,
+    "township_officer": {"home", "regions", "units", "intake"} | CASES,
+    "police": {"home"} | CASES,
+    "mediator": {"home"} | CASES,
     "grid_worker": {"home", "regions"},
-    "leader": {"home", "regions", "units"},
-    "township_leader": {"home", "regions", "units"},
-    "outsider": {"home", "regions", "units"},
+    "leader": {"home", "regions", "units"} | CASES,
+    "township_leader": {"home", "regions", "units"} | CASES,
+    "outsider": {"home", "regions", "units", "intake"} | CASES,
     "sysadmin": {"home", "units", "config"},
     "security_admin": {"home", "units", "accounts", "audit"},
     "auditor": {"home", "audit"},
