@@ -59,7 +59,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
 def case_intake(request: HttpRequest) -> HttpResponse:
     form = forms.IntakeForm(request.POST or None, request.FILES or None, user=request.user)
     parties = forms.PartyFormSet(
-        request.POST or None, prefix="party", initial=None if request.POST else forms.party_initial()
+        request.POST or None, prefix="party", initial=forms.party_initial()
     )
     duplicates = []
     if request.method == "POST" and form.is_valid() and parties.is_valid():
