@@ -58,9 +58,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
 @nav_required("intake")
 def case_intake(request: HttpRequest) -> HttpResponse:
     form = forms.IntakeForm(request.POST or None, request.FILES or None, user=request.user)
-    parties = forms.PartyFormSet(
-        request.POST or None, prefix="party", initial=forms.party_initial()
-    )
+    parties = forms.PartyFormSet(request.POST or None, prefix="party", initial=forms.party_initial())
     duplicates = []
     if request.method == "POST" and form.is_valid() and parties.is_valid():
         data = form.cleaned_data

@@ -11,6 +11,7 @@ from zipfile import ZipFile
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.shortcuts import resolve_url
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -306,7 +307,7 @@ def test_roles_without_case_list_are_refused(org, login, make_case, persona):
 def test_anonymous_is_sent_to_login(client, org):
     response = client.get(URL)
     assert response.status_code == 302
-    assert response["Location"].startswith(settings.LOGIN_URL)
+    assert response["Location"] == f"{resolve_url(settings.LOGIN_URL)}?next={URL}"
 
 
 def test_query_count_does_not_grow_with_rows(org, login, make_case, django_assert_max_num_queries):

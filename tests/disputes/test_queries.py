@@ -1,0 +1,61 @@
+"""List, my-work and detail pages run a fixed number of queries whatever the number of cases."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from disputes import services
+from disputes.models import Status
+from tests.disputes.conftest import intake
+
+
+def fill(org, n: int) -> None:
+    """n cases spread over the states the lists show, with parties, events and co-units."""
+    due = timezone.localdate() + timedelta(days=5)
+    for i in range(n):
+        case = intake(org, channel="online" if i % 4 == 0 else "visit")
+        if case.status == Status.REGISTERED and i % 2:
+            case = services.dispatch_case(
+                case=case,
+                by=org["township_officer"],
+                lead_unit=org.police_a,
+                co_units=[org.mediation_a],
+                due=due,
+                version=case.version,
+            )
+            if i % 3 == 0:
+                services.sign_case(case=case, by=org["police"], version=case.version)
+
+
+@pytest.mark.parametrize(
+    ("persona", "path"),
+    [
+        ("township_officer", "/cases/"),
+        ("township_officer", "/cases/?q=张三&status=dispatched&overdue=on"),
+        ("county_officer", "/cases/work/"),
+        ("police", "/cases/work/"),
+        ("leader", "/cases/work/"),
+        ("mediator", "/cases/"),
+        ("county_officer", "/cases/export.xlsx"),
+    ],
+)
+def test_list_pages_do_not_grow_with_cases(org, login, django_assert_max_num_queries, persona, path):
+    fill(org, 20)
+    client = login(org[persona])
+    with django_assert_max_num_queries(40) as small:
+        assert client.get(path).status_code == 200
+    fill(org, 180)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(path).status_code == 200
+
+
+def test_detail_page_does_not_grow_with_history(org, login, django_assert_max_num_queries, make_case):
+    case = make_case(Status.IN_PROGRESS)
+    client = login(org["police"])
+    with django_assert_max_num_queries(40) as small:
+        assert client.get(f"/cases/{case.number}/").status_code == 200
+    for n in range(30):
+        services.add_progress(case=case, by=org["police"], note=f"第{n}次联系当事人")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(f"/cases/{case.number}/").status_code == 200
