@@ -161,7 +161,7 @@ class BasePartyFormSet(forms.BaseFormSet):
 
 
 PartyFormSet = forms.formset_factory(
-    PartyForm, formset=BasePartyFormSet, extra=0, min_num=1, max_num=20, validate_max=True
+    PartyForm, formset=BasePartyFormSet, extra=1, min_num=1, max_num=20, validate_max=True
 )
 
 

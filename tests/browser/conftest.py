@@ -41,10 +41,10 @@ def page(browser, live_server):
 
 
 @pytest.fixture
-def screenshot(page):
+def screenshot():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def _shot(name: str) -> Path:
+    def _shot(name: str, page) -> Path:
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path

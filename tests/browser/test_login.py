@@ -13,7 +13,7 @@ def test_township_officer_logs_in_and_sees_a_chinese_home(transactional_db, page
     page.get_by_label("密码").fill("Wrong#Pass1")
     page.get_by_role("button", name="登录").click()
     assert "用户名或密码不正确" in page.get_by_test_id("login-error").inner_text()
-    screenshot("login-error")
+    screenshot("login-error", page)
 
     page.get_by_label("用户名").fill("township_officer")
     page.get_by_label("密码").fill(PASSWORD)
@@ -24,14 +24,14 @@ def test_township_officer_logs_in_and_sees_a_chinese_home(transactional_db, page
     assert "村（社区）" in summary and "网格" in summary
     nav = page.get_by_test_id("main-nav").inner_text()
     assert "区划与网格" in nav and "安全审计" not in nav
-    path = screenshot("home-township")
+    path = screenshot("home-township", page)
     assert path.stat().st_size > 10_000
 
     page.get_by_role("link", name="区划与网格").first.click()
     page.wait_for_url("**/regions/")
     assert page.get_by_role("cell", name="甲镇一村").is_visible()
     assert page.get_by_role("cell", name="乙镇一村").count() == 0
-    screenshot("regions-township")
+    screenshot("regions-township", page)
 
 
 def test_first_login_goes_through_the_password_change(transactional_db, page, screenshot):
@@ -48,7 +48,7 @@ def test_first_login_goes_through_the_password_change(transactional_db, page, sc
     page.get_by_label("确认新密码").fill("abc12345")
     page.get_by_role("button", name="保存新密码").click()
     assert page.get_by_text("大写字母、小写字母、数字、符号中的 3 类").first.is_visible()
-    screenshot("password-change-refused")
+    screenshot("password-change-refused", page)
     page.get_by_label("原密码").fill(PASSWORD)
     page.get_by_label("新密码", exact=True).fill("Fresh#Start2026")
     page.get_by_label("确认新密码").fill("Fresh#Start2026")
