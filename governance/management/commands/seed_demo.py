@@ -3,8 +3,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from disputes.demo import seed_cases
+from disputes.models import Case, Status
 from governance.demo import DEMO_PASSWORD, seed_logins, seed_units
 from governance.models import Role, Unit, User
 from grids.demo import seed_regions
@@ -28,12 +31,19 @@ class Command(BaseCommand):
             county = seed_regions(scale=scale)
             seed_units(county)
             logins = seed_logins(county, password=password)
+            new_cases = seed_cases(county, scale=scale)
 
         regions = Region.objects.within(county)
         self.stdout.write(
             f"{county.name}: {regions.townships().count()} 个镇（街道），{regions.villages().count()} 个村（社区），"
             f"{Grid.objects.within(county).count()} 个网格，{Unit.objects.count()} 个单位，"
             f"{User.objects.count()} 个账号。"
+        )
+        cases = Case.objects.filter(township__code__startswith=county.prefix)
+        by_status = dict(cases.order_by().values_list("status").annotate(n=Count("id")))
+        self.stdout.write(
+            f"矛盾纠纷案件 {sum(by_status.values())} 件（本次新增 {new_cases} 件）："
+            + "，".join(f"{label} {by_status.get(value, 0)}" for value, label in Status.choices)
         )
         self.stdout.write(self.style.SUCCESS("演示账号（密码均为 %s）：" % password))
         labels = dict(Role.choices)
