@@ -110,6 +110,7 @@ class Template(NamedTuple):
     b_sex: str = ""
     a_age: tuple[int, int] = (22, 72)
     place: str = ""
+    setting: str = ""  # "rural": fits a 村 only; "urban": a 社区 only
 
 
 T = Template
@@ -146,6 +147,7 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
             "院内，双方多次争吵。",
             "要求{b}拆除超出部分或采取排水措施，恢复原状。",
             "双方在村干部见证下确认界址，{b}加装落水管将雨水引入自家排水沟",
+            setting="rural",
         ),
         T(
             "{a}与{b}因排水沟堵塞引发纠纷。{b}在门前硬化路面时堵塞了公共排水沟，导致{a}家院子雨后积水、墙体受潮。",
@@ -158,6 +160,7 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
             "要求{b}维修防水层，赔偿装修损失{amt}元，并注意控制噪音。",
             "{b}请专业人员维修防水层，赔偿{a}装修损失{amt}元，双方互相谅解",
             (1500, 12000),
+            setting="urban",
         ),
     ),
     "land_contract": (
@@ -166,6 +169,7 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
             "肢体冲突。",
             "要求按土地承包经营权证确认地界，退还被占土地。",
             "经镇村干部现场丈量，按确权登记图纸重新埋设界桩，{b}退还多占土地",
+            setting="rural",
         ),
         T(
             "{a}等{n}户村民反映，{b}流转其承包地种植经济作物，约定每年每亩流转费{x}元，已拖欠{m}个月未支付，"
@@ -175,6 +179,7 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
             (20000, 180000),
             group=True,
             org="agri",
+            setting="rural",
         ),
         T(
             "{a}与兄弟{b}因父母去世后遗留的承包地分配问题发生纠纷，双方对耕种权属及耕地地力保护补贴归属各执一词。",
@@ -183,6 +188,7 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
             kin=True,
             a_sex="M",
             b_sex="M",
+            setting="rural",
         ),
     ),
     "labour": (
@@ -219,6 +225,7 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
             "经重新核实附着物数量并解释补偿政策，{a}签订补偿协议，补偿款{amt}元按期发放",
             (30000, 260000),
             org="committee",
+            setting="rural",
         ),
         T(
             "{a}与兄弟{b}因老宅拆迁补偿款{amt}元的分配问题发生纠纷，双方对房屋产权份额及照顾父母的付出各执一词。",
@@ -237,6 +244,7 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
             group=True,
             org="committee",
             a_sex="F",
+            setting="rural",
         ),
     ),
     "medical": (
@@ -297,6 +305,7 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
             group=True,
             org="property",
             place="{estate}小区",
+            setting="urban",
         ),
         T(
             "{a}与{b}因物业费发生争执：{b}称{a}拖欠物业费{amt}元，{a}则称其家楼顶渗水多次报修，物业长期未处理。",
@@ -305,6 +314,7 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
             (1200, 6000),
             org="property",
             place="{estate}小区",
+            setting="urban",
         ),
         T(
             "{a}反映其车辆停放在{estate}小区内被划伤，调取监控时{b}称监控损坏，双方对赔偿责任产生争议。",
@@ -313,6 +323,7 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
             (1000, 8000),
             org="property",
             place="{estate}小区",
+            setting="urban",
         ),
     ),
     "environment": (
@@ -323,6 +334,7 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
             (10000, 80000),
             group=True,
             org="farm",
+            setting="rural",
         ),
         T(
             "{a}等居民反映，{b}在{v}附近夜间施工，噪音和粉尘严重扰民，多次投诉未解决。",
@@ -415,11 +427,13 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
             "要求{b}赔偿鱼苗损失{amt}元。",
             "{b}赔偿{a}鱼苗损失{amt}元，并承诺圈养鸭群",
             (2000, 20000),
+            setting="rural",
         ),
         T(
             "{a}与{b}因{v}一口老井的使用和维修费用分摊问题发生争执，{b}在井口加锁，不让{a}家取水。",
             "要求{b}打开井锁，维修费用按户分摊。",
             "双方约定共同使用老井，维修费用按户平摊，{b}拆除井锁",
+            setting="rural",
         ),
         T(
             "{a}的孩子在{v}被{b}饲养的犬只咬伤，注射狂犬疫苗等花费{amt}元，{b}不愿承担全部费用。",
@@ -613,6 +627,11 @@ class Context:
         day = t.date() if is_working_day(t.date()) and minute < OPEN_MINUTE else add_working_days(t.date(), 1)
         return datetime.combine(day, time(OPEN_MINUTE // 60, OPEN_MINUTE % 60), self.tz)
 
+    def office(self, t: datetime) -> datetime:
+        """t, or the next moment the office is open (staff write notes at work)."""
+        start = self._work_start(t)
+        return start if start == t else start + timedelta(minutes=self.rng.randint(5, 120))
+
     def after_hours(self, t: datetime, low: float, high: float) -> datetime:
         """`low`–`high` hours of office time after t."""
         minutes = self.rng.uniform(low * 60, high * 60)
@@ -735,15 +754,27 @@ def _risk(rng: random.Random, category: str, template: Template) -> str:
     return "red" if r < red else "yellow" if r < red + yellow else "blue"
 
 
+def _fits(template: Template, village: Region) -> bool:
+    if template.setting == "rural":
+        return village.kind == Region.Kind.VILLAGE
+    if template.setting == "urban":
+        return village.kind == Region.Kind.COMMUNITY
+    return True
+
+
 def _draw(ctx: Context, townships: list[Region], villages: dict, grids: dict) -> Plan:
     rng = ctx.rng
-    category = rng.choices(list(CATEGORY_WEIGHTS), weights=list(CATEGORY_WEIGHTS.values()))[0]
-    template = rng.choice(TEMPLATES[category])
+    township = rng.choices(townships, weights=TOWNSHIP_WEIGHTS[: len(townships)])[0]
+    village = rng.choice(villages[township.pk])
+    while True:  # a dispute that fits the place: no 承包地 in a 社区, no 物业 in a 村
+        category = rng.choices(list(CATEGORY_WEIGHTS), weights=list(CATEGORY_WEIGHTS.values()))[0]
+        fitting = [t for t in TEMPLATES[category] if _fits(t, village)]
+        if fitting:
+            template = rng.choice(fitting)
+            break
     channel = rng.choices(list(CHANNEL_WEIGHTS), weights=list(CHANNEL_WEIGHTS.values()))[0]
     if channel == Channel.COURT and category in ("environment", "expropriation", "housing_delivery"):
         channel = Channel.VISIT
-    township = rng.choices(townships, weights=TOWNSHIP_WEIGHTS[: len(townships)])[0]
-    village = rng.choice(villages[township.pk])
     plan = Plan(
         received_at=_received_at(ctx, channel),
         channel=channel,
@@ -779,7 +810,7 @@ class People:
         rng, t = self.ctx.rng, plan.template
         if not t.kin and rng.random() < 0.07:
             person, home = rng.choice(self.regulars[plan.township.pk])
-            if rng.random() < 0.7:  # mostly a dispute at home
+            if rng.random() < 0.7 and _fits(t, home):  # mostly a dispute at home
                 plan.village, plan.grid = home, rng.choice(self.grids[home.pk])
             return person
         return _person(self.ctx, plan.village, plan.township, sex=t.a_sex, age=t.a_age)
@@ -975,7 +1006,7 @@ def _walk(ctx: Context, plan: Plan) -> None:
     center_unit = center.unit if center else intake_unit
     state = {"status": E.SUBMITTED}
 
-    def emit(action: str, at: datetime, actor: User | None, unit: Unit | None, to: str = "", note: str = "", **data):
+    def emit(action: str, at: datetime, actor: User | None, by_unit: Unit | None, to: str = "", note: str = "", **data):
         before = state["status"]
         if to:
             state["status"] = to
@@ -984,7 +1015,7 @@ def _walk(ctx: Context, plan: Plan) -> None:
                 "action": action,
                 "at": at,
                 "actor": actor,
-                "actor_unit": unit,
+                "actor_unit": by_unit,
                 "from_status": before if to else "",
                 "to_status": to,
                 "note": note,
@@ -1029,7 +1060,7 @@ def _walk(ctx: Context, plan: Plan) -> None:
         # 分流转办 (中心吹哨)
         if plan.stop == E.REGISTERED:
             return
-        t = ctx.after_hours(t, 0.1, 2) if plan.risk == "red" else ctx.after_hours(t, 0.3, 20)
+        t = ctx.after_hours(t, 0.1, 2) if plan.risk == "red" else ctx.after_hours(t, 0.3, rng.choice((4, 8, 20)))
         if t > now:
             return
         lead = _lead(ctx, plan, avoid=previous_lead)
@@ -1082,8 +1113,10 @@ def _walk(ctx: Context, plan: Plan) -> None:
             report_at = ctx.after_days(t, max(1, round(limit * share)), max(1, round(limit * share)))
         end = min(report_at or now, now)
         notes = rng.choice((0, 1, 1, 2, 2)) if (end - t).days >= 2 or report_at is None else rng.choice((0, 0, 1))
-        for at in sorted(t + (end - t) * rng.uniform(0.1, 0.9) for _ in range(notes)):
-            emit(A.PROGRESS, at, handler(lead), lead, note=rng.choice(_PROGRESS_NOTES))
+        for at in sorted(ctx.office(t + (end - t) * rng.uniform(0.05, 0.85)) for _ in range(notes)):
+            if t < at < end:
+                emit(A.PROGRESS, at, handler(lead), lead, note=rng.choice(_PROGRESS_NOTES))
+                t = at
         if report_at is None or report_at > now:
             return
         t = report_at

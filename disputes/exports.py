@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 
 from disputes.filters import filter_cases, list_queryset
 from disputes.forms import CaseFilterForm
-from disputes.models import Case, Party
+from disputes.models import Case, Channel, Outcome, Party, Route, Satisfaction, Status
 from governance.crypto import mask
 from governance.models import AuditEvent
 from governance.services import record_audit
@@ -138,7 +138,22 @@ def export_queryset(request: HttpRequest, form: CaseFilterForm) -> QuerySet[Case
     return cases.prefetch_related(Prefetch("parties", queryset=parties), "co_units")
 
 
-def case_row(ws, index: int, case: Case, today: date) -> list[Any]:
+def choice_labels() -> dict[str, dict[str, str]]:
+    """Choice labels translated once per export rather than once per cell (gettext is the
+    costliest step of a row otherwise)."""
+    return {
+        name: {value: str(label) for value, label in choices.choices}
+        for name, choices in (
+            ("channel", Channel),
+            ("status", Status),
+            ("outcome", Outcome),
+            ("satisfaction", Satisfaction),
+            ("route", Route),
+        )
+    }
+
+
+def case_row(ws, index: int, case: Case, today: date, labels: dict[str, dict[str, str]]) -> list[Any]:
     parties = list(case.parties.all())
     applicants = "、".join(p.name for p in parties if p.role == Party.Role.APPLICANT)
     respondents = "、".join(p.name for p in parties if p.role == Party.Role.RESPONDENT)
@@ -147,7 +162,7 @@ def case_row(ws, index: int, case: Case, today: date) -> list[Any]:
         index,
         case.number,
         _formatted(ws, excel_datetime(case.received_at), DATETIME_FORMAT),
-        case.get_channel_display(),
+        labels["channel"].get(case.channel, case.channel),
         case.township.name,
         case.village.name if case.village else "",
         case.category.name if case.category else "",
@@ -158,14 +173,14 @@ def case_row(ws, index: int, case: Case, today: date) -> list[Any]:
         respondents,
         case.summary,
         case.demands,
-        case.get_status_display(),
+        labels["status"].get(case.status, case.status),
         case.lead_unit.name if case.lead_unit else "",
         co_units,
         _formatted(ws, case.handle_due, DATE_FORMAT),
         "是" if case.is_overdue(today) else "否",
-        case.get_outcome_display(),
-        case.route_labels,
-        case.get_satisfaction_display(),
+        labels["outcome"].get(case.outcome, case.outcome),
+        "、".join(labels["route"][r] for r in case.routes.split(",") if r in labels["route"]),
+        labels["satisfaction"].get(case.satisfaction, case.satisfaction),
         _formatted(ws, excel_datetime(case.closed_at), DATETIME_FORMAT),
     ]
     return [safe_cell(v) for v in values]
@@ -208,14 +223,14 @@ def build_workbook(cases: QuerySet[Case], *, summary: str) -> tuple[Workbook, in
         header.append(cell)
     ws.append(header)
 
-    today = timezone.localdate()
+    today, labels = timezone.localdate(), choice_labels()
     written, truncated = 0, False
     for case in _cases(cases):
         if written == MAX_ROWS:
             truncated = True
             break
         written += 1
-        ws.append(case_row(ws, written, case, today))
+        ws.append(case_row(ws, written, case, today, labels))
 
     last_col = get_column_letter(len(COLUMNS))
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{HEADER_ROW + max(written, 1)}"

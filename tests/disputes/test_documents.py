@@ -46,6 +46,12 @@ def test_receipt_of_rejected_case_gives_reason_and_route(org, login, make_case):
     assert "依法分流办理" not in body
 
 
+def test_receipt_of_submission_not_yet_accepted_says_so(org, login, make_case):
+    body = login(org["township_officer"]).get(receipt_url(make_case(Status.SUBMITTED))).content.decode()
+    assert "待审查" in body and "将尽快审查并告知是否受理" in body
+    assert "依法分流办理" not in body
+
+
 def test_receipt_uses_no_outside_assets(org, login, make_case):
     body = login(org["township_officer"]).get(receipt_url(make_case())).content.decode()
     assert "/static/css/print.css" in body

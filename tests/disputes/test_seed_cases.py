@@ -1,0 +1,205 @@
+"""The demo year of cases loaded by `seed_demo` (disputes/demo.py)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from disputes import services
+from disputes.demo import CASES_PER_SCALE, HANDLE_DAYS, seed_cases
+from disputes.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseSequence,
+    Category,
+    Channel,
+    Party,
+    RiskLevel,
+    Route,
+    Satisfaction,
+    Status,
+)
+from governance.crypto import decrypt
+from governance.models import User
+from governance.validators import validate_id_number, validate_phone
+from governance.workdays import add_working_days
+from grids.models import Region
+
+# The order of the dates a case collects on its way (each one set only once it is reached).
+DATE_ORDER = ("received_at", "dispatched_at", "signed_at", "reported_at", "closed_at", "evaluated_at", "archived_at")
+# What each state must hold, as the services write it.
+REQUIRED = {
+    Status.DISPATCHED: ("lead_unit_id", "handle_due", "dispatched_at"),
+    Status.IN_PROGRESS: ("lead_unit_id", "handle_due", "dispatched_at", "signed_at"),
+    Status.PENDING_REVIEW: ("lead_unit_id", "signed_at", "reported_at", "outcome", "outcome_summary"),
+    Status.CLOSED: ("lead_unit_id", "reported_at", "closed_at", "outcome"),
+    Status.EVALUATED: ("closed_at", "evaluated_at", "satisfaction"),
+    Status.ARCHIVED: ("closed_at", "evaluated_at", "satisfaction", "visited_at", "archived_at"),
+    Status.REJECTED: ("reject_reason", "reject_route"),
+}
+
+# Timeline entries that do not move the case (its version counts the moves).
+UNVERSIONED = {"register", "submit", "progress", "notify_police", "report_upward"}
+
+
+@pytest.fixture(autouse=True)
+def _debug_on(settings):
+    # pytest-django runs tests with DEBUG off; the demo loader is meant for DEBUG on.
+    settings.DEBUG = True
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed_demo")
+    return Region.objects.get(code="990101000000")
+
+
+def test_the_demo_year_has_every_state_place_and_kind(seeded):
+    cases = Case.objects.all()
+    assert cases.count() >= CASES_PER_SCALE
+    by_status = dict(cases.order_by().values_list("status").annotate(n=Count("id")))
+    assert set(by_status) == set(Status.values)
+    # A realistic mix: most of a year's cases are done, a few rejected, the open ones recent.
+    done = by_status[Status.ARCHIVED] + by_status[Status.EVALUATED] + by_status[Status.CLOSED]
+    assert done > 0.7 * cases.count()
+    assert 0.015 * cases.count() < by_status[Status.REJECTED] < 0.05 * cases.count()
+    assert cases.overdue().filter(status=Status.DISPATCHED).exists()
+    assert cases.overdue().filter(status=Status.IN_PROGRESS).exists()
+    assert cases.filter(reopen_count__gte=1).exists()
+    assert cases.filter(status=Status.EVALUATED, satisfaction=Satisfaction.DISSATISFIED).exists()
+    assert CaseEvent.objects.filter(action="evaluate", data__satisfaction=Satisfaction.DISSATISFIED).count() > 20
+
+    now = timezone.now()
+    assert not cases.filter(received_at__gt=now).exists()
+    assert not cases.filter(received_at__lt=now - timedelta(days=366)).exists()
+    assert not cases.filter(status__in=OPEN_STATUSES, received_at__lt=now - timedelta(days=400)).exists()
+
+    assert set(cases.values_list("category__code", flat=True)) == set(Category.objects.values_list("code", flat=True))
+    assert set(cases.values_list("channel", flat=True)) == set(Channel.values)
+    assert set(cases.values_list("township", flat=True)) == set(Region.objects.townships().values_list("pk", flat=True))
+    risks = dict(cases.order_by().values_list("risk_level__code").annotate(n=Count("id")))
+    assert set(risks) == set(RiskLevel.objects.values_list("code", flat=True))
+    assert risks["blue"] > risks["yellow"] > risks["red"] > 0
+
+    for case in cases.select_related("township", "village", "grid", "lead_unit", "intake_unit"):
+        assert case.village.parent_id == case.township_id
+        assert case.grid.village_id == case.village_id
+        assert case.number.startswith(f"{timezone.localtime(case.received_at).year}-{case.township.code[6:9]}-")
+        assert case.intake_unit.region_id in (case.township_id, seeded.pk)
+        if case.lead_unit is not None:
+            assert case.lead_unit.code.startswith((f"{case.township.prefix}-", f"{seeded.prefix}-"))
+        dates = [getattr(case, name) for name in DATE_ORDER if getattr(case, name) is not None]
+        assert dates == sorted(dates) and len(set(dates)) == len(dates), case.number
+        for name in REQUIRED.get(case.status, ()):
+            assert getattr(case, name), (case.number, name)
+        if case.status in (Status.DISPATCHED, Status.IN_PROGRESS):
+            limit = HANDLE_DAYS[case.risk_level.code] if case.risk_level_id else None
+            assert case.handle_due == add_working_days(timezone.localtime(case.dispatched_at).date(), limit)
+        if case.outcome in ("partial", "failed"):
+            assert case.routes and set(case.routes.split(",")) <= set(Route.values)
+        if case.status == Status.ARCHIVED:
+            assert case.satisfaction != Satisfaction.DISSATISFIED
+
+
+def test_the_timeline_reads_like_the_services_wrote_it(seeded):
+    events = defaultdict(list)
+    for event in CaseEvent.objects.order_by("case_id", "at", "id"):
+        events[event.case_id].append(event)
+    cases = {case.pk: case for case in Case.objects.all()}
+    assert set(events) == set(cases)
+    for case_id, timeline in events.items():
+        case = cases[case_id]
+        first = timeline[0]
+        assert first.action in ("register", "submit")
+        assert first.at >= case.received_at
+        assert [e.pk for e in timeline] == sorted(e.pk for e in timeline)  # written in order
+        status = Status.SUBMITTED
+        for previous, event in zip([None, *timeline], timeline, strict=False):
+            if previous is not None:
+                assert event.at > previous.at, case.number
+            if event.to_status:
+                assert event.from_status == status, (case.number, event.action)
+                status = event.to_status
+        assert status == case.status, case.number
+        actions = [e.action for e in timeline]
+        assert actions.count("reopen") == case.reopen_count
+        assert case.version == 1 + sum(1 for a in actions if a not in UNVERSIONED)
+        if case.dispatched_at:
+            last_dispatch = [e for e in timeline if e.action == "dispatch"][-1]
+            assert last_dispatch.at == case.dispatched_at
+    # Actors: the demo logins where there is one for the unit, the unit always.
+    assert not CaseEvent.objects.filter(actor_unit__isnull=True).exists()
+    township = User.objects.get(username="township")
+    assert CaseEvent.objects.filter(actor=township, case__township__name="城关镇").exists()
+    assert not CaseEvent.objects.filter(actor=township).exclude(case__township__name="城关镇").exists()
+
+
+def test_parties_carry_valid_encrypted_identifiers_and_key_persons(seeded):
+    parties = Party.objects.all()
+    counted = Case.objects.annotate(
+        applicants=Count("parties", filter=Q(parties__role=Party.Role.APPLICANT)),
+        respondents=Count("parties", filter=Q(parties__role=Party.Role.RESPONDENT)),
+    )
+    for case in counted:
+        assert 1 <= case.applicants <= 2 and case.respondents == 1, case.number
+    people = parties.filter(kind=Party.Kind.PERSON)
+    for party in people:
+        id_number = decrypt(party.id_number_encrypted)
+        assert validate_id_number(id_number) == id_number
+        assert id_number.startswith("990101") and party.id_number_masked == id_number[:3] + "*" * 11 + id_number[-4:]
+        assert validate_phone(decrypt(party.phone_encrypted))
+    organisations = parties.filter(kind=Party.Kind.ORGANISATION)
+    assert organisations.exists() and not organisations.exclude(id_number_encrypted="").exists()
+    assert Party.history.count() == parties.count() and Case.history.count() == Case.objects.count()
+
+    # 重点人员: three or more cases within a year, marked from the third on (as intake does).
+    key = people.filter(is_key_person=True)
+    assert key.count() >= 5
+    for party in key.select_related("case"):
+        since = party.case.received_at - timedelta(days=365)
+        same = people.filter(id_number_index=party.id_number_index, case__received_at__gte=since)
+        assert same.filter(case__received_at__lte=party.case.received_at).values("case").distinct().count() >= 3
+    repeated = people.order_by().values("id_number_index").annotate(n=Count("case", distinct=True)).filter(n__gte=3)
+    assert repeated.count() >= 5
+
+
+def test_a_second_run_adds_nothing_and_intake_continues_the_numbers(seeded):
+    before = (Case.objects.count(), Party.objects.count(), CaseEvent.objects.count())
+    call_command("seed_demo")
+    assert (Case.objects.count(), Party.objects.count(), CaseEvent.objects.count()) == before
+
+    for sequence in CaseSequence.objects.select_related("township"):
+        numbers = Case.objects.filter(number__startswith=f"{sequence.year}-{sequence.township.code[6:9]}-")
+        assert sequence.last == numbers.count() == int(numbers.order_by("-number").first().number[-5:])
+
+    township = Region.objects.get(name="城关镇")
+    user = User.objects.get(username="township")
+    village = township.children.order_by("code").first()
+    case = services.intake_case(
+        by=user,
+        data=services.IntakeData(
+            channel="visit",
+            township=township,
+            village=village,
+            grid=village.grids.first(),
+            summary="邻里之间因排水沟堵塞引发纠纷",
+            category=Category.objects.get(code="neighbourhood"),
+            risk_level=RiskLevel.objects.get(code="blue"),
+            parties=[services.PartyData(role=Party.Role.APPLICANT, name="张三", phone="13800138000")],
+        ),
+    )
+    year = timezone.localdate().year
+    seeded_last = Case.objects.filter(number__startswith=f"{year}-001-").exclude(pk=case.pk).count()
+    assert case.number == f"{year}-001-{seeded_last + 1:05d}"
+
+    # Cases gone (or never there) are topped up, with numbers that go on after the last one.
+    Case.objects.filter(pk__in=Case.objects.order_by("-received_at").values("pk")[:5]).delete()
+    assert seed_cases(seeded, scale=1) == 4
+    assert Case.objects.count() == CASES_PER_SCALE
+    assert Case.objects.values("number").distinct().count() == CASES_PER_SCALE
