@@ -601,9 +601,11 @@ class Context:
         self.tz = timezone.get_current_timezone()
         self.units = {u.code: u for u in Unit.objects.filter(code__startswith=county.prefix)}
         self.county_center = self.units[f"{county.prefix}-CENTER"]
-        users = {u.username: u for u in User.objects.filter(username__in=["county", "township", "police", "mediator"])}
+        logins = User.objects.select_related("unit").filter(username__in=["county", "township", "police", "mediator"])
+        users = {u.username: u for u in logins}
         self.county_user = users.get("county")
-        self.township_user = users.get("township")
+        self.township_user = users.get("township")  # the demo's 城关镇 center: it acts for its own township
+        self.township_user_region = getattr(getattr(self.township_user, "unit", None), "region_id", None)
         # Demo logins that work in a handling unit act for it; other units' steps have no named actor.
         self.unit_users = {u.unit_id: u for u in users.values() if u.unit_id is not None}
         self.used_ids: set[str] = set()
@@ -1000,10 +1002,10 @@ def _walk(ctx: Context, plan: Plan) -> None:
     else:
         intake_unit = ctx.unit("T-CENTER", plan.township)
     center = ctx.county_user
-    if intake_unit != ctx.county_center and ctx.township_user and ctx.township_user.unit.region_id == plan.township.pk:
+    if intake_unit != ctx.county_center and ctx.township_user_region == plan.township.pk:
         center = ctx.township_user
     f.update(intake_unit=intake_unit, registered_by=center, source_ref=_source_ref(rng, plan.channel, plan.received_at))
-    center_unit = center.unit if center else intake_unit
+    center_unit = getattr(center, "unit", None) or intake_unit
     state = {"status": E.SUBMITTED}
 
     def emit(action: str, at: datetime, actor: User | None, by_unit: Unit | None, to: str = "", note: str = "", **data):
@@ -1110,7 +1112,8 @@ def _walk(ctx: Context, plan: Plan) -> None:
             report_at = ctx.after_hours(t, 1, 7)
         else:
             share = rng.uniform(1.05, 1.8) if rng.random() < 0.08 else rng.triangular(0.08, 1.0, 0.3)
-            report_at = ctx.after_days(t, max(1, round(limit * share)), max(1, round(limit * share)))
+            days = max(1, round(limit * share))
+            report_at = ctx.after_days(t, days, days)
         end = min(report_at or now, now)
         notes = rng.choice((0, 1, 1, 2, 2)) if (end - t).days >= 2 or report_at is None else rng.choice((0, 0, 1))
         for at in sorted(ctx.office(t + (end - t) * rng.uniform(0.05, 0.85)) for _ in range(notes)):

@@ -86,7 +86,8 @@ def _record(case: Case, action: str, by: User | None, from_status: str = "", not
         actor=by,
         actor_unit_id=by.unit_id if by is not None else None,
         from_status=from_status,
-        to_status=case.status if from_status else "",
+        # A step that moved the case names both states; a submission names where it arrived.
+        to_status=case.status if from_status or action == CaseEvent.Action.SUBMIT else "",
         note=note,
         data=data,
     )
@@ -433,9 +434,9 @@ def return_case(*, case: Case, by: User, reason: str, version: int | None) -> Ca
         case = _lock(case, version)
         _guard(case, case.return_to_center, by)
         before, unit = case.status, case.lead_unit
-        case.lead_unit, case.handle_due, case.signed_at = None, None, None
+        case.lead_unit, case.handle_due, case.signed_at, case.dispatched_at = None, None, None, None
         case.return_to_center()
-        _save(case, by, ["lead_unit", "handle_due", "signed_at"])
+        _save(case, by, ["lead_unit", "handle_due", "signed_at", "dispatched_at"])
         case.co_units.clear()
         _record(case, CaseEvent.Action.RETURN, by, before, note=reason.strip(), unit=unit.name if unit else "")
         _notify_unit(case.intake_unit, _("案件被退回：%(n)s") % {"n": case.number}, case, reason.strip())
@@ -549,8 +550,9 @@ def reopen_case(*, case: Case, by: User, reason: str, version: int | None) -> Ca
         before = case.status
         case.reopen_count += 1
         case.lead_unit = None
-        case.handle_due = case.signed_at = case.reported_at = case.closed_at = case.evaluated_at = None
-        case.outcome, case.routes, case.satisfaction = "", "", ""
+        case.handle_due = case.dispatched_at = case.signed_at = case.reported_at = None
+        case.closed_at = case.evaluated_at = None
+        case.outcome, case.routes, case.outcome_summary, case.satisfaction = "", "", "", ""
         case.reopen()
         _save(
             case,
@@ -559,12 +561,14 @@ def reopen_case(*, case: Case, by: User, reason: str, version: int | None) -> Ca
                 "reopen_count",
                 "lead_unit",
                 "handle_due",
+                "dispatched_at",
                 "signed_at",
                 "reported_at",
                 "closed_at",
                 "evaluated_at",
                 "outcome",
                 "routes",
+                "outcome_summary",
                 "satisfaction",
             ],
         )

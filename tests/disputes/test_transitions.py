@@ -31,7 +31,7 @@ def test_walk_in_is_registered_at_once_and_online_waits(org):
     assert last_event(walk_in).action == CaseEvent.Action.REGISTER
     online = intake(org, channel="online")
     assert online.status == Status.SUBMITTED
-    assert last_event(online).action == CaseEvent.Action.SUBMIT
+    assert (last_event(online).action, last_event(online).to_status) == (CaseEvent.Action.SUBMIT, "submitted")
 
 
 def test_accept_happens_and_is_refused_to_others(org, make_case):
@@ -275,6 +275,7 @@ def test_dissatisfied_case_cannot_be_archived_and_is_reopened(org, make_case):
     case.refresh_from_db()
     assert case.status == Status.REGISTERED
     assert case.reopen_count == 1 and case.lead_unit is None and case.satisfaction == ""
+    assert case.outcome_summary == "" and case.dispatched_at is None and case.closed_at is None
     # Reopened, it goes round again.
     from tests.disputes.conftest import advance
 
