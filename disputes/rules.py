@@ -10,7 +10,7 @@ from governance.models import Role
 if TYPE_CHECKING:
     from disputes.models import Case
     from governance.models import User
-    from grids.models import Region
+    from grids.models import Grid, Region
 
 # Staff of a unit that handles cases dispatched to it (a center may itself be the lead unit).
 HANDLING_ROLES = (Role.HANDLER, Role.MEDIATOR, Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF)
@@ -37,6 +37,11 @@ def may_take_in(user: User, township: Region) -> bool:
         return False
     prefix = _region_prefix(user)
     return prefix is not None and township.code.startswith(prefix)
+
+
+def may_report_from_grid(user: User, grid: Grid) -> bool:
+    """网格上报: the grid worker who covers the grid."""
+    return user.is_authenticated and user.has_role(Role.GRID_WORKER) and grid.workers.filter(pk=user.pk).exists()
 
 
 def is_lead_unit_staff(case: Case, user: User) -> bool:

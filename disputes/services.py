@@ -31,6 +31,7 @@ from disputes.models import (
     CaseEvent,
     CaseSequence,
     Category,
+    Channel,
     Outcome,
     Party,
     RejectReason,
@@ -189,8 +190,37 @@ def intake_case(*, by: User, data: IntakeData) -> Case:
 
     if not may_take_in(by, data.township):
         raise TransitionRefused(_("只能登记本辖区的矛盾纠纷。"))
+    return _create_case(by=by, data=data, intake_unit=by.unit)
+
+
+def submit_grid_issue(*, by: User, grid: Grid, summary: str, category: Category | None = None, **extra) -> Case:
+    """网格上报: a grid worker reports what they found in their grid; it waits for the township
+    center to accept it."""
+    from disputes.rules import may_report_from_grid
+
+    if not may_report_from_grid(by, grid):
+        raise TransitionRefused(_("只能上报本人负责网格内的矛盾纠纷。"))
+    village = grid.village
+    township = village.parent
+    center = Unit.objects.filter(kind=Unit.Kind.TOWNSHIP_CENTER, region=township, is_active=True).first()
+    if center is None:
+        raise TransitionRefused(_("所在镇（街道）尚未设立综治中心，无法上报。"))
+    data = IntakeData(
+        channel=Channel.GRID,
+        township=township,
+        village=village,
+        grid=grid,
+        summary=summary,
+        category=category,
+        parties=extra.pop("parties", ()),
+        **extra,
+    )
+    return _create_case(by=by, data=data, intake_unit=center)
+
+
+def _create_case(*, by: User, data: IntakeData, intake_unit: Unit) -> Case:
     _check_place(data)
-    if not any(p.role == Party.Role.APPLICANT for p in data.parties):
+    if data.channel != Channel.GRID and not any(p.role == Party.Role.APPLICANT for p in data.parties):
         raise ValidationError(_("请至少填写一名申请人。"))
     direct = data.channel in DIRECT_CHANNELS
     with transaction.atomic():
@@ -200,7 +230,7 @@ def intake_case(*, by: User, data: IntakeData) -> Case:
             channel=data.channel,
             source_ref=data.source_ref,
             received_at=received,
-            intake_unit=by.unit,
+            intake_unit=intake_unit,
             registered_by=by,
             township=data.township,
             village=data.village,

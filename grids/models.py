@@ -88,6 +88,11 @@ class Region(models.Model):
         return self.code[: PREFIX_LENGTH[self.level]]
 
 
+class GridKind(models.TextChoices):
+    COMPREHENSIVE = "comprehensive", _("综合网格")
+    SPECIAL = "special", _("专属网格")
+
+
 class GridQuerySet(models.QuerySet):
     def within(self, region: Region) -> GridQuerySet:
         return self.filter(code__startswith=region.prefix)
@@ -119,6 +124,11 @@ class Grid(models.Model):
         related_name="grids",
         limit_choices_to={"level": Region.Level.VILLAGE},
     )
+    kind = models.CharField(_("网格类型"), max_length=15, choices=GridKind.choices, default=GridKind.COMPREHENSIVE)
+    households = models.PositiveIntegerField(_("户数"), default=0)
+    population = models.PositiveIntegerField(_("人口"), default=0)
+    boundary = models.JSONField(_("边界（GeoJSON）"), null=True, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
     workers = models.ManyToManyField("governance.User", verbose_name=_("网格员"), blank=True, related_name="grids")
     history = HistoricalRecords(m2m_fields=[workers])
 
@@ -131,3 +141,209 @@ class Grid(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class GridWorker(models.Model):
+    """A grid worker's profile: the person is a User (role 网格员); the grids they cover are
+    `Grid.workers`."""
+
+    class Employment(models.TextChoices):
+        FULL_TIME = "full_time", _("专职")
+        PART_TIME = "part_time", _("兼职")
+
+    user = models.OneToOneField(
+        "governance.User", verbose_name=_("账号"), on_delete=models.CASCADE, related_name="grid_worker"
+    )
+    employment = models.CharField(_("类型"), max_length=10, choices=Employment.choices, default=Employment.FULL_TIME)
+    phone = models.CharField(_("手机号码"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("在岗"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("网格员")
+        verbose_name_plural = _("网格员")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class PatrolLog(models.Model):
+    """巡查日志: what a grid worker checked on a day in a grid, and what they found."""
+
+    worker = models.ForeignKey("governance.User", verbose_name=_("网格员"), on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(Grid, verbose_name=_("网格"), on_delete=models.PROTECT, related_name="patrols")
+    date = models.DateField(_("巡查日期"), db_index=True)
+    checked = models.TextField(_("巡查内容"))
+    findings = models.TextField(_("发现情况"), blank=True)
+    case = models.ForeignKey(
+        "disputes.Case",
+        verbose_name=_("上报的案件"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="patrols",
+    )
+    created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("巡查日志")
+        verbose_name_plural = _("巡查日志")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.grid} {self.date}"
+
+
+class ReportSettings(models.Model):
+    """The county's zero-report rules (one row)."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("星期一")
+        TUESDAY = 1, _("星期二")
+        WEDNESDAY = 2, _("星期三")
+        THURSDAY = 3, _("星期四")
+        FRIDAY = 4, _("星期五")
+        SATURDAY = 5, _("星期六")
+        SUNDAY = 6, _("星期日")
+
+    weekly_weekday = models.PositiveSmallIntegerField(
+        _("平时每周报送日"), choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    cutoff = models.TimeField(_("截止时间"), default="17:00")
+    grace_minutes = models.PositiveSmallIntegerField(_("宽限时间（分钟）"), default=120)
+    report_by_grid = models.BooleanField(_("按网格报送"), default=False, help_text=_("不勾选则按村（社区）报送"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("零报告设置")
+        verbose_name_plural = _("零报告设置")
+
+    def __str__(self) -> str:
+        return str(_("零报告设置"))
+
+    @classmethod
+    def current(cls) -> ReportSettings:
+        settings, _created = cls.objects.get_or_create(pk=1)
+        return settings
+
+
+class SensitivePeriod(models.Model):
+    """重大节点、敏感时期: reports are daily from start to end (both included)."""
+
+    name = models.CharField(_("名称"), max_length=60)
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("敏感时期")
+        verbose_name_plural = _("敏感时期")
+        ordering = ["-start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="period_ends_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ZeroReport(models.Model):
+    """日排查零报告 of one reporting unit (a village/community, or a grid) for one day.
+    "有事报事、无事报平安": either figures, or an explicit 零报告."""
+
+    village = models.ForeignKey(
+        Region, verbose_name=_("村（社区）"), on_delete=models.PROTECT, related_name="zero_reports"
+    )
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("网格"), null=True, blank=True, on_delete=models.PROTECT, related_name="zero_reports"
+    )
+    date = models.DateField(_("报告日期"), db_index=True)
+    is_zero = models.BooleanField(_("零报告（无矛盾纠纷）"), default=False)
+    disputes_found = models.PositiveIntegerField(_("排查发现纠纷（件）"), default=0)
+    disputes_resolved = models.PositiveIntegerField(_("已化解纠纷（件）"), default=0)
+    key_persons = models.PositiveIntegerField(_("关注重点人员（人）"), default=0)
+    note = models.TextField(_("情况说明"), blank=True)
+    reporter = models.ForeignKey(
+        "governance.User", verbose_name=_("报告人"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("报送时间"))
+    is_late = models.BooleanField(_("迟报"), default=False)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("零报告")
+        verbose_name_plural = _("零报告")
+        ordering = ["-date", "village__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "date"], condition=models.Q(grid__isnull=True), name="one_village_report_a_day"
+            ),
+            models.UniqueConstraint(
+                fields=["grid", "date"], condition=models.Q(grid__isnull=False), name="one_grid_report_a_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid or self.village} {self.date}"
+
+
+class ZeroReportItem(models.Model):
+    """One dispute a report lists; the center can turn it into a case in one step."""
+
+    report = models.ForeignKey(ZeroReport, verbose_name=_("零报告"), on_delete=models.CASCADE, related_name="items")
+    summary = models.CharField(_("纠纷简况"), max_length=500)
+    category = models.ForeignKey(
+        "disputes.Category",
+        verbose_name=_("纠纷类别"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    case = models.OneToOneField(
+        "disputes.Case", verbose_name=_("案件"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("零报告纠纷条目")
+        verbose_name_plural = _("零报告纠纷条目")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.summary[:30]
+
+
+class ZeroReportReminder(models.Model):
+    """A missed report, found by the check: at most one per (unit, date)."""
+
+    class Level(models.TextChoices):
+        TOWNSHIP = "township", _("通报镇（街道）")
+        COUNTY = "county", _("通报县综治中心")
+
+    village = models.ForeignKey(Region, verbose_name=_("村（社区）"), on_delete=models.CASCADE, related_name="+")
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("网格"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    date = models.DateField(_("报告日期"), db_index=True)
+    level = models.CharField(_("通报层级"), max_length=10, choices=Level.choices, default=Level.TOWNSHIP)
+    misses_in_a_row = models.PositiveSmallIntegerField(_("连续漏报次数"), default=1)
+    created_at = models.DateTimeField(_("提醒时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("漏报提醒")
+        verbose_name_plural = _("漏报提醒")
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "date"], condition=models.Q(grid__isnull=True), name="one_village_reminder_a_day"
+            ),
+            models.UniqueConstraint(
+                fields=["grid", "date"], condition=models.Q(grid__isnull=False), name="one_grid_reminder_a_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid or self.village} {self.date}"
