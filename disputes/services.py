@@ -218,6 +218,27 @@ def submit_grid_issue(*, by: User, grid: Grid, summary: str, category: Category 
     return _create_case(by=by, data=data, intake_unit=center)
 
 
+def register_reported_dispute(
+    *, by: User, village: Region, grid: Grid | None, summary: str, category: Category | None
+) -> Case:
+    """A dispute listed in a zero-report, turned into a case by the center in one step."""
+    from disputes.rules import may_take_in
+
+    township = village.parent
+    if not may_take_in(by, township):
+        raise TransitionRefused(_("只能登记本辖区的矛盾纠纷。"))
+    data = IntakeData(
+        channel=Channel.GRID,
+        township=township,
+        village=village,
+        grid=grid,
+        summary=summary,
+        category=category,
+        parties=(),
+    )
+    return _create_case(by=by, data=data, intake_unit=by.unit)
+
+
 def _create_case(*, by: User, data: IntakeData, intake_unit: Unit) -> Case:
     _check_place(data)
     if data.channel != Channel.GRID and not any(p.role == Party.Role.APPLICANT for p in data.parties):

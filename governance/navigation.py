@@ -34,6 +34,15 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "disputes-list",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.HANDLER, R.MEDIATOR, R.LEADER}),
     ),
+    NavItem("reports", _("零报告"), "grids-reports", frozenset({R.GRID_WORKER})),
+    NavItem("patrols", _("巡查日志"), "grids-patrols", frozenset({R.GRID_WORKER})),
+    NavItem(
+        "board",
+        _("零报告督查"),
+        "grids-board",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+    ),
+    NavItem("grids", _("网格管理"), "grids-list", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF})),
     NavItem(
         "regions",
         _("区划与网格"),

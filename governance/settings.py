@@ -246,6 +246,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # The heartbeat shows on /healthz that beat and a worker are alive.
     "heartbeat": {"task": "governance.tasks.heartbeat", "schedule": 60.0},
+    # Missed zero-reports: every 30 minutes, so a missed run costs at most half an hour.
+    "zero-report-check": {"task": "grids.tasks.zero_report_check", "schedule": crontab(minute="*/30")},
     "purge-expired-sessions": {
         "task": "governance.tasks.clear_expired_sessions",
         "schedule": crontab(minute=5, hour=3),

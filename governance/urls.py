@@ -22,6 +22,7 @@ urlpatterns = [
     path("audit/", views.audit_list, name="governance-audit"),
     path("healthz", views.healthz, name="healthz"),
     path("cases/", include("disputes.urls")),
+    path("grids/", include("grids.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -212,7 +212,6 @@ class ReportSettings(models.Model):
     )
     cutoff = models.TimeField(_("截止时间"), default="17:00")
     grace_minutes = models.PositiveSmallIntegerField(_("宽限时间（分钟）"), default=120)
-    report_by_grid = models.BooleanField(_("按网格报送"), default=False, help_text=_("不勾选则按村（社区）报送"))
     history = HistoricalRecords()
 
     class Meta:

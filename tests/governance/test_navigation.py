@@ -7,15 +7,16 @@ import pytest
 from governance.models import AuditEvent
 
 CASES = {"work", "cases"}
+CENTER = {"home", "regions", "units", "intake", "board", "grids"} | CASES
 NAV = {
-    "county_officer": {"home", "regions", "units", "intake"} | CASES,
-    "township_officer": {"home", "regions", "units", "intake"} | CASES,
+    "county_officer": CENTER,
+    "township_officer": CENTER,
     "police": {"home"} | CASES,
     "mediator": {"home"} | CASES,
-    "grid_worker": {"home", "regions"},
-    "leader": {"home", "regions", "units"} | CASES,
-    "township_leader": {"home", "regions", "units"} | CASES,
-    "outsider": {"home", "regions", "units", "intake"} | CASES,
+    "grid_worker": {"home", "regions", "reports", "patrols"},
+    "leader": {"home", "regions", "units", "board"} | CASES,
+    "township_leader": {"home", "regions", "units", "board"} | CASES,
+    "outsider": CENTER,
     "sysadmin": {"home", "units", "config"},
     "security_admin": {"home", "units", "accounts", "audit"},
     "auditor": {"home", "audit"},

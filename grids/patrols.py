@@ -1,0 +1,95 @@
+"""巡查日志: a grid worker records each patrol, and a finding may become a dispute case (网格上报).
+
+The rules live here — which days may be written, which grids, once-only reporting — so the
+views only parse and show.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from disputes.rules import may_report_from_grid
+from disputes.services import TransitionRefused, submit_grid_issue
+from grids.models import Grid, PatrolLog
+
+if TYPE_CHECKING:
+    from disputes.models import Category
+    from governance.models import User
+
+# A log may be written late, but only for the last week: older memories are not a record.
+BACKFILL_DAYS = 7
+
+
+def earliest_patrol_date(today: date | None = None) -> date:
+    return (today or timezone.localdate()) - timedelta(days=BACKFILL_DAYS)
+
+
+def _check_patrol(*, by: User, grid: Grid, day: date, checked: str, findings: str, report: bool) -> None:
+    errors = {}
+    today = timezone.localdate()
+    if day > today:
+        errors["date"] = _("巡查日期不能晚于今天（%(today)s）。") % {"today": today.isoformat()}
+    elif day < earliest_patrol_date(today):
+        errors["date"] = _("只能补填最近 %(n)d 天的巡查日志，巡查日期不能早于 %(earliest)s。") % {
+            "n": BACKFILL_DAYS,
+            "earliest": earliest_patrol_date(today).isoformat(),
+        }
+    if not may_report_from_grid(by, grid):
+        errors["grid"] = _("只能填写本人负责网格的巡查日志。")
+    if not checked.strip():
+        errors["checked"] = _("请填写巡查内容。")
+    if report and not findings.strip():
+        errors["findings"] = _("勾选了“立即上报”，请填写发现的矛盾纠纷情况。")
+    if errors:
+        raise ValidationError(errors)
+
+
+def record_patrol(
+    *,
+    by: User,
+    grid: Grid,
+    date: date,
+    checked: str,
+    findings: str = "",
+    report: bool = False,
+    category: Category | None = None,
+    people_involved: int | None = None,
+) -> PatrolLog:
+    """Write a patrol log; with `report`, its findings go to the township center as a case in the
+    same transaction, so there is never a log that says "reported" without its case, or the reverse."""
+    _check_patrol(by=by, grid=grid, day=date, checked=checked, findings=findings, report=report)
+    with transaction.atomic():
+        log = PatrolLog(worker=by, grid=grid, date=date, checked=checked.strip(), findings=findings.strip())
+        log._history_user = by
+        log.save()
+        if report:
+            extra = {"people_involved": people_involved} if people_involved else {}
+            log.case = submit_grid_issue(by=by, grid=grid, summary=log.findings, category=category, **extra)
+            log.save(update_fields=["case"])
+    return log
+
+
+def report_patrol_finding(
+    *, log: PatrolLog, by: User, category: Category | None = None, people_involved: int | None = None
+) -> PatrolLog:
+    """上报: turn a log's findings into a submitted case, once. The log row is locked, so two presses
+    at the same moment make one case; the second is told it is already reported."""
+    with transaction.atomic():
+        log = PatrolLog.objects.select_for_update(of=("self",)).select_related("grid", "case").get(pk=log.pk)
+        if log.worker_id != by.pk:
+            raise TransitionRefused(_("只能上报本人的巡查发现。"))
+        if log.case is not None:
+            raise TransitionRefused(_("该巡查发现已上报（案件编号 %(n)s），无需重复上报。") % {"n": log.case.number})
+        if not log.findings.strip():
+            raise TransitionRefused(_("该巡查日志没有填写发现情况，无法上报。"))
+        extra = {"people_involved": people_involved} if people_involved else {}
+        log.case = submit_grid_issue(by=by, grid=log.grid, summary=log.findings, category=category, **extra)
+        log._history_user = by
+        log.save(update_fields=["case"])
+    return log

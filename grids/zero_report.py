@@ -1,0 +1,384 @@
+"""日排查零报告: who owes a report for which day, its state, filing it, and the daily check.
+
+Like a monitored heartbeat: in a sensitive period every reporting unit owes a report every day
+(holidays included); otherwise once a week on the configured weekday. A report is due by the
+cutoff (default 17:00 Asia/Shanghai) plus a grace time; during the grace the unit is 临期, after
+it 漏报. A late report is still taken and marked 迟报. The check finds the units that owe a report
+and have none, and writes one reminder per (unit, day) under a unique constraint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from governance.models import Notification, Unit, User
+from grids.models import Region, ReportSettings, SensitivePeriod, ZeroReport, ZeroReportItem, ZeroReportReminder
+
+ESCALATE_TO_COUNTY_AFTER = 3  # misses in a row
+
+
+class ReportState(models.TextChoices):
+    REPORTED = "reported", gettext_lazy("已报")
+    LATE = "late", gettext_lazy("迟报")
+    GRACE = "grace", gettext_lazy("临期")
+    MISSED = "missed", gettext_lazy("漏报")
+    PENDING = "pending", gettext_lazy("待报")
+    NOT_DUE = "not_due", gettext_lazy("本日无需报送")
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The rules in force, loaded once (two queries) and then asked in memory."""
+
+    settings: ReportSettings
+    periods: tuple[SensitivePeriod, ...]
+
+    @classmethod
+    def load(cls) -> Calendar:
+        return cls(ReportSettings.current(), tuple(SensitivePeriod.objects.all()))
+
+    def sensitive(self, day: date) -> SensitivePeriod | None:
+        return next((p for p in self.periods if p.start <= day <= p.end), None)
+
+    def is_due(self, day: date) -> bool:
+        """Daily in a sensitive period (holidays do not excuse it), else on the weekly weekday."""
+        return self.sensitive(day) is not None or day.weekday() == self.settings.weekly_weekday
+
+    def cutoff(self, day: date) -> datetime:
+        return timezone.make_aware(datetime.combine(day, self.settings.cutoff))
+
+    def grace_end(self, day: date) -> datetime:
+        return self.cutoff(day) + timedelta(minutes=self.settings.grace_minutes)
+
+    def due_days_before(self, day: date, n: int, horizon: int = 120) -> list[date]:
+        """The n due days before `day`, newest first."""
+        found, current = [], day
+        for _step in range(horizon):
+            current -= timedelta(days=1)
+            if self.is_due(current):
+                found.append(current)
+                if len(found) == n:
+                    break
+        return found
+
+    def due_days_between(self, start: date, end: date) -> list[date]:
+        return [
+            start + timedelta(days=i) for i in range((end - start).days + 1) if self.is_due(start + timedelta(days=i))
+        ]
+
+    def state(self, day: date, report: ZeroReport | None, now: datetime) -> str:
+        if report is not None:
+            return ReportState.LATE if report.is_late else ReportState.REPORTED
+        if not self.is_due(day):
+            return ReportState.NOT_DUE
+        if now <= self.cutoff(day):
+            return ReportState.PENDING
+        if now <= self.grace_end(day):
+            return ReportState.GRACE
+        return ReportState.MISSED
+
+
+# --- Reporting units --------------------------------------------------------------------------
+
+
+def reporting_villages(user: User) -> list[Region]:
+    """The villages this person reports for: those of the grids they cover and their unit's village."""
+    if not user.is_authenticated:
+        return []
+    condition = Q(grids__workers=user)
+    if user.unit_id is not None:
+        condition |= Q(pk=user.unit.region_id, level=Region.Level.VILLAGE)
+    return list(Region.objects.villages().filter(condition).select_related("parent").distinct().order_by("code"))
+
+
+def may_file(user: User, village: Region) -> bool:
+    return any(v.pk == village.pk for v in reporting_villages(user))
+
+
+# --- Filing -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportData:
+    is_zero: bool
+    disputes_found: int = 0
+    disputes_resolved: int = 0
+    key_persons: int = 0
+    note: str = ""
+    items: Sequence[tuple[str, object]] = ()  # (summary, category or None)
+
+
+def file_report(
+    *, by: User, village: Region, day: date, data: ReportData, version: int | None = None, now: datetime | None = None
+) -> ZeroReport:
+    """File the day's report, or amend it (a second filing for the same unit and day amends;
+    history keeps the earlier figures). Not for future days; late reports are taken, marked late."""
+    now = now or timezone.now()
+    if not may_file(by, village):
+        raise ValidationError(_("您不是该村（社区）的报送人员。"))
+    if day > timezone.localdate(now):
+        raise ValidationError({"date": _("不能填报未来日期的报告。")})
+    if data.is_zero and (data.disputes_found or data.disputes_resolved or data.key_persons or data.items):
+        raise ValidationError(_("选择“零报告”时，发现纠纷、化解纠纷、重点人员都应为0，且不能列出纠纷。"))
+    if not data.is_zero and not (data.disputes_found or data.disputes_resolved or data.key_persons or data.items):
+        raise ValidationError(_("没有发现矛盾纠纷请选择“零报告”；有情况请填写数量或列出纠纷。"))
+    calendar = Calendar.load()
+    with transaction.atomic():
+        report = ZeroReport.objects.select_for_update().filter(village=village, grid=None, date=day).first()
+        if report is None:
+            report = ZeroReport(village=village, date=day, reporter=by, submitted_at=now)
+            report.is_late = now > calendar.grace_end(day)
+        elif version is not None and report.version != version:
+            raise ValidationError(_("该报告已被他人修改，请刷新后再修改。"))
+        else:
+            report.version += 1
+        report.is_zero = data.is_zero
+        report.disputes_found = max(data.disputes_found, len(data.items))
+        report.disputes_resolved = data.disputes_resolved
+        report.key_persons = data.key_persons
+        report.note = data.note
+        report.reporter = by
+        report._history_user = by
+        report.save()
+        if data.items:
+            report.items.filter(case__isnull=True).delete()
+            ZeroReportItem.objects.bulk_create(
+                [ZeroReportItem(report=report, summary=summary, category=category) for summary, category in data.items]
+            )
+    return report
+
+
+def item_to_case(*, by: User, item: ZeroReportItem):
+    """Turn one dispute a report listed into a case (网格上报 → 待受理), once."""
+    from disputes.services import register_reported_dispute
+
+    with transaction.atomic():
+        item = ZeroReportItem.objects.select_for_update().select_related("report__village__parent").get(pk=item.pk)
+        if item.case_id is not None:
+            raise ValidationError(_("该纠纷已转为案件 %(n)s。") % {"n": item.case.number})
+        report = item.report
+        case = register_reported_dispute(
+            by=by, village=report.village, grid=report.grid, summary=item.summary, category=item.category
+        )
+        item.case = case
+        item.save(update_fields=["case"])
+    return case
+
+
+# --- The check --------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckResult:
+    day: date
+    due: bool
+    owed: int = 0
+    reported: int = 0
+    missing: int = 0
+    reminded: int = 0
+    escalated: int = 0
+
+    def __str__(self) -> str:
+        if not self.due:
+            return _("%(d)s 不是报送日，无需检查。") % {"d": self.day}
+        return _("%(d)s：应报 %(o)d 个单位，已报 %(r)d，漏报 %(m)d，本次提醒 %(n)d（其中通报县级 %(e)d）。") % {
+            "d": self.day,
+            "o": self.owed,
+            "r": self.reported,
+            "m": self.missing,
+            "n": self.reminded,
+            "e": self.escalated,
+        }
+
+
+def run_zero_report_check(day: date | None = None, *, now: datetime | None = None) -> CheckResult:
+    """Find every unit that owes a report for `day` and has none once the grace has run out;
+    remind each (unit, day) once: its village committee and township center, and the county
+    center after three misses in a row. A fixed number of queries whatever the number of units."""
+    now = now or timezone.now()
+    day = day or timezone.localdate(now)
+    calendar = Calendar.load()
+    if not calendar.is_due(day):
+        return CheckResult(day, due=False)
+    villages = list(Region.objects.villages().values_list("pk", "parent_id"))
+    result = CheckResult(day, due=True, owed=len(villages))
+    reported = set(ZeroReport.objects.filter(date=day, grid=None).values_list("village_id", flat=True))
+    result.reported = len(reported)
+    if now <= calendar.grace_end(day):
+        return result  # not missed yet: 待报 or 临期
+    missing = [(pk, parent) for pk, parent in villages if pk not in reported]
+    result.missing = len(missing)
+    if not missing:
+        return result
+
+    earlier = calendar.due_days_before(day, ESCALATE_TO_COUNTY_AFTER - 1)
+    reported_earlier = set(ZeroReport.objects.filter(date__in=earlier, grid=None).values_list("village_id", "date"))
+    with transaction.atomic():
+        # One check at a time: the settings row is the lock, so two runs cannot both remind.
+        ReportSettings.objects.select_for_update().filter(pk=calendar.settings.pk).first()
+        already = set(ZeroReportReminder.objects.filter(date=day, grid=None).values_list("village_id", flat=True))
+        new = []
+        for pk, _township in missing:
+            if pk in already:
+                continue
+            streak = 1
+            for earlier_day in earlier:
+                if (pk, earlier_day) in reported_earlier:
+                    break
+                streak += 1
+            level = (
+                ZeroReportReminder.Level.COUNTY
+                if streak >= ESCALATE_TO_COUNTY_AFTER
+                else ZeroReportReminder.Level.TOWNSHIP
+            )
+            new.append(ZeroReportReminder(village_id=pk, date=day, level=level, misses_in_a_row=streak))
+        ZeroReportReminder.objects.bulk_create(new, batch_size=2000)
+        _deliver(new, {pk: parent for pk, parent in missing}, day)
+    result.reminded = len(new)
+    result.escalated = sum(1 for r in new if r.level == ZeroReportReminder.Level.COUNTY)
+    return result
+
+
+def _deliver(reminders: Iterable[ZeroReportReminder], township_of: dict[int, int], day: date) -> None:
+    reminders = list(reminders)
+    if not reminders:
+        return
+    names = dict(Region.objects.filter(pk__in=[r.village_id for r in reminders]).values_list("pk", "name"))
+    committees = dict(Unit.objects.filter(kind=Unit.Kind.VILLAGE, region_id__in=names).values_list("region_id", "pk"))
+    centers = dict(
+        Unit.objects.filter(kind=Unit.Kind.TOWNSHIP_CENTER, region_id__in=set(township_of.values())).values_list(
+            "region_id", "pk"
+        )
+    )
+    county = Unit.objects.filter(kind=Unit.Kind.COUNTY_CENTER).values_list("pk", flat=True).first()
+    notices = []
+    for reminder in reminders:
+        name = names.get(reminder.village_id, "")
+        title = _("%(v)s %(d)s 零报告未报送") % {"v": name, "d": day}
+        body = _("连续漏报 %(n)d 次，请尽快补报。") % {"n": reminder.misses_in_a_row}
+        for unit_id in (committees.get(reminder.village_id), centers.get(township_of.get(reminder.village_id))):
+            if unit_id:
+                notices.append(Notification(unit_id=unit_id, title=title, body=body, url="/grids/reports/"))
+        if reminder.level == ZeroReportReminder.Level.COUNTY and county:
+            notices.append(Notification(unit_id=county, title=title, body=body, url="/grids/board/"))
+    Notification.objects.bulk_create(notices, batch_size=2000)
+
+
+# --- Board ------------------------------------------------------------------------------------
+
+
+@dataclass
+class VillageRow:
+    village: Region
+    report: ZeroReport | None
+    state: str
+
+    @property
+    def state_label(self) -> str:
+        return ReportState(self.state).label
+
+
+@dataclass
+class TownshipBoard:
+    township: Region
+    rows: list[VillageRow]
+
+    def count(self, *states: str) -> int:
+        return sum(1 for row in self.rows if row.state in states)
+
+    @property
+    def reported(self) -> int:
+        return self.count(ReportState.REPORTED, ReportState.LATE)
+
+    @property
+    def late(self) -> int:
+        return self.count(ReportState.LATE)
+
+    @property
+    def missing(self) -> int:
+        return self.count(ReportState.MISSED)
+
+    @property
+    def grace(self) -> int:
+        return self.count(ReportState.GRACE)
+
+    @property
+    def pending(self) -> int:
+        return self.count(ReportState.PENDING)
+
+
+def board_for(user: User, day: date, now: datetime | None = None) -> tuple[Calendar, list[TownshipBoard]]:
+    """Per township of the person's jurisdiction, each village's state for `day` (four queries)."""
+    now = now or timezone.now()
+    calendar = Calendar.load()
+    villages = list(Region.objects.visible_to(user).villages().select_related("parent").order_by("code"))
+    reports = {
+        r.village_id: r
+        for r in ZeroReport.objects.filter(date=day, grid=None, village__in=[v.pk for v in villages]).select_related(
+            "reporter"
+        )
+    }
+    boards: dict[int, TownshipBoard] = {}
+    for village in villages:
+        board = boards.setdefault(village.parent_id, TownshipBoard(village.parent, []))
+        report = reports.get(village.pk)
+        board.rows.append(VillageRow(village, report, calendar.state(day, report, now)))
+    return calendar, list(boards.values())
+
+
+@dataclass
+class LeagueRow:
+    township: Region
+    owed: int
+    reported: int
+    late: int
+
+    @property
+    def missed(self) -> int:
+        return self.owed - self.reported
+
+    @property
+    def rate(self) -> float:
+        return self.reported / self.owed if self.owed else 1.0
+
+    @property
+    def percent(self) -> str:
+        return f"{self.rate * 100:.1f}"
+
+
+def league_for(user: User, month: date, today: date | None = None) -> tuple[list[date], list[LeagueRow]]:
+    """The month's report rate per township, best first: reports in / reports owed on due days so far."""
+    today = today or timezone.localdate()
+    calendar = Calendar.load()
+    start = month.replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    due_days = calendar.due_days_between(start, min(end, today))
+    villages = Region.objects.visible_to(user).villages()
+    per_township = dict(villages.values("parent").annotate(n=models.Count("pk")).values_list("parent", "n"))
+    townships = {t.pk: t for t in Region.objects.filter(pk__in=per_township).order_by("code")}
+    counts = (
+        ZeroReport.objects.filter(grid=None, date__in=due_days, village__in=villages)
+        .values("village__parent")
+        .annotate(n=models.Count("pk"), late=models.Count("pk", filter=Q(is_late=True)))
+    )
+    got = {row["village__parent"]: row for row in counts}
+    rows = [
+        LeagueRow(
+            township,
+            owed=per_township[pk] * len(due_days),
+            reported=got.get(pk, {}).get("n", 0),
+            late=got.get(pk, {}).get("late", 0),
+        )
+        for pk, township in townships.items()
+    ]
+    rows.sort(key=lambda r: (-r.rate, r.township.code))
+    return due_days, rows
