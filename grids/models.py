@@ -8,6 +8,7 @@ is one indexed prefix filter (`code LIKE '990101001%'`), never a walk of the tre
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING
 
 from django.core.validators import RegexValidator
@@ -210,7 +211,7 @@ class ReportSettings(models.Model):
     weekly_weekday = models.PositiveSmallIntegerField(
         _("平时每周报送日"), choices=Weekday.choices, default=Weekday.MONDAY
     )
-    cutoff = models.TimeField(_("截止时间"), default="17:00")
+    cutoff = models.TimeField(_("截止时间"), default=datetime.time(17, 0))
     grace_minutes = models.PositiveSmallIntegerField(_("宽限时间（分钟）"), default=120)
     history = HistoricalRecords()
 

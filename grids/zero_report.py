@@ -162,7 +162,11 @@ def item_to_case(*, by: User, item: ZeroReportItem):
     from disputes.services import register_reported_dispute
 
     with transaction.atomic():
-        item = ZeroReportItem.objects.select_for_update().select_related("report__village__parent").get(pk=item.pk)
+        item = (
+            ZeroReportItem.objects.select_for_update(of=("self",))
+            .select_related("report__village__parent")
+            .get(pk=item.pk)
+        )
         if item.case_id is not None:
             raise ValidationError(_("该纠纷已转为案件 %(n)s。") % {"n": item.case.number})
         report = item.report
@@ -221,7 +225,11 @@ def run_zero_report_check(day: date | None = None, *, now: datetime | None = Non
         return result
 
     earlier = calendar.due_days_before(day, ESCALATE_TO_COUNTY_AFTER - 1)
-    reported_earlier = set(ZeroReport.objects.filter(date__in=earlier, grid=None).values_list("village_id", "date"))
+    # A streak counts the earlier due days on which the check found the unit missing (a reminder
+    # exists), so days before the system was in use never count against anyone.
+    missed_earlier = set(
+        ZeroReportReminder.objects.filter(date__in=earlier, grid=None).values_list("village_id", "date")
+    )
     with transaction.atomic():
         # One check at a time: the settings row is the lock, so two runs cannot both remind.
         ReportSettings.objects.select_for_update().filter(pk=calendar.settings.pk).first()
@@ -232,7 +240,7 @@ def run_zero_report_check(day: date | None = None, *, now: datetime | None = Non
                 continue
             streak = 1
             for earlier_day in earlier:
-                if (pk, earlier_day) in reported_earlier:
+                if (pk, earlier_day) not in missed_earlier:
                     break
                 streak += 1
             level = (

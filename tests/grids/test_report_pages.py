@@ -1,0 +1,198 @@
+"""Zero-report pages: filing, the compliance board, the league table, turning listed disputes into cases."""
+
+from datetime import date, datetime, time, timedelta
+from io import BytesIO
+
+import pytest
+import time_machine
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from disputes.models import Case, Category
+from grids.models import ZeroReport, ZeroReportItem
+from grids.zero_report import ReportData, file_report, run_zero_report_check
+from tests.factories import PERSONAS
+
+MONDAY = date(2026, 11, 16)
+
+
+def at(day: date, hh: int, mm: int = 0) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hh, mm)))
+
+
+def zero_on_monday(org):
+    return file_report(
+        by=org["grid_worker"], village=org.village_a1, day=MONDAY, data=ReportData(is_zero=True), now=at(MONDAY, 9)
+    )
+
+
+def test_grid_worker_files_from_the_form(org, login):
+    client = login(org["grid_worker"])
+    home = client.get("/grids/reports/").content.decode()
+    assert "甲镇一村" in home and "填报今日报告" in home
+    response = client.post(
+        f"/grids/reports/file/?village={org.village_a1.pk}",
+        {
+            "date": timezone.localdate().isoformat(),
+            "is_zero": "on",
+            "disputes_found": "0",
+            "disputes_resolved": "0",
+            "key_persons": "0",
+            "item-TOTAL_FORMS": "2",
+            "item-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    report = ZeroReport.objects.get()
+    assert report.is_zero and report.village == org.village_a1 and report.reporter == org["grid_worker"]
+
+
+def test_form_explains_contradictions_and_saves_nothing(org, login):
+    client = login(org["grid_worker"])
+    response = client.post(
+        f"/grids/reports/file/?village={org.village_a1.pk}",
+        {
+            "date": timezone.localdate().isoformat(),
+            "disputes_found": "0",
+            "disputes_resolved": "0",
+            "key_persons": "0",
+            "item-TOTAL_FORMS": "2",
+            "item-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "没有发现矛盾纠纷请选择“零报告”" in response.content.decode()
+    future = client.post(
+        f"/grids/reports/file/?village={org.village_a1.pk}",
+        {
+            "date": (timezone.localdate() + timedelta(days=1)).isoformat(),
+            "is_zero": "on",
+            "disputes_found": "0",
+            "disputes_resolved": "0",
+            "key_persons": "0",
+            "item-TOTAL_FORMS": "0",
+            "item-INITIAL_FORMS": "0",
+        },
+    )
+    assert "不能填报未来日期的报告" in future.content.decode()
+    assert not ZeroReport.objects.exists()
+
+
+def test_board_shows_states_of_the_jurisdiction_only(org, login):
+    file_report(
+        by=org["grid_worker"], village=org.village_a1, day=MONDAY, data=ReportData(is_zero=True), now=at(MONDAY, 9)
+    )
+    with time_machine.travel(at(MONDAY, 20), tick=False):
+        body = login(org["township_officer"]).get(f"/grids/board/?date={MONDAY}").content.decode()
+    assert "甲镇一村" in body and "甲镇二村" in body and "乙镇一村" not in body
+    assert "已报" in body and "漏报" in body
+
+
+def test_county_board_and_league(org, login):
+    file_report(
+        by=org["grid_worker"], village=org.village_a1, day=MONDAY, data=ReportData(is_zero=True), now=at(MONDAY, 9)
+    )
+    with time_machine.travel(at(MONDAY, 20), tick=False):
+        client = login(org["county_officer"])
+        board = client.get(f"/grids/board/?date={MONDAY}").content.decode()
+        league = client.get("/grids/board/league/?month=2026-11").content.decode()
+    assert "甲镇一村" in board and "乙镇一村" in board
+    # November up to the 16th has three Mondays: 甲镇 owes 2 × 3, has 1; 乙镇 owes 3, has 0.
+    assert "33.3%" not in league
+    assert "16.7%" in league and "0.0%" in league
+    assert league.index("甲镇") < league.index("乙镇")
+
+
+def test_board_export_opens(org, login):
+    with time_machine.travel(at(MONDAY, 20), tick=False):
+        response = login(org["county_officer"]).get(f"/grids/board/export.xlsx?date={MONDAY}&month=2026-11")
+    book = load_workbook(BytesIO(b"".join(response.streaming_content)))
+    assert book.sheetnames == ["当日报送", "月度排名"]
+    villages = [row[1] for row in book["当日报送"].iter_rows(min_row=3, values_only=True)]
+    assert sorted(villages) == sorted(["甲镇一村", "甲镇二村", "乙镇一村"])
+
+
+def test_listed_dispute_becomes_a_case_once(org, login):
+    category = Category.objects.get(code="neighbourhood")
+    report = file_report(
+        by=org["grid_worker"],
+        village=org.village_a1,
+        day=MONDAY,
+        data=ReportData(is_zero=False, disputes_found=1, items=[("两户因排水沟堵塞争吵", category)]),
+        now=at(MONDAY, 9),
+    )
+    item = ZeroReportItem.objects.get(report=report)
+    client = login(org["township_officer"])
+    assert "转为案件" in client.get(f"/grids/reports/{report.pk}/").content.decode()
+    client.post(f"/grids/reports/items/{item.pk}/to-case/")
+    case = Case.objects.get()
+    assert (case.status, case.channel, case.village, case.category) == ("submitted", "grid", org.village_a1, category)
+    item.refresh_from_db()
+    assert item.case == case
+    response = client.post(f"/grids/reports/items/{item.pk}/to-case/", follow=True)
+    assert "已转为案件" in response.content.decode()
+    assert Case.objects.count() == 1
+
+
+def test_outsider_cannot_open_or_convert_another_townships_report(org, login):
+    report = file_report(
+        by=org["grid_worker"],
+        village=org.village_a1,
+        day=MONDAY,
+        data=ReportData(is_zero=False, items=[("x", None)]),
+        now=at(MONDAY, 9),
+    )
+    client = login(org["outsider"])
+    assert client.get(f"/grids/reports/{report.pk}/").status_code == 404
+    assert client.post(f"/grids/reports/items/{report.items.get().pk}/to-case/").status_code == 404
+    assert not Case.objects.exists()
+
+
+REPORTERS = {"grid_worker"}
+WATCHERS = {"county_officer", "township_officer", "leader", "township_leader", "outsider"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_page_answers_every_role(org, login, persona):
+    client = login(org[persona])
+    pages = {
+        "/grids/reports/": REPORTERS,
+        f"/grids/reports/file/?village={org.village_a1.pk}": REPORTERS,
+        "/grids/board/": WATCHERS,
+        "/grids/board/league/": WATCHERS,
+        "/grids/board/export.xlsx": WATCHERS,
+    }
+    for path, allowed in pages.items():
+        assert client.get(path).status_code == (200 if persona in allowed else 403), path
+
+
+@pytest.mark.parametrize("path", ["/grids/board/", "/grids/board/league/"])
+def test_board_queries_do_not_grow(org, login, django_assert_max_num_queries, path):
+    from grids.models import Region
+
+    client = login(org["county_officer"])
+    with django_assert_max_num_queries(30) as small:
+        client.get(path)
+    for n in range(3, 40):
+        Region.objects.create(
+            code=f"990101001{n:03d}", name=f"新村{n}", level="village", kind="village", parent=org.town_a
+        )
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(path)
+
+
+@pytest.mark.celery
+def test_the_check_task_runs_on_a_real_worker(worker):
+    from grids.models import ZeroReportReminder
+    from grids.tasks import zero_report_check
+    from tests.factories import build_org
+
+    build_org()
+    results = zero_report_check.delay().get(timeout=60)
+    assert len(results) == 4
+    today = timezone.localdate()
+    # Whatever today is, each past due day in the window is now reminded for all three villages.
+    reminded_days = set(ZeroReportReminder.objects.values_list("date", flat=True))
+    assert reminded_days <= {today - timedelta(days=n) for n in range(4)}
+    assert all(ZeroReportReminder.objects.filter(date=d).count() == 3 for d in reminded_days)
+    assert run_zero_report_check(today - timedelta(days=3)).reminded == 0
