@@ -162,13 +162,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
         healthy = False
     report["broker"] = broker_status()
     healthy = healthy and report["broker"] == "ok"
-    beat = Heartbeat.objects.filter(name="heartbeat").values_list("at", flat=True).first() if healthy else None
+    beats = dict(Heartbeat.objects.values_list("name", "at")) if report["database"] == "ok" else {}
+    now = timezone.now()
+    beat = beats.pop("heartbeat", None)
     if beat is None:
         report["last_heartbeat_age_seconds"] = None
     else:
-        age = (timezone.now() - beat).total_seconds()
+        age = (now - beat).total_seconds()
         report["last_heartbeat_age_seconds"] = round(age)
         report["scheduler"] = "ok" if age <= settings.HEARTBEAT_STALE_SECONDS else "stale"
+    # The periodic scans (zero-report check, …): seconds since each last ran to the end.
+    report["last_scan_age_seconds"] = {name: round((now - at).total_seconds()) for name, at in sorted(beats.items())}
     report["elapsed_ms"] = round((time.monotonic() - started) * 1000)
     return JsonResponse(report, status=200 if healthy else 503)
 

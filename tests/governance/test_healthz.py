@@ -16,6 +16,9 @@ def test_healthz_reports_database_broker_and_heartbeat(db, client):
     report = response.json()
     assert report["last_heartbeat_age_seconds"] <= 2
     assert report["scheduler"] == "ok"
+    assert report["last_scan_age_seconds"] == {}
+    beat_heartbeat("zero_report_check")
+    assert client.get("/healthz").json()["last_scan_age_seconds"]["zero_report_check"] <= 2
 
 
 @pytest.mark.celery
