@@ -6,7 +6,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from governance.models import AuditEvent, Unit, User
+from governance.models import AuditEvent, CalendarDay, Unit, User
 
 
 class ResetPasswordForm(AdminPasswordChangeForm):
@@ -61,3 +61,11 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(SimpleHistoryAdmin):
+    list_display = ("date", "is_working_day", "name")
+    list_filter = ("is_working_day",)
+    date_hierarchy = "date"
+    search_fields = ("name",)

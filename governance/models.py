@@ -231,3 +231,35 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CalendarDay(models.Model):
+    """An exception to the working-day calendar: a holiday or a 调休 working day. The statutory
+    calendar comes from the chinesecalendar library; rows here override it and cover the years
+    it does not know yet (the State Council publishes each year's schedule in November/December)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_working_day = models.BooleanField(_("工作日"), help_text=_("勾选＝上班（如调休上班的周末）；不勾选＝放假"))
+    name = models.CharField(_("名称"), max_length=40, blank=True, help_text=_("如：春节、国庆节调休"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        from governance.workdays import forget_overrides
+
+        super().save(*args, **kwargs)
+        forget_overrides()
+
+    def delete(self, *args, **kwargs):
+        from governance.workdays import forget_overrides
+
+        result = super().delete(*args, **kwargs)
+        forget_overrides()
+        return result

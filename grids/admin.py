@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from grids.models import Grid, Region
+from grids.models import Grid, Region, ReportSettings, SensitivePeriod
 
 
 @admin.register(Region)
@@ -20,3 +20,20 @@ class GridAdmin(SimpleHistoryAdmin):
     list_select_related = ("village",)
     raw_id_fields = ("village",)
     filter_horizontal = ("workers",)
+
+
+@admin.register(ReportSettings)
+class ReportSettingsAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "weekly_weekday", "cutoff", "grace_minutes")
+
+    def has_add_permission(self, request) -> bool:
+        return not ReportSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SensitivePeriod)
+class SensitivePeriodAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "start", "end", "note")
+    date_hierarchy = "start"
