@@ -26,7 +26,7 @@ def sign_in(browser, live_server, username, **context):
 
 
 def test_grid_worker_reports_and_the_board_shows_it(transactional_db, browser, live_server, screenshot):
-    org = build_org()
+    build_org()
     today = timezone.localdate()
     # Today is a reporting day whatever the weekday: a sensitive period covers it.
     SensitivePeriod.objects.create(name="重要会议期间", start=today - timedelta(days=1), end=today + timedelta(days=1))
