@@ -7,6 +7,7 @@ from governance.navigation import items_for
 
 # Pages that belong to a menu entry without being its target.
 SECTION_OF = {
+    "inbox": "inbox",
     "governance-region": "regions",
     "disputes-detail": "cases",
     "disputes-action": "cases",
@@ -21,7 +22,13 @@ def navigation(request: HttpRequest) -> dict:
     match = getattr(request, "resolver_match", None)
     url_name = match.url_name if match else None
     active = SECTION_OF.get(url_name) or next((i.key for i in items if i.url_name == url_name), None)
+    unread = 0
+    if user is not None and user.is_authenticated:
+        from governance.models import Notification
+
+        unread = Notification.objects.unread_by(user).count()  # one query per page
     return {
+        "unread_notices": unread,
         "nav_items": items,
         "nav_keys": {item.key for item in items},
         "active_nav": active,

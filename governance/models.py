@@ -204,6 +204,20 @@ class Heartbeat(models.Model):
         return self.name
 
 
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user: User) -> NotificationQuerySet:
+        """Notices to the person and to their unit."""
+        if not user.is_authenticated:
+            return self.none()
+        condition = models.Q(user=user)
+        if user.unit_id is not None:
+            condition |= models.Q(unit_id=user.unit_id, user__isnull=True)
+        return self.filter(condition)
+
+    def unread_by(self, user: User) -> NotificationQuerySet:
+        return self.for_user(user).exclude(pk__in=NotificationRead.objects.filter(user=user).values("notification_id"))
+
+
 class Notification(models.Model):
     """An in-app notice to a unit (everyone in it) or one person."""
 
@@ -217,7 +231,8 @@ class Notification(models.Model):
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("通知")
@@ -263,3 +278,17 @@ class CalendarDay(models.Model):
         result = super().delete(*args, **kwargs)
         forget_overrides()
         return result
+
+
+class NotificationRead(models.Model):
+    """Who has read a notice: a unit's notice is read or unread for each of its people."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["notification", "user"], name="read_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.notification_id}"

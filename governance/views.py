@@ -11,16 +11,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from governance.forms import LoginForm, OwnPasswordChangeForm
-from governance.models import AuditEvent, Heartbeat, Unit
+from governance.models import AuditEvent, Heartbeat, Notification, NotificationRead, Unit
 from governance.navigation import NAV_BY_KEY
 from governance.scoping import jurisdiction
 from governance.services import record_audit, set_own_password
@@ -186,3 +187,33 @@ def broker_status() -> str:
         return "ok"
     except Exception as exc:
         return f"error: {exc.__class__.__name__}"
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    notices = Notification.objects.for_user(request.user).annotate(
+        is_read=Exists(NotificationRead.objects.filter(notification=OuterRef("pk"), user=request.user))
+    )
+    page = Paginator(notices.order_by("-created_at", "-id"), 30).get_page(request.GET.get("page"))
+    return render(request, "governance/inbox.html", {"page": page})
+
+
+@require_POST
+@login_required
+def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notification.objects.for_user(request.user), pk=pk)
+    NotificationRead.objects.get_or_create(notification=notice, user=request.user)
+    return redirect(
+        notice.url if url_has_allowed_host_and_scheme(notice.url, allowed_hosts=None) and notice.url else "inbox"
+    )
+
+
+@require_POST
+@login_required
+def inbox_read_all(request: HttpRequest) -> HttpResponse:
+    unread = Notification.objects.unread_by(request.user).values_list("pk", flat=True)
+    NotificationRead.objects.bulk_create(
+        [NotificationRead(notification_id=pk, user=request.user) for pk in unread], ignore_conflicts=True
+    )
+    messages.success(request, _("已全部标为已读。"))
+    return redirect("inbox")

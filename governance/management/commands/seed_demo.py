@@ -10,8 +10,16 @@ from disputes.demo import seed_cases
 from disputes.models import Case, Status
 from governance.demo import DEMO_PASSWORD, seed_logins, seed_units
 from governance.models import Role, Unit, User
-from grids.demo import seed_regions
-from grids.models import Grid, Region
+from grids.demo import (
+    REPORT_HISTORY_DAYS,
+    seed_grid_figures,
+    seed_grid_workers,
+    seed_patrols,
+    seed_regions,
+    seed_sensitive_periods,
+    seed_zero_reports,
+)
+from grids.models import Grid, GridWorker, Region, ZeroReport, ZeroReportReminder
 
 
 class Command(BaseCommand):
@@ -32,6 +40,11 @@ class Command(BaseCommand):
             seed_units(county)
             logins = seed_logins(county, password=password)
             new_cases = seed_cases(county, scale=scale)
+            seed_grid_figures(county)
+            new_workers = seed_grid_workers(county)
+            seed_sensitive_periods()
+            new_reports = seed_zero_reports(county)
+            seed_patrols(county)
 
         regions = Region.objects.within(county)
         self.stdout.write(
@@ -44,6 +57,14 @@ class Command(BaseCommand):
         self.stdout.write(
             f"矛盾纠纷案件 {sum(by_status.values())} 件（本次新增 {new_cases} 件）："
             + "，".join(f"{label} {by_status.get(value, 0)}" for value, label in Status.choices)
+        )
+        reports = ZeroReport.objects.filter(village__code__startswith=county.prefix)
+        reminders = ZeroReportReminder.objects.filter(village__code__startswith=county.prefix)
+        self.stdout.write(
+            f"网格员 {GridWorker.objects.filter(user__grids__code__startswith=county.prefix).distinct().count()} 人"
+            f"（本次新增 {new_workers} 人）；零报告 {reports.count()} 份（近 {REPORT_HISTORY_DAYS} 天，"
+            f"本次新增 {new_reports.reports} 份，迟报 {reports.filter(is_late=True).count()} 份），"
+            f"漏报提醒 {reminders.count()} 条（通报县级 {reminders.filter(level='county').count()} 条）。"
         )
         self.stdout.write(self.style.SUCCESS("演示账号（密码均为 %s）：" % password))
         labels = dict(Role.choices)
