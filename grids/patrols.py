@@ -30,24 +30,27 @@ def earliest_patrol_date(today: date | None = None) -> date:
     return (today or timezone.localdate()) - timedelta(days=BACKFILL_DAYS)
 
 
-def _check_patrol(*, by: User, grid: Grid, day: date, checked: str, findings: str, report: bool) -> None:
+def patrol_errors(
+    *, by: User, grid: Grid | None, day: date | None, checked: str, findings: str, report: bool
+) -> dict[str, str]:
+    """What is wrong with a patrol log, field by field. The form shows all of it at once (a value
+    it could not parse is None and skipped here); `record_patrol` refuses any of it."""
     errors = {}
     today = timezone.localdate()
-    if day > today:
+    if day is not None and day > today:
         errors["date"] = _("巡查日期不能晚于今天（%(today)s）。") % {"today": today.isoformat()}
-    elif day < earliest_patrol_date(today):
+    elif day is not None and day < earliest_patrol_date(today):
         errors["date"] = _("只能补填最近 %(n)d 天的巡查日志，巡查日期不能早于 %(earliest)s。") % {
             "n": BACKFILL_DAYS,
             "earliest": earliest_patrol_date(today).isoformat(),
         }
-    if not may_report_from_grid(by, grid):
+    if grid is not None and not may_report_from_grid(by, grid):
         errors["grid"] = _("只能填写本人负责网格的巡查日志。")
     if not checked.strip():
         errors["checked"] = _("请填写巡查内容。")
     if report and not findings.strip():
         errors["findings"] = _("勾选了“立即上报”，请填写发现的矛盾纠纷情况。")
-    if errors:
-        raise ValidationError(errors)
+    return errors
 
 
 def record_patrol(
@@ -63,7 +66,8 @@ def record_patrol(
 ) -> PatrolLog:
     """Write a patrol log; with `report`, its findings go to the township center as a case in the
     same transaction, so there is never a log that says "reported" without its case, or the reverse."""
-    _check_patrol(by=by, grid=grid, day=date, checked=checked, findings=findings, report=report)
+    if errors := patrol_errors(by=by, grid=grid, day=date, checked=checked, findings=findings, report=report):
+        raise ValidationError(errors)
     with transaction.atomic():
         log = PatrolLog(worker=by, grid=grid, date=date, checked=checked.strip(), findings=findings.strip())
         log._history_user = by
@@ -81,10 +85,12 @@ def report_patrol_finding(
     """上报: turn a log's findings into a submitted case, once. The log row is locked, so two presses
     at the same moment make one case; the second is told it is already reported."""
     with transaction.atomic():
-        log = PatrolLog.objects.select_for_update(of=("self",)).select_related("grid", "case").get(pk=log.pk)
+        # No join to the case here: when the lock is granted after another press, PostgreSQL re-reads
+        # the log row but not the rows joined to it, so a joined case would still look missing.
+        log = PatrolLog.objects.select_for_update().get(pk=log.pk)
         if log.worker_id != by.pk:
             raise TransitionRefused(_("只能上报本人的巡查发现。"))
-        if log.case is not None:
+        if log.case_id is not None:
             raise TransitionRefused(_("该巡查发现已上报（案件编号 %(n)s），无需重复上报。") % {"n": log.case.number})
         if not log.findings.strip():
             raise TransitionRefused(_("该巡查日志没有填写发现情况，无法上报。"))

@@ -48,7 +48,8 @@ def patrol_create(request: HttpRequest) -> HttpResponse:
             if log.case is not None:
                 messages.success(
                     request,
-                    _("巡查日志已保存，发现情况已上报，案件编号 %(n)s，等待镇综治中心受理。") % {"n": log.case.number},
+                    _("巡查日志已保存，发现情况已上报，案件编号 %(n)s，等待镇（街道）综治中心受理。")
+                    % {"n": log.case.number},
                 )
             else:
                 messages.success(request, _("巡查日志已保存。"))
@@ -69,5 +70,5 @@ def patrol_report(request: HttpRequest, pk: int) -> HttpResponse:
     except TransitionRefused as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, _("已上报，案件编号 %(n)s，等待镇综治中心受理。") % {"n": log.case.number})
+        messages.success(request, _("已上报，案件编号 %(n)s，等待镇（街道）综治中心受理。") % {"n": log.case.number})
     return redirect("grids-patrols")
