@@ -8,6 +8,16 @@ from governance.navigation import items_for
 # Pages that belong to a menu entry without being its target.
 SECTION_OF = {
     "inbox": "inbox",
+    "grids-create": "grids",
+    "grids-edit": "grids",
+    "grids-workers": "grids",
+    "grids-worker-create": "grids",
+    "grids-worker-edit": "grids",
+    "grids-import": "grids",
+    "grids-report-file": "reports",
+    "grids-report-detail": "board",
+    "grids-league": "board",
+    "grids-patrol-create": "patrols",
     "governance-region": "regions",
     "disputes-detail": "cases",
     "disputes-action": "cases",

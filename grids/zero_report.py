@@ -213,9 +213,9 @@ def run_zero_report_check(day: date | None = None, *, now: datetime | None = Non
     calendar = Calendar.load()
     if not calendar.is_due(day):
         return CheckResult(day, due=False)
-    villages = list(Region.objects.villages().values_list("pk", "parent_id"))
+    villages = list(Region.objects.villages().order_by().values_list("pk", "parent_id"))
     result = CheckResult(day, due=True, owed=len(villages))
-    reported = set(ZeroReport.objects.filter(date=day, grid=None).values_list("village_id", flat=True))
+    reported = set(ZeroReport.objects.filter(date=day, grid=None).order_by().values_list("village_id", flat=True))
     result.reported = len(reported)
     if now <= calendar.grace_end(day):
         return result  # not missed yet: 待报 or 临期

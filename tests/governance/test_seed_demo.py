@@ -40,7 +40,8 @@ def test_seed_demo_builds_the_county_and_is_idempotent(db, capsys):
     out = capsys.readouterr().out
     townships, villages, grids, _units, users, _history = counts()
     assert townships == 12 and villages == 156 and grids == 468
-    assert users == len(DEMO_USERNAMES)
+    assert User.objects.filter(username__in=DEMO_USERNAMES).count() == len(DEMO_USERNAMES)
+    assert users == len(DEMO_USERNAMES) + grids - 1  # one worker per grid; `gridworker` covers one
     assert "Shifan@2026" in out and "township" in out
 
     for username, role in DEMO_USERNAMES.items():

@@ -64,7 +64,7 @@ class Command(BaseCommand):
             f"网格员 {GridWorker.objects.filter(user__grids__code__startswith=county.prefix).distinct().count()} 人"
             f"（本次新增 {new_workers} 人）；零报告 {reports.count()} 份（近 {REPORT_HISTORY_DAYS} 天，"
             f"本次新增 {new_reports.reports} 份，迟报 {reports.filter(is_late=True).count()} 份），"
-            f"漏报提醒 {reminders.count()} 条（通报县级 {reminders.filter(level='county').count()} 条）。"
+            f"漏报提醒 {reminders.count()} 条（通报县级 {reminders.filter(level=ZeroReportReminder.Level.COUNTY).count()} 条）。"
         )
         self.stdout.write(self.style.SUCCESS("演示账号（密码均为 %s）：" % password))
         labels = dict(Role.choices)

@@ -1,0 +1,179 @@
+#!/usr/bin/env python
+"""Benchmark of the daily zero-report check (`grids.zero_report.run_zero_report_check`).
+
+Builds a county of N village reporting units on the configured database (bulk inserts), files
+reports for ~90 % of them on a due day, reminders for a few on the two due days before (so the
+escalation path runs), then times the check twice: the first run writes the reminders and their
+notices, the second finds them written and adds nothing. Each run prints units, seconds and the
+number of queries. Everything happens in one transaction that is rolled back at the end.
+
+It writes data, so it refuses to run unless BENCH_OK=1 is set or the database's name starts with
+"bench" or "test". Run it against PostgreSQL (see README, "Benchmarks"):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python manage.py migrate
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python scripts/bench_zero_report_check.py --units 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from governance.models import Notification, Unit, User  # noqa: E402
+from grids.models import Region, ZeroReport, ZeroReportReminder  # noqa: E402
+from grids.zero_report import Calendar, run_zero_report_check  # noqa: E402
+
+COUNTY = "970101"  # a code no demo or test county uses
+VILLAGES_PER_TOWNSHIP = 100
+BATCH = 2000
+
+
+class Rollback(Exception):
+    pass
+
+
+def database_name() -> str:
+    return Path(str(connection.settings_dict.get("NAME") or "")).name
+
+
+def refuse_unless_throwaway() -> None:
+    name = database_name()
+    if os.environ.get("BENCH_OK") == "1" or name.startswith(("bench", "test")):
+        return
+    sys.exit(
+        f"refusing to write benchmark data into database {name!r}: use a database named bench* or test*, "
+        "or set BENCH_OK=1"
+    )
+
+
+def build(units: int, reported_share: float, rng: random.Random):
+    """The county, its townships and villages, their committees and centers, and the day's reports.
+    Returns (due day, check time)."""
+    county = Region.objects.create(
+        code=f"{COUNTY}000000", name="基准县", level=Region.Level.COUNTY, kind=Region.Kind.COUNTY
+    )
+    n_townships = -(-units // VILLAGES_PER_TOWNSHIP)
+    townships = Region.objects.bulk_create(
+        [
+            Region(
+                code=f"{COUNTY}{t:03d}000",
+                name=f"第{t}镇",
+                level=Region.Level.TOWNSHIP,
+                kind=Region.Kind.TOWN,
+                parent=county,
+            )
+            for t in range(1, n_townships + 1)
+        ]
+    )
+    villages = Region.objects.bulk_create(
+        [
+            Region(
+                code=f"{township.code[:9]}{v:03d}",
+                name=f"{township.name}{v}村",
+                level=Region.Level.VILLAGE,
+                kind=Region.Kind.VILLAGE,
+                parent=township,
+            )
+            for i, township in enumerate(townships)
+            for v in range(1, min(VILLAGES_PER_TOWNSHIP, units - i * VILLAGES_PER_TOWNSHIP) + 1)
+        ],
+        batch_size=BATCH,
+    )
+    Unit.objects.create(code=f"{COUNTY}-CENTER", name="基准县综治中心", kind=Unit.Kind.COUNTY_CENTER, region=county)
+    Unit.objects.bulk_create(
+        [
+            Unit(code=f"{t.code[:9]}-CENTER", name=f"{t.name}综治中心", kind=Unit.Kind.TOWNSHIP_CENTER, region=t)
+            for t in townships
+        ]
+        + [Unit(code=f"{v.code}-VC", name=f"{v.name}民委员会", kind=Unit.Kind.VILLAGE, region=v) for v in villages],
+        batch_size=BATCH,
+    )
+    reporter = User.objects.create(username=f"bench-{COUNTY}", full_name="基准网格员")
+
+    calendar = Calendar.load()
+    day = calendar.due_days_before(timezone.localdate(), 1)[0]
+    earlier = calendar.due_days_before(day, 2)
+    check_at = calendar.grace_end(day) + timedelta(minutes=30)
+    submitted = calendar.cutoff(day) - timedelta(hours=1)
+    ZeroReport.objects.bulk_create(
+        [
+            ZeroReport(village=v, date=day, is_zero=True, reporter=reporter, submitted_at=submitted)
+            for v in villages
+            if rng.random() < reported_share
+        ],
+        batch_size=BATCH,
+    )
+    # A few units missed the two due days before as well: their third miss goes to the county.
+    ZeroReportReminder.objects.bulk_create(
+        [
+            ZeroReportReminder(village=v, date=earlier_day)
+            for v in rng.sample(villages, len(villages) // 20)
+            for earlier_day in earlier
+        ],
+        batch_size=BATCH,
+    )
+    return day, check_at
+
+
+def timed_check(day, check_at, label: str, units: int) -> None:
+    notices = Notification.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        result = run_zero_report_check(day, now=check_at)
+        seconds = time.perf_counter() - started
+    print(
+        f"{label}: units={units} seconds={seconds:.3f} queries={len(queries.captured_queries)} "
+        f"reminded={result.reminded} escalated={result.escalated} "
+        f"notices={Notification.objects.count() - notices}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--units", type=int, default=10_000, help="village reporting units (default 10000)")
+    parser.add_argument("--reported", type=float, default=0.9, help="share of units that reported (default 0.9)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    if not 1 <= args.units <= 999 * VILLAGES_PER_TOWNSHIP:
+        parser.error(f"--units must be between 1 and {999 * VILLAGES_PER_TOWNSHIP}")
+    refuse_unless_throwaway()
+    if Region.objects.filter(code__startswith=COUNTY).exists():
+        sys.exit(f"the database already holds regions under {COUNTY}: a previous run was not rolled back?")
+    others = Region.objects.villages().count()
+    print(
+        f"database: {connection.vendor} {database_name()!r}; units: {args.units}"
+        + (f" (plus {others} villages already there, which the check counts too)" if others else "")
+    )
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            day, check_at = build(args.units, args.reported, random.Random(args.seed))
+            print(
+                f"setup: {time.perf_counter() - started:.2f}s (due day {day}, check at {timezone.localtime(check_at)})"
+            )
+            timed_check(day, check_at, "first run (writes reminders)", args.units)
+            timed_check(day, check_at, "second run (idempotent)", args.units)
+            raise Rollback
+    except Rollback:
+        print("rolled back")
+
+
+if __name__ == "__main__":
+    main()
