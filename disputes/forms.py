@@ -304,3 +304,19 @@ class CaseFilterForm(forms.Form):
         )
         self.fields["lead_unit"].queryset = dispatch_targets(user)
         style_widgets(self, small=True)
+
+
+class ExtensionRequestForm(ChineseErrorsMixin, forms.Form):
+    days = forms.IntegerField(label=_("申请延长（工作日）"), min_value=1, max_value=60)
+    reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+
+
+class ExtensionDecisionForm(ChineseErrorsMixin, forms.Form):
+    approve = forms.TypedChoiceField(
+        label=_("审批结果"),
+        choices=[("1", _("批准")), ("0", _("不批准"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    days = forms.IntegerField(label=_("批准延长（工作日）"), min_value=1, max_value=60, required=False)
+    note = forms.CharField(label=_("审批意见"), max_length=500, required=False)

@@ -452,6 +452,9 @@ class CaseEvent(models.Model):
         NOTIFY_POLICE = "notify_police", _("通知派出所")
         REPORT_UPWARD = "report_upward", _("上报县综治中心")
         ATTACH = "attach", _("上传材料")
+        EXTENSION_REQUEST = "extension_request", _("申请延期")
+        EXTENSION_APPROVE = "extension_approve", _("批准延期")
+        EXTENSION_REFUSE = "extension_refuse", _("不批准延期")
         GRANT = "grant", _("指定人员")
 
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="events")
@@ -476,3 +479,43 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action}"
+
+
+class ExtensionRequest(models.Model):
+    """延期申请: the lead unit asks for more working days; the deadline moves only on approval."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REFUSED = "refused", _("不批准")
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="extensions")
+    requested_by = models.ForeignKey(
+        "governance.User", verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    days = models.PositiveSmallIntegerField(_("申请延长（工作日）"))
+    reason = models.TextField(_("延期理由"))
+    decision = models.CharField(_("审批结果"), max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        "governance.User", verbose_name=_("审批人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    approved_days = models.PositiveSmallIntegerField(_("批准延长（工作日）"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=500, blank=True)
+    old_due = models.DateField(_("原办理期限"))
+    new_due = models.DateField(_("新办理期限"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(decision="pending"), name="one_pending_extension_per_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} +{self.days}"

@@ -79,3 +79,15 @@ def is_not_dissatisfied(case: Case) -> bool:
     from disputes.models import Satisfaction
 
     return case.satisfaction != Satisfaction.DISSATISFIED
+
+
+def may_request_extension(case: Case, user: User) -> bool:
+    """延期申请: the lead unit, while the case is being handled and no request is waiting."""
+    from disputes.models import HANDLING_STATUSES, ExtensionRequest
+
+    return (
+        case.status in HANDLING_STATUSES
+        and case.handle_due is not None
+        and is_lead_unit_staff(case, user)
+        and not any(e.decision == ExtensionRequest.Decision.PENDING for e in case.extensions.all())
+    )

@@ -32,6 +32,7 @@ from disputes.models import (
     CaseSequence,
     Category,
     Channel,
+    ExtensionRequest,
     Outcome,
     Party,
     RejectReason,
@@ -637,3 +638,70 @@ def grant_case_access(*, case: Case, by: User, person: User) -> None:
     with transaction.atomic():
         assign_perm("disputes.view_case", person, case)
         _record(case, CaseEvent.Action.GRANT, by, note=str(person), user=person.pk)
+
+
+# --- Extensions (延期申请) ------------------------------------------------------------------------
+
+MAX_EXTENSION_DAYS = 60
+
+
+def request_extension(*, case: Case, by: User, days: int, reason: str) -> ExtensionRequest:
+    """The lead unit asks for `days` more working days; nothing moves until the center decides."""
+    from disputes.rules import may_request_extension
+
+    errors = {}
+    if not 1 <= days <= MAX_EXTENSION_DAYS:
+        errors["days"] = _("延长天数应在 1 到 %(n)d 个工作日之间。") % {"n": MAX_EXTENSION_DAYS}
+    if not reason.strip():
+        errors["reason"] = _("请写明延期理由。")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if not may_request_extension(case, by):
+            raise TransitionRefused(_("只有主办单位在办理期间可以申请延期，且同一时间只能有一份待审批的申请。"))
+        extension = ExtensionRequest.objects.create(
+            case=case, requested_by=by, days=days, reason=reason.strip(), old_due=case.handle_due
+        )
+        _record(case, CaseEvent.Action.EXTENSION_REQUEST, by, note=reason.strip(), days=days)
+        _notify_unit(case.intake_unit, _("延期申请待审批：%(n)s") % {"n": case.number}, case, reason.strip())
+    return extension
+
+
+def decide_extension(
+    *, extension: ExtensionRequest, by: User, approve: bool, days: int | None = None, note: str = ""
+) -> ExtensionRequest:
+    """The center approves (possibly a different number of days) or refuses; on approval the
+    deadline moves by that many working days from the current deadline."""
+    from disputes.rules import is_case_center
+    from governance.workdays import add_working_days
+
+    if approve and (days is None or not 1 <= days <= MAX_EXTENSION_DAYS):
+        raise ValidationError({"days": _("批准延长天数应在 1 到 %(n)d 个工作日之间。") % {"n": MAX_EXTENSION_DAYS}})
+    if not approve and not note.strip():
+        raise ValidationError({"note": _("不批准的，请写明理由。")})
+    with transaction.atomic():
+        extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+        case = Case.objects.select_for_update(of=("self",)).select_related("township").get(pk=extension.case_id)
+        if extension.decision != ExtensionRequest.Decision.PENDING:
+            raise TransitionRefused(_("该延期申请已审批，请刷新页面。"))
+        if not is_case_center(case, by):
+            raise TransitionRefused(_("您无权审批该延期申请。"))
+        extension.decided_by, extension.decided_at, extension.decision_note = by, timezone.now(), note.strip()
+        if approve:
+            extension.decision, extension.approved_days = ExtensionRequest.Decision.APPROVED, days
+            extension.new_due = add_working_days(case.handle_due or extension.old_due, days)
+            case.handle_due = extension.new_due
+            _save(case, by, ["handle_due"])
+            _record(
+                case, CaseEvent.Action.EXTENSION_APPROVE, by, note=note.strip(), days=days, due=str(case.handle_due)
+            )
+            title = _("延期已批准：%(n)s，新期限 %(d)s") % {"n": case.number, "d": case.handle_due}
+        else:
+            extension.decision = ExtensionRequest.Decision.REFUSED
+            _record(case, CaseEvent.Action.EXTENSION_REFUSE, by, note=note.strip())
+            title = _("延期未批准：%(n)s") % {"n": case.number}
+        extension._history_user = by
+        extension.save()
+        _notify_unit(case.lead_unit, title, case, note.strip())
+    return extension

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 
 from disputes import forms, services
 from disputes.filters import filter_cases, list_queryset
-from disputes.models import Case, CaseEvent, Status
-from disputes.rules import is_handling_staff, may_add_materials
+from disputes.models import Case, CaseEvent, ExtensionRequest, Status
+from disputes.rules import is_case_center, is_handling_staff, may_add_materials, may_request_extension
 from disputes.worklists import worklists_for
 from governance.views import nav_required
 
@@ -33,6 +33,7 @@ def scoped_case(request: HttpRequest, number: str, *, detail: bool = False) -> C
             "co_units",
             "parties",
             "attachments__uploaded_by",
+            "extensions__requested_by",
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor", "actor_unit")),
         )
     return get_object_or_404(cases, number=number)
@@ -232,6 +233,7 @@ def _action_form(action: Action, case: Case, user, data=None):
 
 def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None) -> dict:
     user = request.user
+    pending = next((e for e in case.extensions.all() if e.decision == ExtensionRequest.Decision.PENDING), None)
     available = [t.name for t in case.get_available_user_status_transitions(user)]
     action_forms = [
         (ACTIONS[name], (bound or {}).get(name) or _action_form(ACTIONS[name], case, user))
@@ -249,6 +251,14 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         else None,
         "today": timezone.localdate(),
         "changes": _history_changes(case),
+        "pending_extension": pending,
+        "extension_form": (bound or {}).get("extension") or forms.ExtensionRequestForm(prefix="extension")
+        if may_request_extension(case, user)
+        else None,
+        "decision_form": (bound or {}).get("decision")
+        or forms.ExtensionDecisionForm(prefix="decision", initial={"days": pending.days if pending else None})
+        if pending is not None and is_case_center(case, user)
+        else None,
     }
 
 
@@ -346,3 +356,47 @@ def attachment_download(request: HttpRequest, number: str, pk: int) -> FileRespo
     case = scoped_case(request, number)
     attachment = get_object_or_404(case.attachments, pk=pk)
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+
+
+@require_POST
+@nav_required("cases")
+def extension_request(request: HttpRequest, number: str) -> HttpResponse:
+    case = scoped_case(request, number, detail=True)
+    form = forms.ExtensionRequestForm(request.POST, prefix="extension")
+    if form.is_valid():
+        try:
+            services.request_extension(
+                case=case, by=request.user, days=form.cleaned_data["days"], reason=form.cleaned_data["reason"]
+            )
+        except services.TransitionRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("disputes-detail", case.number)
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(request, _("延期申请已提交，等待中心审批。"))
+            return redirect("disputes-detail", case.number)
+    return render(request, "disputes/case_detail.html", _detail_context(request, case, {"extension": form}), status=400)
+
+
+@require_POST
+@nav_required("cases")
+def extension_decide(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    case = scoped_case(request, number, detail=True)
+    extension = get_object_or_404(case.extensions, pk=pk)
+    form = forms.ExtensionDecisionForm(request.POST, prefix="decision")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.decide_extension(
+                extension=extension, by=request.user, approve=data["approve"], days=data["days"], note=data["note"]
+            )
+        except services.TransitionRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("disputes-detail", case.number)
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(request, _("已审批延期申请。"))
+            return redirect("disputes-detail", case.number)
+    return render(request, "disputes/case_detail.html", _detail_context(request, case, {"decision": form}), status=400)
