@@ -1,6 +1,5 @@
 """延期申请: the lead unit asks, the center decides; the deadline moves only on approval."""
 
-
 import pytest
 from django.core.exceptions import ValidationError
 
