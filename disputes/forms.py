@@ -320,3 +320,7 @@ class ExtensionDecisionForm(ChineseErrorsMixin, forms.Form):
     )
     days = forms.IntegerField(label=_("批准延长（工作日）"), min_value=1, max_value=60, required=False)
     note = forms.CharField(label=_("审批意见"), max_length=500, required=False)
+
+
+class RevealForm(ChineseErrorsMixin, forms.Form):
+    reason = forms.CharField(label=_("查看事由"), max_length=200, help_text=_("如：电话回访联系不上，需核对号码"))

@@ -91,3 +91,8 @@ def may_request_extension(case: Case, user: User) -> bool:
         and is_lead_unit_staff(case, user)
         and not any(e.decision == ExtensionRequest.Decision.PENDING for e in case.extensions.all())
     )
+
+
+def may_reveal_personal_data(case: Case, user: User) -> bool:
+    """Full ID and phone numbers: only the center that holds the case, and every reveal is logged."""
+    return is_case_center(case, user)

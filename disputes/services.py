@@ -705,3 +705,23 @@ def decide_extension(
         extension.save()
         _notify_unit(case.lead_unit, title, case, note.strip())
     return extension
+
+
+def reveal_party(*, case: Case, party: Party, by: User, reason: str, request=None) -> dict[str, str]:
+    """The full ID and phone number of a party, for a stated reason; the reveal is audited."""
+    from disputes.rules import may_reveal_personal_data
+    from governance.crypto import decrypt
+    from governance.models import AuditEvent
+    from governance.services import record_audit
+
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明查看完整信息的事由。")})
+    if party.case_id != case.pk or not may_reveal_personal_data(case, by):
+        raise TransitionRefused(_("您无权查看该当事人的完整身份信息。"))
+    record_audit(
+        AuditEvent.Action.REVEAL,
+        request=request,
+        user=by,
+        detail=f"{case.number} {party.name}: {reason.strip()}"[:255],
+    )
+    return {"id_number": decrypt(party.id_number_encrypted), "phone": decrypt(party.phone_encrypted)}

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<str:number>/attachments/<int:pk>/", views.attachment_download, name="disputes-attachment"),
     path("<str:number>/extension/", views.extension_request, name="disputes-extension"),
     path("<str:number>/extension/<int:pk>/decide/", views.extension_decide, name="disputes-extension-decide"),
+    path("<str:number>/parties/<int:pk>/reveal/", views.party_reveal, name="disputes-reveal"),
     path("<str:number>/receipt/", documents.case_receipt, name="disputes-receipt"),
     path("<str:number>/dispatch-order/", documents.dispatch_order, name="disputes-dispatch-order"),
 ]

@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -18,7 +19,13 @@ from django.views.decorators.http import require_POST
 from disputes import forms, services
 from disputes.filters import filter_cases, list_queryset
 from disputes.models import Case, CaseEvent, ExtensionRequest, Status
-from disputes.rules import is_case_center, is_handling_staff, may_add_materials, may_request_extension
+from disputes.rules import (
+    is_case_center,
+    is_handling_staff,
+    may_add_materials,
+    may_request_extension,
+    may_reveal_personal_data,
+)
 from disputes.worklists import worklists_for
 from governance.views import nav_required
 
@@ -252,6 +259,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         "today": timezone.localdate(),
         "changes": _history_changes(case),
         "pending_extension": pending,
+        "may_reveal": may_reveal_personal_data(case, user),
         "extension_form": (bound or {}).get("extension") or forms.ExtensionRequestForm(prefix="extension")
         if may_request_extension(case, user)
         else None,
@@ -400,3 +408,28 @@ def extension_decide(request: HttpRequest, number: str, pk: int) -> HttpResponse
             messages.success(request, _("已审批延期申请。"))
             return redirect("disputes-detail", case.number)
     return render(request, "disputes/case_detail.html", _detail_context(request, case, {"decision": form}), status=400)
+
+
+@nav_required("cases")
+def party_reveal(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """GET shows the reason form; POST with a reason shows the full numbers once (not cached)."""
+    case = scoped_case(request, number)
+    party = get_object_or_404(case.parties, pk=pk)
+    form = forms.RevealForm(request.POST or None)
+    revealed = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            revealed = services.reveal_party(
+                case=case, party=party, by=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except services.TransitionRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("disputes-detail", case.number)
+    elif request.method != "POST" and not may_reveal_personal_data(case, request.user):
+        messages.error(request, _("您无权查看该当事人的完整身份信息。"))
+        return redirect("disputes-detail", case.number)
+    response = render(
+        request, "disputes/party_reveal.html", {"case": case, "party": party, "form": form, "revealed": revealed}
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    return response
