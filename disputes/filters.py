@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from disputes.forms import CaseFilterForm
-from disputes.models import HANDLING_STATUSES, Case, Party
+from disputes.models import HANDLING_STATUSES, Case, Party, Supervision
 from governance.crypto import blind_index
 from governance.validators import normalise_id_number, normalise_phone
 
@@ -42,7 +42,15 @@ def filter_cases(cases: QuerySet[Case], form: CaseFilterForm) -> QuerySet[Case]:
     return cases
 
 
+def with_listing(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Mark 挂牌督办 cases (a subquery, so lists stay one query)."""
+    active = Supervision.objects.filter(case=OuterRef("pk")).exclude(state=Supervision.State.LIFTED)
+    return cases.annotate(is_listed=Exists(active))
+
+
 def list_queryset(cases: QuerySet[Case]) -> QuerySet[Case]:
-    return cases.select_related("township", "village", "category", "risk_level", "lead_unit").order_by(
-        "-received_at", "-id"
+    return with_listing(
+        cases.select_related("township", "village", "category", "risk_level", "lead_unit").order_by(
+            "-received_at", "-id"
+        )
     )

@@ -324,3 +324,12 @@ class ExtensionDecisionForm(ChineseErrorsMixin, forms.Form):
 
 class RevealForm(ChineseErrorsMixin, forms.Form):
     reason = forms.CharField(label=_("查看事由"), max_length=200, help_text=_("如：电话回访联系不上，需核对号码"))
+
+
+class SuperviseForm(ChineseErrorsMixin, forms.Form):
+    instruction = forms.CharField(label=_("领导批示"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    due = forms.DateField(label=_("督办期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+class SupervisionAnswerForm(ChineseErrorsMixin, forms.Form):
+    answer = forms.CharField(label=_("办理回复"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)

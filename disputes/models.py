@@ -455,6 +455,9 @@ class CaseEvent(models.Model):
         EXTENSION_REQUEST = "extension_request", _("申请延期")
         EXTENSION_APPROVE = "extension_approve", _("批准延期")
         EXTENSION_REFUSE = "extension_refuse", _("不批准延期")
+        SUPERVISE = "supervise", _("挂牌督办")
+        SUPERVISION_ANSWER = "supervision_answer", _("督办回复")
+        SUPERVISION_LIFT = "supervision_lift", _("撤销挂牌")
         GRANT = "grant", _("指定人员")
 
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="events")
@@ -519,3 +522,42 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} +{self.days}"
+
+
+class Supervision(models.Model):
+    """挂牌督办: a leader lists a case with an instruction (批示) and a deadline of their own; the
+    handling unit must answer; the leader lifts the listing."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("督办中")
+        ANSWERED = "answered", _("已回复")
+        LIFTED = "lifted", _("已撤牌")
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="supervisions")
+    leader = models.ForeignKey(
+        "governance.User", verbose_name=_("督办领导"), on_delete=models.PROTECT, related_name="+"
+    )
+    instruction = models.TextField(_("领导批示"))
+    due = models.DateField(_("督办期限"))
+    created_at = models.DateTimeField(_("挂牌时间"), default=timezone.now)
+    state = models.CharField(_("督办状态"), max_length=10, choices=State.choices, default=State.OPEN, db_index=True)
+    answer = models.TextField(_("办理回复"), blank=True)
+    answered_by = models.ForeignKey(
+        "governance.User", verbose_name=_("回复人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
+    lifted_at = models.DateTimeField(_("撤牌时间"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("挂牌督办")
+        verbose_name_plural = _("挂牌督办")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=~models.Q(state="lifted"), name="one_active_supervision_per_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_state_display()}"

@@ -96,3 +96,18 @@ def may_request_extension(case: Case, user: User) -> bool:
 def may_reveal_personal_data(case: Case, user: User) -> bool:
     """Full ID and phone numbers: only the center that holds the case, and every reveal is logged."""
     return is_case_center(case, user)
+
+
+def may_supervise(case: Case, user: User) -> bool:
+    """挂牌督办: a leader whose jurisdiction holds the case, while it is open."""
+    from disputes.models import OPEN_STATUSES
+
+    if not user.is_authenticated or not user.has_role(Role.LEADER) or case.status not in OPEN_STATUSES:
+        return False
+    prefix = _region_prefix(user)
+    return prefix is not None and case.township.code.startswith(prefix)
+
+
+def may_answer_supervision(case: Case, user: User) -> bool:
+    """The lead unit answers; a case not (yet) dispatched is answered by its center."""
+    return is_lead_unit_staff(case, user) if case.lead_unit_id else is_case_center(case, user)

@@ -40,6 +40,7 @@ from disputes.models import (
     Route,
     Satisfaction,
     Status,
+    Supervision,
 )
 from governance.crypto import blind_index
 from governance.models import Notification, Unit, User
@@ -725,3 +726,80 @@ def reveal_party(*, case: Case, party: Party, by: User, reason: str, request=Non
         detail=f"{case.number} {party.name}: {reason.strip()}"[:255],
     )
     return {"id_number": decrypt(party.id_number_encrypted), "phone": decrypt(party.phone_encrypted)}
+
+
+# --- Listed supervision (挂牌督办) ------------------------------------------------------------------
+
+
+def supervise_case(*, case: Case, by: User, instruction: str, due: date) -> Supervision:
+    from disputes.rules import may_supervise
+
+    errors = {}
+    if not instruction.strip():
+        errors["instruction"] = _("请填写领导批示。")
+    if due <= timezone.localdate():
+        errors["due"] = _("督办期限须晚于今天。")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).select_related("township", "lead_unit").get(pk=case.pk)
+        if not may_supervise(case, by):
+            raise TransitionRefused(_("只能对本辖区在办的案件挂牌督办。"))
+        if case.supervisions.exclude(state=Supervision.State.LIFTED).exists():
+            raise TransitionRefused(_("该案件已在挂牌督办中。"))
+        supervision = Supervision.objects.create(case=case, leader=by, instruction=instruction.strip(), due=due)
+        _record(case, CaseEvent.Action.SUPERVISE, by, note=instruction.strip(), due=due.isoformat())
+        unit = case.lead_unit or case.intake_unit
+        _notify_unit(
+            unit,
+            _("挂牌督办：%(n)s，请于 %(d)s 前回复") % {"n": case.number, "d": due},
+            case,
+            instruction.strip(),
+        )
+    return supervision
+
+
+def answer_supervision(*, supervision: Supervision, by: User, answer: str) -> Supervision:
+    from disputes.rules import may_answer_supervision
+
+    if not answer.strip():
+        raise ValidationError({"answer": _("请填写办理回复。")})
+    with transaction.atomic():
+        supervision = Supervision.objects.select_for_update().get(pk=supervision.pk)
+        case = Case.objects.select_related("township").get(pk=supervision.case_id)
+        if supervision.state == Supervision.State.LIFTED:
+            raise TransitionRefused(_("该督办已撤牌。"))
+        if not may_answer_supervision(case, by):
+            raise TransitionRefused(_("只有承办单位可以回复督办。"))
+        supervision.answer, supervision.answered_by, supervision.answered_at = answer.strip(), by, timezone.now()
+        supervision.state = Supervision.State.ANSWERED
+        supervision._history_user = by
+        supervision.save()
+        _record(case, CaseEvent.Action.SUPERVISION_ANSWER, by, note=answer.strip())
+        leader = supervision.leader
+        transaction.on_commit(
+            lambda: Notification.objects.create(
+                user=leader,
+                title=_("督办已回复：%(n)s") % {"n": case.number},
+                body=answer.strip()[:200],
+                url=reverse("disputes-detail", args=[case.number]),
+            )
+        )
+    return supervision
+
+
+def lift_supervision(*, supervision: Supervision, by: User) -> Supervision:
+    from disputes.rules import may_supervise
+
+    with transaction.atomic():
+        supervision = Supervision.objects.select_for_update().get(pk=supervision.pk)
+        case = Case.objects.select_related("township").get(pk=supervision.case_id)
+        if supervision.state == Supervision.State.LIFTED:
+            raise TransitionRefused(_("该督办已撤牌。"))
+        if not (by.pk == supervision.leader_id or may_supervise(case, by)):
+            raise TransitionRefused(_("只有督办领导可以撤牌。"))
+        supervision.state, supervision.lifted_at = Supervision.State.LIFTED, timezone.now()
+        supervision._history_user = by
+        supervision.save()
+        _record(case, CaseEvent.Action.SUPERVISION_LIFT, by)
+    return supervision

@@ -7,6 +7,7 @@ urlpatterns = [
     path("work/", views.my_work, name="disputes-work"),
     path("new/", views.case_intake, name="disputes-intake"),
     path("export.xlsx", exports.ledger_export, name="disputes-export"),
+    path("supervision/", views.supervision_list, name="disputes-supervision"),
     path("<str:number>/", views.case_detail, name="disputes-detail"),
     path("<str:number>/act/<str:action>/", views.case_action, name="disputes-action"),
     path("<str:number>/progress/", views.case_progress, name="disputes-progress"),
@@ -15,6 +16,9 @@ urlpatterns = [
     path("<str:number>/extension/", views.extension_request, name="disputes-extension"),
     path("<str:number>/extension/<int:pk>/decide/", views.extension_decide, name="disputes-extension-decide"),
     path("<str:number>/parties/<int:pk>/reveal/", views.party_reveal, name="disputes-reveal"),
+    path("<str:number>/supervise/", views.case_supervise, name="disputes-supervise"),
+    path("<str:number>/supervision/<int:pk>/answer/", views.supervision_answer, name="disputes-supervision-answer"),
+    path("<str:number>/supervision/<int:pk>/lift/", views.supervision_lift, name="disputes-supervision-lift"),
     path("<str:number>/receipt/", documents.case_receipt, name="disputes-receipt"),
     path("<str:number>/dispatch-order/", documents.dispatch_order, name="disputes-dispatch-order"),
 ]

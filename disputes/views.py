@@ -18,13 +18,15 @@ from django.views.decorators.http import require_POST
 
 from disputes import forms, services
 from disputes.filters import filter_cases, list_queryset
-from disputes.models import Case, CaseEvent, ExtensionRequest, Status
+from disputes.models import Case, CaseEvent, ExtensionRequest, Status, Supervision
 from disputes.rules import (
     is_case_center,
     is_handling_staff,
     may_add_materials,
+    may_answer_supervision,
     may_request_extension,
     may_reveal_personal_data,
+    may_supervise,
 )
 from disputes.worklists import worklists_for
 from governance.views import nav_required
@@ -41,6 +43,7 @@ def scoped_case(request: HttpRequest, number: str, *, detail: bool = False) -> C
             "parties",
             "attachments__uploaded_by",
             "extensions__requested_by",
+            "supervisions__leader",
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor", "actor_unit")),
         )
     return get_object_or_404(cases, number=number)
@@ -241,6 +244,7 @@ def _action_form(action: Action, case: Case, user, data=None):
 def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None) -> dict:
     user = request.user
     pending = next((e for e in case.extensions.all() if e.decision == ExtensionRequest.Decision.PENDING), None)
+    active = next((s for s in case.supervisions.all() if s.state != Supervision.State.LIFTED), None)
     available = [t.name for t in case.get_available_user_status_transitions(user)]
     action_forms = [
         (ACTIONS[name], (bound or {}).get(name) or _action_form(ACTIONS[name], case, user))
@@ -260,6 +264,14 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         "changes": _history_changes(case),
         "pending_extension": pending,
         "may_reveal": may_reveal_personal_data(case, user),
+        "supervision": active,
+        "supervise_form": (bound or {}).get("supervise") or forms.SuperviseForm(prefix="supervise")
+        if active is None and may_supervise(case, user)
+        else None,
+        "answer_form": (bound or {}).get("answer") or forms.SupervisionAnswerForm(prefix="answer")
+        if active is not None and may_answer_supervision(case, user)
+        else None,
+        "may_lift": active is not None and (active.leader_id == user.pk or may_supervise(case, user)),
         "extension_form": (bound or {}).get("extension") or forms.ExtensionRequestForm(prefix="extension")
         if may_request_extension(case, user)
         else None,
@@ -433,3 +445,72 @@ def party_reveal(request: HttpRequest, number: str, pk: int) -> HttpResponse:
     )
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+@nav_required("supervision")
+def supervision_list(request: HttpRequest) -> HttpResponse:
+    from disputes.supervision import supervision_sections
+
+    listed, sections = supervision_sections(request.user)
+    return render(
+        request,
+        "disputes/supervision_list.html",
+        {"listed": listed, "sections": sections, "today": timezone.localdate()},
+    )
+
+
+def _supervision_step(request: HttpRequest, number: str, form_class, prefix: str, run) -> HttpResponse:
+    case = scoped_case(request, number, detail=True)
+    form = form_class(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            run(case, form.cleaned_data)
+        except services.TransitionRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("disputes-detail", case.number)
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("disputes-detail", case.number)
+    return render(request, "disputes/case_detail.html", _detail_context(request, case, {prefix: form}), status=400)
+
+
+@require_POST
+@nav_required("cases")
+def case_supervise(request: HttpRequest, number: str) -> HttpResponse:
+    return _supervision_step(
+        request,
+        number,
+        forms.SuperviseForm,
+        "supervise",
+        lambda case, d: services.supervise_case(case=case, by=request.user, instruction=d["instruction"], due=d["due"]),
+    )
+
+
+@require_POST
+@nav_required("cases")
+def supervision_answer(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    return _supervision_step(
+        request,
+        number,
+        forms.SupervisionAnswerForm,
+        "answer",
+        lambda case, d: services.answer_supervision(
+            supervision=get_object_or_404(case.supervisions, pk=pk), by=request.user, answer=d["answer"]
+        ),
+    )
+
+
+@require_POST
+@nav_required("cases")
+def supervision_lift(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    case = scoped_case(request, number)
+    supervision = get_object_or_404(case.supervisions, pk=pk)
+    try:
+        services.lift_supervision(supervision=supervision, by=request.user)
+    except services.TransitionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("已撤销挂牌。"))
+    return redirect("disputes-detail", case.number)

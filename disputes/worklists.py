@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from disputes.filters import with_listing
 from disputes.models import HANDLING_STATUSES, Case, Status
 from disputes.rules import HANDLING_ROLES
 from governance.models import Role, User
@@ -25,7 +26,7 @@ class Worklist:
 
 
 def _worklist(key: str, title: str, hint: str, cases: QuerySet[Case]) -> Worklist:
-    cases = cases.select_related("township", "category", "risk_level", "lead_unit").order_by(
+    cases = with_listing(cases.select_related("township", "category", "risk_level", "lead_unit")).order_by(
         "handle_due", "received_at"
     )
     # Two queries per list whatever the number of cases: the count and one page of rows.

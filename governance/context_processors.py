@@ -8,6 +8,11 @@ from governance.navigation import items_for
 # Pages that belong to a menu entry without being its target.
 SECTION_OF = {
     "inbox": "inbox",
+    "disputes-supervise": "cases",
+    "disputes-supervision-answer": "cases",
+    "disputes-extension": "cases",
+    "disputes-extension-decide": "cases",
+    "disputes-reveal": "cases",
     "grids-create": "grids",
     "grids-edit": "grids",
     "grids-workers": "grids",

@@ -27,6 +27,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "disputes-work",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.HANDLER, R.MEDIATOR, R.LEADER}),
     ),
+    NavItem(
+        "supervision",
+        _("督办清单"),
+        "disputes-supervision",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+    ),
     NavItem("intake", _("受理登记"), "disputes-intake", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF})),
     NavItem(
         "cases",

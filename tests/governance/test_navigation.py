@@ -7,15 +7,15 @@ import pytest
 from governance.models import AuditEvent
 
 CASES = {"work", "cases"}
-CENTER = {"home", "regions", "units", "intake", "board", "grids"} | CASES
+CENTER = {"home", "regions", "units", "intake", "board", "grids", "supervision"} | CASES
 NAV = {
     "county_officer": CENTER,
     "township_officer": CENTER,
     "police": {"home"} | CASES,
     "mediator": {"home"} | CASES,
     "grid_worker": {"home", "regions", "reports", "patrols"},
-    "leader": {"home", "regions", "units", "board"} | CASES,
-    "township_leader": {"home", "regions", "units", "board"} | CASES,
+    "leader": {"home", "regions", "units", "board", "supervision"} | CASES,
+    "township_leader": {"home", "regions", "units", "board", "supervision"} | CASES,
     "outsider": CENTER,
     "sysadmin": {"home", "units", "config"},
     "security_admin": {"home", "units", "accounts", "audit"},
