@@ -231,6 +231,8 @@ class Notification(models.Model):
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    # Set when a delivery run claims the notice for email/SMS (a conditional update, so once only).
+    dispatched_at = models.DateTimeField(_("外发时间"), null=True, blank=True, db_index=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -292,3 +294,31 @@ class NotificationRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.notification_id}"
+
+
+class Delivery(models.Model):
+    """One attempt to send a notice outside the application (email, SMS), with its result."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("电子邮件")
+        SMS = "sms", _("短信")
+
+    class Result(models.TextChoices):
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    address = models.CharField(_("发送地址"), max_length=120)
+    result = models.CharField(_("结果"), max_length=10, choices=Result.choices)
+    detail = models.CharField(_("说明"), max_length=255, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("外发记录")
+        verbose_name_plural = _("外发记录")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.address} {self.result}"

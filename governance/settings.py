@@ -248,6 +248,8 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "governance.tasks.heartbeat", "schedule": 60.0},
     # Missed zero-reports: every 30 minutes, so a missed run costs at most half an hour.
     "zero-report-check": {"task": "grids.tasks.zero_report_check", "schedule": crontab(minute="*/30")},
+    # Email/SMS for new notices: claimed from the database each minute, so nothing is lost.
+    "deliver-notices": {"task": "governance.tasks.deliver_notices", "schedule": 60.0},
     "purge-expired-sessions": {
         "task": "governance.tasks.clear_expired_sessions",
         "schedule": crontab(minute=5, hour=3),
@@ -264,6 +266,13 @@ EMAIL_BACKEND = env_str(
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "zongzhi@localhost")
+# Notices leave the application through these channels (governance/delivery.py): "email", "sms".
+NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", ["email", "sms"])
+# SMS: a class with send(phone, text) -> message id. The default only logs; a provider's adapter
+# (with its own settings such as SMS_API_URL, SMS_API_KEY, SMS_SIGN_NAME) is named here.
+SMS_GATEWAY = env_str("SMS_GATEWAY", "governance.delivery.LoggingSmsGateway")
+# Absolute address put in emails' links, e.g. https://zongzhi.county.gov.cn
+SITE_URL = env_str("SITE_URL", "")
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

@@ -28,3 +28,12 @@ def ping() -> str:
 def clear_expired_sessions() -> int:
     deleted, _detail = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task(name="governance.tasks.deliver_notices")
+def deliver_notices() -> int:
+    from governance.delivery import deliver_pending
+
+    claimed = deliver_pending()
+    beat_heartbeat("deliver_notices")
+    return claimed
