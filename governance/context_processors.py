@@ -8,6 +8,7 @@ from governance.navigation import items_for
 # Pages that belong to a menu entry without being its target.
 SECTION_OF = {
     "inbox": "inbox",
+    "disputes-performance": "supervision",
     "disputes-supervise": "cases",
     "disputes-supervision-answer": "cases",
     "disputes-extension": "cases",

@@ -1,0 +1,72 @@
+from datetime import timedelta
+from io import BytesIO
+
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from disputes import services
+from disputes.models import Case, Status
+from disputes.performance import overdue_ledger, unit_performance
+
+
+def test_unit_performance_counts(org, make_case):
+    today = timezone.localdate()
+    make_case(Status.PENDING_REVIEW)  # reported well before its due date
+    late = make_case(Status.PENDING_REVIEW)
+    Case.objects.filter(pk=late.pk).update(handle_due=today - timedelta(days=3))
+    overdue = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=overdue.pk).update(handle_due=today - timedelta(days=1))
+    make_case(Status.IN_PROGRESS)  # due in 10 days: neither soon nor overdue
+    (row,) = unit_performance(org["county_officer"])
+    assert row.unit == org.police_a
+    assert (row.handled, row.on_time, row.late, row.overdue, row.due_soon) == (4, 1, 1, 1, 0)
+    assert row.on_time_rate == "50.0%" and row.days_to_sign is not None
+    assert unit_performance(org["outsider"]) == []
+
+
+def test_ledger_carries_unreported_overdue_cases_into_the_next_month(org, make_case):
+    today = timezone.localdate()
+    carried = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=carried.pk).update(handle_due=today - timedelta(days=40))
+    done = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=done.pk).update(handle_due=today - timedelta(days=40))
+    done.refresh_from_db()
+    services.report_case(
+        case=done, by=org["police"], outcome="resolved", routes=[], summary="迟办结", version=done.version
+    )
+    this_month = today.replace(day=1)
+    numbers = set(overdue_ledger(org["county_officer"], this_month).values_list("number", flat=True))
+    # Reported this month (after its due date): in this month's ledger; still open: carried on.
+    assert numbers == {carried.number, done.number}
+    next_month = (this_month + timedelta(days=32)).replace(day=1)
+    later = set(
+        overdue_ledger(org["county_officer"], next_month, today=next_month + timedelta(days=3)).values_list(
+            "number", flat=True
+        )
+    )
+    assert later == {carried.number}
+
+
+def test_pages_and_export(org, login, make_case):
+    case = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=case.pk).update(handle_due=timezone.localdate() - timedelta(days=5))
+    leader = login(org["leader"])
+    body = leader.get("/cases/performance/").content.decode()
+    assert "甲镇派出所" in body and case.number in body
+    response = leader.get("/cases/overdue-ledger.xlsx")
+    book = load_workbook(BytesIO(b"".join(response.streaming_content)))
+    assert book.active["B3"].value == case.number
+    assert login(org["police"]).get("/cases/performance/").status_code == 403
+    assert case.number not in login(org["outsider"]).get("/cases/performance/").content.decode()
+
+
+def test_performance_page_queries_are_fixed(org, login, make_case, django_assert_max_num_queries):
+    make_case(Status.IN_PROGRESS)
+    leader = login(org["leader"])
+    with django_assert_max_num_queries(30) as small:
+        leader.get("/cases/performance/")
+    for _n in range(6):
+        case = make_case(Status.IN_PROGRESS)
+        Case.objects.filter(pk=case.pk).update(handle_due=timezone.localdate() - timedelta(days=2))
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        leader.get("/cases/performance/")
