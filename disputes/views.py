@@ -382,45 +382,33 @@ def attachment_download(request: HttpRequest, number: str, pk: int) -> FileRespo
 @require_POST
 @nav_required("cases")
 def extension_request(request: HttpRequest, number: str) -> HttpResponse:
-    case = scoped_case(request, number, detail=True)
-    form = forms.ExtensionRequestForm(request.POST, prefix="extension")
-    if form.is_valid():
-        try:
-            services.request_extension(
-                case=case, by=request.user, days=form.cleaned_data["days"], reason=form.cleaned_data["reason"]
-            )
-        except services.TransitionRefused as refused:
-            messages.error(request, str(refused))
-            return redirect("disputes-detail", case.number)
-        except ValidationError as error:
-            _attach_errors(form, error)
-        else:
-            messages.success(request, _("延期申请已提交，等待中心审批。"))
-            return redirect("disputes-detail", case.number)
-    return render(request, "disputes/case_detail.html", _detail_context(request, case, {"extension": form}), status=400)
+    return _form_step(
+        request,
+        number,
+        forms.ExtensionRequestForm,
+        "extension",
+        lambda case, d: services.request_extension(case=case, by=request.user, days=d["days"], reason=d["reason"]),
+        _("延期申请已提交，等待中心审批。"),
+    )
 
 
 @require_POST
 @nav_required("cases")
 def extension_decide(request: HttpRequest, number: str, pk: int) -> HttpResponse:
-    case = scoped_case(request, number, detail=True)
-    extension = get_object_or_404(case.extensions, pk=pk)
-    form = forms.ExtensionDecisionForm(request.POST, prefix="decision")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.decide_extension(
-                extension=extension, by=request.user, approve=data["approve"], days=data["days"], note=data["note"]
-            )
-        except services.TransitionRefused as refused:
-            messages.error(request, str(refused))
-            return redirect("disputes-detail", case.number)
-        except ValidationError as error:
-            _attach_errors(form, error)
-        else:
-            messages.success(request, _("已审批延期申请。"))
-            return redirect("disputes-detail", case.number)
-    return render(request, "disputes/case_detail.html", _detail_context(request, case, {"decision": form}), status=400)
+    return _form_step(
+        request,
+        number,
+        forms.ExtensionDecisionForm,
+        "decision",
+        lambda case, d: services.decide_extension(
+            extension=get_object_or_404(case.extensions, pk=pk),
+            by=request.user,
+            approve=d["approve"],
+            days=d["days"],
+            note=d["note"],
+        ),
+        _("已审批延期申请。"),
+    )
 
 
 @nav_required("cases")
@@ -460,7 +448,9 @@ def supervision_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _supervision_step(request: HttpRequest, number: str, form_class, prefix: str, run) -> HttpResponse:
+def _form_step(request: HttpRequest, number: str, form_class, prefix: str, run, done: str = "") -> HttpResponse:
+    """A side step on a case (extension, supervision): validate the form, call the service,
+    show its refusal as a message or its errors on the form."""
     case = scoped_case(request, number, detail=True)
     form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
@@ -472,7 +462,7 @@ def _supervision_step(request: HttpRequest, number: str, form_class, prefix: str
         except ValidationError as error:
             _attach_errors(form, error)
         else:
-            messages.success(request, _("已保存。"))
+            messages.success(request, done or _("已保存。"))
             return redirect("disputes-detail", case.number)
     return render(request, "disputes/case_detail.html", _detail_context(request, case, {prefix: form}), status=400)
 
@@ -480,7 +470,7 @@ def _supervision_step(request: HttpRequest, number: str, form_class, prefix: str
 @require_POST
 @nav_required("cases")
 def case_supervise(request: HttpRequest, number: str) -> HttpResponse:
-    return _supervision_step(
+    return _form_step(
         request,
         number,
         forms.SuperviseForm,
@@ -492,7 +482,7 @@ def case_supervise(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 @nav_required("cases")
 def supervision_answer(request: HttpRequest, number: str, pk: int) -> HttpResponse:
-    return _supervision_step(
+    return _form_step(
         request,
         number,
         forms.SupervisionAnswerForm,
