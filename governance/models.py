@@ -113,6 +113,9 @@ class User(AbstractUser):
         related_name="staff",
     )
     title = models.CharField(_("职务"), max_length=40, blank=True)
+    is_unit_head = models.BooleanField(
+        _("单位负责人"), default=False, help_text=_("黄牌、红牌提醒同时发给单位负责人。")
+    )
     must_change_password = models.BooleanField(
         _("下次登录须修改密码"), default=True, help_text=_("新建或重置密码的账号首次登录时必须修改密码。")
     )
@@ -248,6 +251,35 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Reminder(models.Model):
+    """One reminder the overdue scan sent: at most one per (subject, kind, level, day), enforced
+    by the database, so repeated or concurrent scans never send twice."""
+
+    class Level(models.TextChoices):
+        DUE_SOON = "due_soon", _("临期")
+        YELLOW = "yellow", _("黄牌")
+        RED = "red", _("红牌")
+        DIGEST = "digest", _("每日汇总")
+
+    subject = models.CharField(_("对象"), max_length=40, help_text=_("如 case:123、visit_issue:45、unit:7"))
+    kind = models.CharField(_("提醒类型"), max_length=20)
+    level = models.CharField(_("级别"), max_length=10, choices=Level.choices)
+    day = models.DateField(_("日期"))
+    created_at = models.DateTimeField(_("发出时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("超期提醒")
+        verbose_name_plural = _("超期提醒")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "kind", "level", "day"], name="reminder_once_per_day")
+        ]
+        indexes = [models.Index(fields=["day", "level"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.kind} {self.level} {self.day}"
 
 
 class CalendarDay(models.Model):

@@ -248,6 +248,8 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "governance.tasks.heartbeat", "schedule": 60.0},
     # Missed zero-reports: every 30 minutes, so a missed run costs at most half an hour.
     "zero-report-check": {"task": "grids.tasks.zero_report_check", "schedule": crontab(minute="*/30")},
+    # Overdue reminders (临期/黄牌/红牌, daily digests): every 15 minutes, derived from the database.
+    "overdue-scan": {"task": "governance.tasks.overdue_scan", "schedule": crontab(minute="*/15")},
     # Email/SMS for new notices: claimed from the database each minute, so nothing is lost.
     "deliver-notices": {"task": "governance.tasks.deliver_notices", "schedule": 60.0},
     "purge-expired-sessions": {
@@ -255,6 +257,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5, hour=3),
     },
 }
+# The overdue scan asks each of these for the reminders owed now (see governance/reminders.py).
+OVERDUE_SCANNERS: list[str] = []
 # A heartbeat older than this makes /healthz report the scheduler as stale.
 HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 300)
 

@@ -37,3 +37,11 @@ def deliver_notices() -> int:
     claimed = deliver_pending()
     beat_heartbeat("deliver_notices")
     return claimed
+
+
+@shared_task(name="governance.tasks.overdue_scan")
+def overdue_scan() -> str:
+    """Every 15 minutes: what is owed now, derived from the database (see governance/reminders)."""
+    from governance.reminders import run_overdue_scan
+
+    return str(run_overdue_scan())
