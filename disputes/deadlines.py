@@ -1,43 +1,371 @@
-"""How a case stands against its handling deadline, counted in working days.
+"""How a case stands against its time limits (时限), all from the time-limit matrix.
 
-The time-limit matrix with yellow and red thresholds per stage comes later (issue 5); until then
-a case is 临期 in its last two working days."""
+A case runs through one clock per stage — 签收, 办理, 审核, 回访 — and which one runs follows from its
+status. The limit and its thresholds come from the most specific matrix row for the case's level,
+category and risk colour (`LimitBook`); a statutory limit that governs the lead unit (人民调解:
+one month) caps the handling deadline and its citation is shown beside the countdown.
+
+The handling deadline is recomputed from the recorded transitions (`handle_due_from_events`):
+the dispatch sets it, a pause stops the clock and the resume moves the deadline by the working
+days it was stopped, an approved extension adds its days, a return or reopen clears it. The stored
+`Case.handle_due` is that result, kept for indexed queries.
+
+`standing()` is the one function that says 正常 / 临期 / 逾期 and the reminder level (临期, 黄牌,
+红牌) a case is at; the pages, the supervision list and the overdue scan all call it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from disputes.models import HANDLING_STATUSES, Case
-from governance.workdays import working_days_between
+from disputes.models import (
+    PAUSED_HOLDS,
+    Case,
+    CaseEvent,
+    Hold,
+    LimitUnit,
+    Stage,
+    StageLimit,
+    Status,
+    StatutoryLimit,
+    TimeLimitRule,
+)
+from disputes.reference import DEFAULT_STAGES
+from governance.models import Reminder, Unit
+from governance.workdays import WorkdayMemo, add_working_days, working_days_between
 
-DUE_SOON_WORKING_DAYS = 2
+CACHE_KEY = "disputes:limit-book:v1"
+CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Limit:
+    stage: str
+    amount: int
+    unit: str
+    due_soon: int
+    yellow_after: int
+    red_after: int
+    citation: str = ""
+
+    def deadline(self, start: datetime) -> datetime:
+        """The moment the stage is due, for a clock started at `start`. Day limits end at the
+        close of their last day (23:59:59 local)."""
+        if self.unit == LimitUnit.HOURS:
+            return start + timedelta(hours=self.amount)
+        day = timezone.localtime(start).date()
+        return end_of_day(add_limit(day, self.amount, self.unit))
+
+
+@dataclass(frozen=True)
+class Statute:
+    code: str
+    name: str
+    amount: int
+    unit: str
+    citation: str
+    handled_by_kind: str
+    handled_by_sector: str
+
+
+@dataclass
+class LimitBook:
+    """The matrix and the statutes, read in two queries and cached; resolved in Python per case."""
+
+    # (level, category_id, risk_level_id) -> {stage: Limit}; "" / None mean "any".
+    rows: list[tuple[int, tuple[str, int | None, int | None], dict[str, Limit]]] = field(default_factory=list)
+    statutes: list[Statute] = field(default_factory=list)
+
+    @classmethod
+    def load(cls) -> LimitBook:
+        book = cache.get(CACHE_KEY)
+        if book is None:
+            book = cls.from_database()
+            cache.set(CACHE_KEY, book, CACHE_SECONDS)
+        return book
+
+    @classmethod
+    def from_database(cls) -> LimitBook:
+        book = cls()
+        stages_by_rule: dict[int, dict[str, Limit]] = {}
+        for s in StageLimit.objects.select_related("statute"):
+            stages_by_rule.setdefault(s.rule_id, {})[s.stage] = Limit(
+                s.stage,
+                s.amount,
+                s.unit,
+                s.due_soon,
+                s.yellow_after,
+                s.red_after,
+                s.statute.citation if s.statute else "",
+            )
+        for rule in TimeLimitRule.objects.all():
+            key = (rule.level, rule.category_id, rule.risk_level_id)
+            book.rows.append((rule.specificity, key, stages_by_rule.get(rule.pk, {})))
+        book.rows.sort(key=lambda row: -row[0])
+        book.statutes = [
+            Statute(s.code, s.name, s.amount, s.unit, s.citation, s.handled_by_kind, s.handled_by_sector)
+            for s in StatutoryLimit.objects.all()
+        ]
+        return book
+
+    def limit(self, stage: str, *, level: str, category_id: int | None, risk_level_id: int | None) -> Limit:
+        for _specificity, (row_level, row_category, row_risk), stages in self.rows:
+            if stage not in stages:
+                continue
+            if row_level and row_level != level:
+                continue
+            if row_category is not None and row_category != category_id:
+                continue
+            if row_risk is not None and row_risk != risk_level_id:
+                continue
+            return stages[stage]
+        # A matrix emptied by mistake still gives the defaults of DESIGN.md rather than no clock.
+        amount, unit, due_soon, yellow, red = next(s[1:] for s in DEFAULT_STAGES if s[0] == stage)
+        return Limit(stage, amount, unit, due_soon, yellow, red)
+
+    def statute_for(self, unit: Unit | None) -> Statute | None:
+        """The statutory handling limit that governs a lead unit (by kind or sector), if any."""
+        if unit is None:
+            return None
+        for statute in self.statutes:
+            if (statute.handled_by_kind and statute.handled_by_kind == unit.kind) or (
+                statute.handled_by_sector and statute.handled_by_sector == unit.sector
+            ):
+                return statute
+        return None
+
+    def statute(self, code: str) -> Statute | None:
+        return next((s for s in self.statutes if s.code == code), None)
+
+
+def forget_limit_book(**kwargs) -> None:
+    cache.delete(CACHE_KEY)
+
+
+for _model in (TimeLimitRule, StageLimit, StatutoryLimit):
+    post_save.connect(forget_limit_book, sender=_model, dispatch_uid=f"forget-limits-save-{_model.__name__}")
+    post_delete.connect(forget_limit_book, sender=_model, dispatch_uid=f"forget-limits-delete-{_model.__name__}")
+
+
+# --- Date arithmetic ----------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """一个月: the same day of the month, or the month's last day when it has no such day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_limit(day: date, amount: int, unit: str) -> date:
+    if unit == LimitUnit.WORKING_DAYS:
+        return add_working_days(day, amount)
+    if unit == LimitUnit.MONTHS:
+        return add_months(day, amount)
+    return day + timedelta(days=amount)
+
+
+def end_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
+
+
+def case_level(case: Case) -> str:
+    return (
+        TimeLimitRule.Level.COUNTY if case.intake_unit.kind == Unit.Kind.COUNTY_CENTER else TimeLimitRule.Level.TOWNSHIP
+    )
+
+
+def limit_for(case: Case, stage: str, book: LimitBook | None = None) -> Limit:
+    book = book or LimitBook.load()
+    return book.limit(stage, level=case_level(case), category_id=case.category_id, risk_level_id=case.risk_level_id)
+
+
+def default_handle_due(case: Case, start: date, lead_unit: Unit | None = None) -> date:
+    """The handling deadline the matrix gives, capped by a statute governing the lead unit."""
+    book = LimitBook.load()
+    limit = limit_for(case, Stage.HANDLE, book)
+    due = add_limit(start, limit.amount, limit.unit)
+    statute = book.statute_for(lead_unit)
+    if statute is not None:
+        due = min(due, add_limit(start, statute.amount, statute.unit))
+    return due
+
+
+def statutory_cap(start: date, lead_unit: Unit) -> tuple[date, Statute] | None:
+    statute = LimitBook.load().statute_for(lead_unit)
+    if statute is None:
+        return None
+    return add_limit(start, statute.amount + statute.extension, statute.unit), statute
+
+
+def handle_due_from_events(events: Iterable[CaseEvent]) -> date | None:
+    """The handling deadline as the recorded transitions make it (see the module docstring)."""
+    due: date | None = None
+    paused_on: date | None = None
+    for event in events:
+        on = timezone.localtime(event.at).date()
+        if event.action == CaseEvent.Action.DISPATCH:
+            due, paused_on = date.fromisoformat(event.data["due"]), None
+        elif event.action in (CaseEvent.Action.RETURN, CaseEvent.Action.REOPEN):
+            due, paused_on = None, None
+        elif event.action == CaseEvent.Action.PAUSE and due is not None:
+            paused_on = on
+        elif event.action == CaseEvent.Action.RESUME and due is not None and paused_on is not None:
+            due = add_working_days(due, max(working_days_between(paused_on, on), 0))
+            paused_on = None
+        elif event.action == CaseEvent.Action.EXTENSION_APPROVE and due is not None:
+            due = add_working_days(due, int(event.data["days"]))
+    return due
+
+
+# --- Standing ------------------------------------------------------------------------------------
+
+STAGE_OF_STATUS = {
+    Status.DISPATCHED: Stage.SIGN,
+    Status.IN_PROGRESS: Stage.HANDLE,
+    Status.PENDING_REVIEW: Stage.REVIEW,
+    Status.CLOSED: Stage.VISIT,
+    Status.EVALUATED: Stage.VISIT,
+}
 
 
 @dataclass(frozen=True)
 class Clock:
-    state: str  # "ok", "due_soon", "overdue"
-    working_days: int  # left (≥ 0) or overdue (> 0 when overdue)
+    stage: str
+    state: str  # "ok", "due_soon", "overdue", "paused"
+    left: int  # units left (≥ 0), or past the deadline when overdue
+    unit: str
+    due: datetime
+    level: str = ""  # Reminder.Level reached, or ""
+    crossed: date | None = None  # the day that level was reached
+    citation: str = ""
+    hold: str = ""
+
+    @property
+    def stage_label(self) -> str:
+        return str(Stage(self.stage).label)
+
+    @property
+    def unit_label(self) -> str:
+        return (
+            str(_("小时"))
+            if self.unit == LimitUnit.HOURS
+            else str(_("个工作日") if self.unit == LimitUnit.WORKING_DAYS else _("天"))
+        )
 
     @property
     def label(self) -> str:
+        values = {"stage": self.stage_label, "n": self.left, "unit": self.unit_label}
+        if self.state == "paused":
+            return str(_("%(stage)s计时暂停（%(hold)s）")) % {**values, "hold": Hold(self.hold).label}
         if self.state == "overdue":
-            return str(_("逾期 %(n)d 个工作日")) % {"n": self.working_days}
-        if self.state == "due_soon" and self.working_days == 0:
-            return str(_("今日到期"))
+            return str(_("%(stage)s逾期 %(n)d %(unit)s")) % values
+        if self.state == "due_soon" and self.left == 0:
+            return (
+                str(_("%(stage)s今日到期")) % values
+                if self.unit != LimitUnit.HOURS
+                else str(_("%(stage)s即将到期")) % values
+            )
         if self.state == "due_soon":
-            return str(_("临期，剩 %(n)d 个工作日")) % {"n": self.working_days}
-        return str(_("正常，剩 %(n)d 个工作日")) % {"n": self.working_days}
+            return str(_("%(stage)s临期，剩 %(n)d %(unit)s")) % values
+        return str(_("%(stage)s正常，剩 %(n)d %(unit)s")) % values
+
+    @property
+    def card(self) -> str:
+        """临期 / 黄牌 / 红牌, for the badge beside the countdown."""
+        return str(Reminder.Level(self.level).label) if self.level else ""
 
 
-def handling_clock(case: Case, today: date | None = None) -> Clock | None:
-    if case.status not in HANDLING_STATUSES or case.handle_due is None:
+def stage_start(case: Case, stage: str) -> datetime | None:
+    if stage == Stage.REVIEW:
+        return case.reported_at
+    if stage == Stage.VISIT:
+        return case.closed_at if case.visited_at is None else None
+    return None
+
+
+def stage_due(case: Case, stage: str, book: LimitBook) -> tuple[datetime | None, Limit]:
+    limit = limit_for(case, stage, book)
+    if stage == Stage.SIGN:
+        return case.sign_due, limit
+    if stage == Stage.HANDLE:
+        return (end_of_day(case.handle_due) if case.handle_due else None), limit
+    start = stage_start(case, stage)
+    return (limit.deadline(start) if start else None), limit
+
+
+def standing(
+    case: Case, now: datetime | None = None, book: LimitBook | None = None, memo: WorkdayMemo | None = None
+) -> Clock | None:
+    """Which clock runs for the case and where it stands, or None when no clock runs."""
+    stage = STAGE_OF_STATUS.get(case.status)
+    if stage is None:
         return None
-    today = today or timezone.localdate()
-    if case.handle_due < today:
-        return Clock("overdue", -working_days_between(today, case.handle_due) or 1)
-    left = working_days_between(today, case.handle_due)
-    return Clock("due_soon" if left <= DUE_SOON_WORKING_DAYS else "ok", left)
+    book = book or LimitBook.load()
+    now = now or timezone.now()
+    due, limit = stage_due(case, stage, book)
+    if due is None:
+        return None
+    citation = limit.citation
+    if stage == Stage.HANDLE:
+        statute = book.statute_for(case.lead_unit) if case.lead_unit_id else None
+        citation = statute.citation if statute else citation
+    if stage == Stage.HANDLE and case.hold in PAUSED_HOLDS:
+        return Clock(stage, "paused", 0, limit.unit, due, citation=citation, hold=case.hold)
+    return measure(stage, due, limit, now, citation, memo)
+
+
+def measure(
+    stage: str, due: datetime, limit: Limit, now: datetime, citation: str = "", memo: WorkdayMemo | None = None
+) -> Clock:
+    """Units left or past, and the level reached with the day it was reached."""
+    if limit.unit == LimitUnit.HOURS:
+        if now <= due:
+            left = int((due - now).total_seconds() // 3600)
+            if left < limit.due_soon:
+                crossed = timezone.localtime(due - timedelta(hours=limit.due_soon)).date()
+                return Clock(stage, "due_soon", left, limit.unit, due, "due_soon", crossed, citation)
+            return Clock(stage, "ok", left, limit.unit, due, citation=citation)
+        over = int((now - due).total_seconds() // 3600)
+        level, crossed = _overdue_level(over, limit, lambda n: timezone.localtime(due + timedelta(hours=n)).date())
+        return Clock(stage, "overdue", over, limit.unit, due, level, crossed, citation)
+
+    today, due_day = timezone.localtime(now).date(), timezone.localtime(due).date()
+    if limit.unit == LimitUnit.WORKING_DAYS:
+        count = memo.working_days_between if memo else working_days_between
+        step = memo.add_working_days if memo else add_working_days
+    else:
+        count, step = _calendar_days_between, _add_calendar_days
+    if today <= due_day:
+        left = count(today, due_day)
+        if left <= limit.due_soon:
+            crossed = step(due_day, -limit.due_soon)
+            return Clock(stage, "due_soon", left, limit.unit, due, "due_soon", crossed, citation)
+        return Clock(stage, "ok", left, limit.unit, due, citation=citation)
+    over = max(count(due_day, today), 1)
+    level, crossed = _overdue_level(over, limit, lambda n: max(step(due_day, n), due_day + timedelta(days=1)))
+    return Clock(stage, "overdue", over, limit.unit, due, level, crossed, citation)
+
+
+def _overdue_level(over: int, limit: Limit, day_at) -> tuple[str, date]:
+    if limit.red_after and over >= limit.red_after:
+        return Reminder.Level.RED, day_at(limit.red_after)
+    if over >= limit.yellow_after:
+        return Reminder.Level.YELLOW, day_at(limit.yellow_after)
+    return Reminder.Level.DUE_SOON, day_at(0)
+
+
+def _calendar_days_between(start: date, end: date) -> int:
+    return (end - start).days
+
+
+def _add_calendar_days(start: date, n: int) -> date:
+    return start + timedelta(days=n)

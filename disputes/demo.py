@@ -19,6 +19,7 @@ from typing import NamedTuple
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from disputes.deadlines import LimitBook, add_limit
 from disputes.models import (
     DIRECT_CHANNELS,
     Case,
@@ -32,6 +33,7 @@ from disputes.models import (
     RiskLevel,
     Route,
     Satisfaction,
+    Stage,
     Status,
 )
 from disputes.services import KEY_PERSON_CASES_PER_YEAR
@@ -43,7 +45,7 @@ from grids.models import Grid, Region
 CASES_PER_SCALE = 2000
 SEED = 20261123
 BATCH_SIZE = 500
-HANDLE_DAYS = {"red": 7, "yellow": 15, "blue": 30}  # working days, by risk colour (DESIGN.md)
+RISK_CODES = ("red", "yellow", "blue")
 RETURN_VISIT_DAYS = (28, 40)  # the return visit falls due 30 days after closure
 OPEN_MINUTE, CLOSE_MINUTE = 8 * 60 + 30, 17 * 60 + 30  # office hours 08:30–17:30
 
@@ -609,6 +611,16 @@ class Context:
         # Demo logins that work in a handling unit act for it; other units' steps have no named actor.
         self.unit_users = {u.unit_id: u for u in users.values() if u.unit_id is not None}
         self.used_ids: set[str] = set()
+        # Sign and handle limits by risk colour, from the time-limit matrix.
+        book = LimitBook.from_database()
+        risks = RiskLevel.objects.filter(code__in=RISK_CODES)
+        self.limits = {
+            r.code: {
+                stage: book.limit(stage, level="", category_id=None, risk_level_id=r.pk)
+                for stage in (Stage.SIGN, Stage.HANDLE)
+            }
+            for r in risks
+        }
         self.used_phones: set[str] = set()
 
     def unit(self, key: str, township: Region) -> Unit:
@@ -982,6 +994,7 @@ def _walk(ctx: Context, plan: Plan) -> None:
     f.update(
         lead_unit=None,
         handle_due=None,
+        sign_due=None,
         dispatched_at=None,
         signed_at=None,
         reported_at=None,
@@ -1055,7 +1068,7 @@ def _walk(ctx: Context, plan: Plan) -> None:
             return
         emit(A.ACCEPT, t, center, center_unit, to=E.REGISTERED)
 
-    limit = HANDLE_DAYS[plan.risk]
+    limits = ctx.limits[plan.risk]
     returned = False
     previous_lead = None
     while True:
@@ -1067,8 +1080,10 @@ def _walk(ctx: Context, plan: Plan) -> None:
             return
         lead = _lead(ctx, plan, avoid=previous_lead)
         co_units = _co_units(ctx, plan, lead)
-        due = add_working_days(t.date(), limit)
-        f.update(lead_unit=lead, handle_due=due, dispatched_at=t, signed_at=None)
+        due = add_limit(t.date(), limits[Stage.HANDLE].amount, limits[Stage.HANDLE].unit)
+        f.update(
+            lead_unit=lead, handle_due=due, dispatched_at=t, signed_at=None, sign_due=limits[Stage.SIGN].deadline(t)
+        )
         plan.co_units = co_units
         note = "红色风险，请立即签收，做好稳控。" if plan.risk == "red" else rng.choice(("", "", "请按期办结并反馈。"))
         emit(
@@ -1090,7 +1105,7 @@ def _walk(ctx: Context, plan: Plan) -> None:
             if t > now:
                 return
             returned, previous_lead = True, lead
-            f.update(lead_unit=None, handle_due=None, signed_at=None)
+            f.update(lead_unit=None, handle_due=None, signed_at=None, sign_due=None)
             plan.co_units = []
             emit(A.RETURN, t, handler(lead), lead, to=E.REGISTERED, note=rng.choice(_RETURN_NOTES), unit=lead.name)
             continue
@@ -1112,7 +1127,7 @@ def _walk(ctx: Context, plan: Plan) -> None:
             report_at = ctx.after_hours(t, 1, 7)
         else:
             share = rng.uniform(1.05, 1.8) if rng.random() < 0.08 else rng.triangular(0.08, 1.0, 0.3)
-            days = max(1, round(limit * share))
+            days = max(1, round(limits[Stage.HANDLE].amount * share))
             report_at = ctx.after_days(t, days, days)
         end = min(report_at or now, now)
         notes = rng.choice((0, 1, 1, 2, 2)) if (end - t).days >= 2 or report_at is None else rng.choice((0, 0, 1))
@@ -1214,6 +1229,7 @@ def _walk(ctx: Context, plan: Plan) -> None:
                 reopen_count=f["reopen_count"] + 1,
                 lead_unit=None,
                 handle_due=None,
+                sign_due=None,
                 signed_at=None,
                 reported_at=None,
                 closed_at=None,
@@ -1299,7 +1315,7 @@ def seed_cases(county: Region, *, scale: int = 1, now: datetime | None = None) -
         grids[grid.village_id].append(grid)
     townships = [t for t in townships if villages[t.pk] and all(grids[v.pk] for v in villages[t.pk])]
     categories = {c.code: c for c in Category.objects.filter(code__in=list(TEMPLATES))}
-    risks = {r.code: r for r in RiskLevel.objects.filter(code__in=list(HANDLE_DAYS))}
+    risks = {r.code: r for r in RiskLevel.objects.filter(code__in=RISK_CODES)}
 
     plans = [_draw(ctx, townships, villages, grids) for _ in range(target - existing)]
     plans.sort(key=lambda p: p.received_at)
@@ -1345,6 +1361,7 @@ def seed_cases(county: Region, *, scale: int = 1, now: datetime | None = None) -
             lead_unit=f["lead_unit"],
             dispatched_at=f["dispatched_at"],
             handle_due=f["handle_due"],
+            sign_due=f["sign_due"],
             signed_at=f["signed_at"],
             reported_at=f["reported_at"],
             closed_at=f["closed_at"],

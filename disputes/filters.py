@@ -50,7 +50,7 @@ def with_listing(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 def list_queryset(cases: QuerySet[Case]) -> QuerySet[Case]:
     return with_listing(
-        cases.select_related("township", "village", "category", "risk_level", "lead_unit").order_by(
+        cases.select_related("township", "village", "category", "risk_level", "lead_unit", "intake_unit").order_by(
             "-received_at", "-id"
         )
     )

@@ -10,15 +10,28 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from disputes.models import Attachment, Case, Category, Channel, Outcome, Party, RejectReason, RiskLevel, Route, Status
+from disputes.deadlines import default_handle_due, limit_for
+from disputes.models import (
+    Attachment,
+    Case,
+    Category,
+    Channel,
+    Hold,
+    LimitUnit,
+    Outcome,
+    Party,
+    RejectReason,
+    RiskLevel,
+    Route,
+    Stage,
+    Status,
+)
 from governance.models import Unit, User
 from governance.scoping import jurisdiction
 from governance.validators import validate_id_number, validate_phone
-from governance.workdays import add_working_days
 from grids.models import Grid, Region
 
 # Default handling limits in working days by risk colour (DESIGN.md: 30 / 15 / 7).
-DEFAULT_HANDLE_DAYS = {"blue": 30, "yellow": 15, "red": 7}
 
 
 def style_widgets(form: forms.BaseForm, small: bool = False) -> None:
@@ -201,9 +214,11 @@ class DispatchForm(VersionedForm):
         units = dispatch_targets(user)
         self.fields["lead_unit"].queryset = units
         self.fields["co_units"].queryset = units
-        days = DEFAULT_HANDLE_DAYS.get(case.risk_level.code if case.risk_level else "", 30)
-        self.fields["due"].initial = add_working_days(timezone.localdate(), days)
-        self.fields["due"].help_text = _("默认按风险等级：红色7个、黄色15个、蓝色30个工作日。")
+        limit = limit_for(case, Stage.HANDLE)
+        self.fields["due"].initial = default_handle_due(case, timezone.localdate())
+        self.fields["due"].help_text = _(
+            "按时限矩阵（%(risk)s）默认 %(n)d %(unit)s；转办给调解组织等有法定时限的单位时，不得超过法定时限。"
+        ) % {"risk": case.risk_level or "—", "n": limit.amount, "unit": LimitUnit(limit.unit).label}
 
 
 def dispatch_targets(user: User):
@@ -238,6 +253,24 @@ class ReportForm(VersionedForm):
         widget=forms.CheckboxSelectMultiple,
     )
     summary = forms.CharField(label=_("办理情况"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+
+
+class PauseForm(VersionedForm):
+    reason = forms.ChoiceField(
+        label=_("暂停原因"),
+        choices=[(h.value, h.label) for h in (Hold.MATERIALS, Hold.APPRAISAL)],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("等待事项"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        help_text=_("如：待申请人补充医疗费票据；已委托司法鉴定，预计两周出具意见。"),
+    )
+
+
+class ResumeForm(VersionedForm):
+    note = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=1000)
 
 
 class NoteForm(VersionedForm):

@@ -13,12 +13,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from disputes import rules
 from governance.crypto import mask
+from governance.models import Unit
 
 if TYPE_CHECKING:
     from governance.models import User
@@ -122,6 +123,15 @@ class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", _("满意")
     BASICALLY = "basically", _("基本满意")
     DISSATISFIED = "dissatisfied", _("不满意")
+
+
+class Hold(models.TextChoices):
+    RUNNING = "running", _("正常计时")
+    MATERIALS = "materials", _("待当事人补充材料")
+    APPRAISAL = "appraisal", _("鉴定中")
+
+
+PAUSED_HOLDS = (Hold.MATERIALS, Hold.APPRAISAL)
 
 
 class CaseQuerySet(models.QuerySet):
@@ -229,6 +239,10 @@ class Case(FSMModelMixin, models.Model):
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
 
+    # 计时暂停: while waiting for a party's materials or an appraisal the handling clock stops.
+    hold = FSMField(_("计时状态"), default=Hold.RUNNING, choices=Hold.choices, protected=True)
+    sign_due = models.DateTimeField(_("签收期限"), null=True, blank=True)
+
     reject_reason = models.CharField(_("不予受理理由"), max_length=20, choices=RejectReason.choices, blank=True)
     reject_route = models.CharField(_("告知的解决途径"), max_length=200, blank=True)
 
@@ -331,6 +345,23 @@ class Case(FSMModelMixin, models.Model):
     @transition(field=status, source=Status.EVALUATED, target=Status.REGISTERED, permission=rules.is_case_center)
     def reopen(self) -> None:
         """重新办理: the citizen was dissatisfied, or the return visit found the dispute back."""
+
+    # --- The handling clock: paused while the case waits on something outside the unit --------
+
+    @transition(
+        field=hold,
+        source=Hold.RUNNING,
+        target=RETURN_VALUE(*PAUSED_HOLDS),
+        conditions=[rules.is_in_progress],
+        permission=rules.is_lead_unit_staff,
+    )
+    def pause(self, reason: str) -> str:
+        """暂停计时: 待当事人补充材料 or 鉴定中."""
+        return reason
+
+    @transition(field=hold, source=list(PAUSED_HOLDS), target=Hold.RUNNING, permission=rules.may_resume_clock)
+    def resume(self) -> None:
+        """恢复计时: the materials arrived or the appraisal is back."""
 
 
 class CaseUserObjectPermission(UserObjectPermissionBase):
@@ -459,6 +490,8 @@ class CaseEvent(models.Model):
         SUPERVISION_ANSWER = "supervision_answer", _("督办回复")
         SUPERVISION_LIFT = "supervision_lift", _("撤销挂牌")
         GRANT = "grant", _("指定人员")
+        PAUSE = "pause", _("暂停计时")
+        RESUME = "resume", _("恢复计时")
 
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
@@ -561,3 +594,144 @@ class Supervision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.get_state_display()}"
+
+
+# --- Time limits (时限) --------------------------------------------------------------------------
+
+
+class Stage(models.TextChoices):
+    """The clocks a case runs through; each belongs to one status."""
+
+    SIGN = "sign", _("签收")
+    HANDLE = "handle", _("办理")
+    REVIEW = "review", _("审核")
+    VISIT = "visit", _("回访")
+
+
+class LimitUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", _("工作日")
+    CALENDAR_DAYS = "calendar_days", _("自然日")
+    HOURS = "hours", _("小时")
+    MONTHS = "months", _("个月")
+
+
+class StatutoryLimit(models.Model):
+    """A time limit set by law or regulation, with its citation: shown beside the countdown of
+    every case it governs, and used by the mediation and petition work."""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=60)
+    amount = models.PositiveSmallIntegerField(_("时限"))
+    unit = models.CharField(_("单位"), max_length=15, choices=LimitUnit.choices)
+    extension = models.PositiveSmallIntegerField(_("可延长"), default=0, help_text=_("经批准可延长的期限，同一单位"))
+    citation = models.CharField(_("依据"), max_length=120, help_text=_("如：《人民调解工作若干规定》第三十六条"))
+    text = models.TextField(_("条文"), blank=True)
+    handled_by_kind = models.CharField(
+        _("适用的主办单位类型"),
+        max_length=20,
+        blank=True,
+        choices=[("", "—"), *Unit.Kind.choices],
+        help_text=_("案件转办给此类单位时，办理期限不超过本时限"),
+    )
+    handled_by_sector = models.CharField(
+        _("适用的主办单位条线"),
+        max_length=20,
+        blank=True,
+        choices=[("", "—"), *Unit.Sector.choices],
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("法定时限")
+        verbose_name_plural = _("法定时限")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.citation}）"
+
+
+class TimeLimitRule(models.Model):
+    """One row of the time-limit matrix: level × category × risk colour, each blank meaning
+    "any". The most specific row that matches a case wins; the all-blank row is the default."""
+
+    class Level(models.TextChoices):
+        COUNTY = "county", _("县级")
+        TOWNSHIP = "township", _("镇（街道）级")
+
+    level = models.CharField(_("层级"), max_length=10, choices=Level.choices, blank=True)
+    category = models.ForeignKey(
+        Category, verbose_name=_("纠纷类别"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    risk_level = models.ForeignKey(
+        RiskLevel, verbose_name=_("风险等级"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("时限规则")
+        verbose_name_plural = _("时限规则（时限矩阵）")
+        ordering = ["level", "category__order", "-risk_level__severity", "id"]
+
+    def __str__(self) -> str:
+        parts = [
+            self.get_level_display() if self.level else _("各层级"),
+            self.category.name if self.category_id else _("各类别"),
+            self.risk_level.name if self.risk_level_id else _("各风险等级"),
+        ]
+        return " × ".join(str(p) for p in parts)
+
+    @property
+    def specificity(self) -> int:
+        return bool(self.level) + (self.category_id is not None) + (self.risk_level_id is not None)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        twins = TimeLimitRule.objects.filter(
+            level=self.level, category=self.category, risk_level=self.risk_level
+        ).exclude(pk=self.pk)
+        if twins.exists():
+            raise ValidationError(_("已有相同层级、类别和风险等级的时限规则，请直接修改该规则。"))
+
+
+class StageLimit(models.Model):
+    """The limit of one stage in a matrix row, with its thresholds, all in the stage's unit:
+    临期 when this much is left; 黄牌 when this much past the deadline (0: as soon as it is
+    missed); 红牌 when this much past it."""
+
+    rule = models.ForeignKey(TimeLimitRule, verbose_name=_("时限规则"), on_delete=models.CASCADE, related_name="stages")
+    stage = models.CharField(_("环节"), max_length=10, choices=Stage.choices)
+    amount = models.PositiveSmallIntegerField(_("时限"))
+    unit = models.CharField(_("单位"), max_length=15, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS)
+    due_soon = models.PositiveSmallIntegerField(_("临期提醒（剩余）"), default=2)
+    yellow_after = models.PositiveSmallIntegerField(_("黄牌（超期）"), default=0)
+    red_after = models.PositiveSmallIntegerField(_("红牌（超期）"), default=3)
+    statute = models.ForeignKey(
+        StatutoryLimit,
+        verbose_name=_("法定依据"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("环节时限")
+        verbose_name_plural = _("环节时限")
+        ordering = ["rule", "stage"]
+        constraints = [models.UniqueConstraint(fields=["rule", "stage"], name="one_limit_per_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} {self.amount}{self.get_unit_display()}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.amount == 0:
+            raise ValidationError({"amount": _("时限须大于 0。")})
+        if self.red_after < self.yellow_after:
+            raise ValidationError({"red_after": _("红牌阈值不能小于黄牌阈值。")})
+        if self.due_soon >= self.amount:
+            raise ValidationError({"due_soon": _("临期提醒须小于时限本身。")})

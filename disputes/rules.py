@@ -111,3 +111,15 @@ def may_supervise(case: Case, user: User) -> bool:
 def may_answer_supervision(case: Case, user: User) -> bool:
     """The lead unit answers; a case not (yet) dispatched is answered by its center."""
     return is_lead_unit_staff(case, user) if case.lead_unit_id else is_case_center(case, user)
+
+
+def is_in_progress(case: Case) -> bool:
+    """The handling clock can be paused only once the unit has signed for the case."""
+    from disputes.models import Status
+
+    return case.status == Status.IN_PROGRESS
+
+
+def may_resume_clock(case: Case, user: User) -> bool:
+    """The lead unit resumes when the materials or the appraisal arrive; the center may too."""
+    return is_lead_unit_staff(case, user) or is_case_center(case, user)

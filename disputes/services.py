@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 from simple_history.utils import bulk_create_with_history
 
+from disputes.deadlines import handle_due_from_events, limit_for, statutory_cap
 from disputes.models import (
     DIRECT_CHANNELS,
     OPEN_STATUSES,
@@ -33,12 +34,14 @@ from disputes.models import (
     Category,
     Channel,
     ExtensionRequest,
+    Hold,
     Outcome,
     Party,
     RejectReason,
     RiskLevel,
     Route,
     Satisfaction,
+    Stage,
     Status,
     Supervision,
 )
@@ -59,7 +62,11 @@ class TransitionRefused(Exception):
 
 def _lock(case: Case, version: int | None) -> Case:
     """Re-read the case under a row lock; a stale form (another person moved it) is refused."""
-    locked = Case.objects.select_for_update(of=("self",)).select_related("township", "lead_unit").get(pk=case.pk)
+    locked = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("township", "lead_unit", "intake_unit")
+        .get(pk=case.pk)
+    )
     if version is not None and locked.version != version:
         raise TransitionRefused(
             _("案件已被他人处理（当前状态：%(status)s），您看到的页面已过期，请刷新后再操作。")
@@ -441,6 +448,14 @@ def dispatch_case(
         errors["lead_unit"] = _("该单位已停用。")
     if any(unit.pk == lead_unit.pk for unit in co_units):
         errors["co_units"] = _("协办单位不能与主办单位相同。")
+    cap = statutory_cap(timezone.localdate(), lead_unit)
+    if cap is not None and due > cap[0]:
+        errors["due"] = _("转办给%(unit)s的，办理期限不得晚于 %(date)s（%(citation)s：%(name)s）。") % {
+            "unit": lead_unit.name,
+            "date": cap[0],
+            "citation": cap[1].citation,
+            "name": cap[1].name,
+        }
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -448,9 +463,10 @@ def dispatch_case(
         _guard(case, case.dispatch, by, condition_message=_("请先确定纠纷类别和风险等级，再分流。"))
         before = case.status
         case.lead_unit, case.handle_due, case.dispatched_at = lead_unit, due, timezone.now()
+        case.sign_due = limit_for(case, Stage.SIGN).deadline(case.dispatched_at)
         case.signed_at = None
         case.dispatch()
-        _save(case, by, ["lead_unit", "handle_due", "dispatched_at", "signed_at"])
+        _save(case, by, ["lead_unit", "handle_due", "dispatched_at", "signed_at", "sign_due"])
         case.co_units.set(co_units)
         _record(
             case,
@@ -487,13 +503,68 @@ def return_case(*, case: Case, by: User, reason: str, version: int | None) -> Ca
         case = _lock(case, version)
         _guard(case, case.return_to_center, by)
         before, unit = case.status, case.lead_unit
+        _end_pause(case, by)
         case.lead_unit, case.handle_due, case.signed_at, case.dispatched_at = None, None, None, None
+        case.sign_due = None
         case.return_to_center()
-        _save(case, by, ["lead_unit", "handle_due", "signed_at", "dispatched_at"])
+        _save(case, by, ["lead_unit", "handle_due", "signed_at", "dispatched_at", "sign_due"])
         case.co_units.clear()
         _record(case, CaseEvent.Action.RETURN, by, before, note=reason.strip(), unit=unit.name if unit else "")
         _notify_unit(case.intake_unit, _("案件被退回：%(n)s") % {"n": case.number}, case, reason.strip())
     return case
+
+
+# --- Pausing the handling clock -----------------------------------------------------------------
+
+
+def pause_clock(*, case: Case, by: User, reason: str, note: str, version: int | None) -> Case:
+    """暂停计时 while the unit waits for a party's materials or an appraisal; the time it waits
+    is added to the deadline when the clock resumes."""
+    if reason not in (Hold.MATERIALS, Hold.APPRAISAL):
+        raise ValidationError({"reason": _("请选择暂停计时的原因。")})
+    if not note.strip():
+        raise ValidationError({"note": _("请写明等待的材料或鉴定事项。")})
+    with transaction.atomic():
+        case = _lock(case, version)
+        _guard_hold(case, case.pause, by, _("只有办理中的案件才能暂停计时。"))
+        case.pause(reason)
+        _save(case, by, ["hold"])
+        _record(case, CaseEvent.Action.PAUSE, by, note=note.strip(), reason=reason)
+        _notify_unit(
+            case.intake_unit, _("案件暂停计时：%(n)s（%(r)s）") % {"n": case.number, "r": Hold(reason).label}, case
+        )
+    return case
+
+
+def resume_clock(*, case: Case, by: User, note: str = "", version: int | None) -> Case:
+    with transaction.atomic():
+        case = _lock(case, version)
+        _guard_hold(case, case.resume, by, "")
+        case.resume()
+        _record(case, CaseEvent.Action.RESUME, by, note=note.strip())
+        case.handle_due = handle_due_from_events(case.events.order_by("at", "id"))
+        _save(case, by, ["hold", "handle_due"])
+    return case
+
+
+def _end_pause(case: Case, by: User) -> None:
+    """A case reported or returned while paused stops waiting: the clock no longer matters."""
+    if case.hold != Hold.RUNNING:
+        case.resume()
+        _record(case, CaseEvent.Action.RESUME, by, note=_("办结或退回，结束暂停"))
+        _save(case, by, ["hold"])
+
+
+def _guard_hold(case: Case, method, user: User, condition_message: str) -> None:
+    meta = method._django_fsm
+    if not meta.has_transition(case.hold):
+        raise TransitionRefused(
+            _("案件计时状态为“%(hold)s”，不能进行此操作（请刷新页面）。") % {"hold": case.get_hold_display()}
+        )
+    if not meta.has_transition_perm(case, case.hold, user):
+        raise TransitionRefused(_("您无权对该案件进行此操作。"))
+    if not meta.conditions_met(case, case.hold):
+        raise TransitionRefused(condition_message)
 
 
 def add_progress(*, case: Case, by: User, note: str) -> CaseEvent:
@@ -528,6 +599,7 @@ def report_case(
     with transaction.atomic():
         case = _lock(case, version)
         _guard(case, case.report, by)
+        _end_pause(case, by)
         before = case.status
         case.outcome, case.routes = outcome, ",".join(routes)
         case.outcome_summary, case.reported_at = summary.strip(), timezone.now()
@@ -603,7 +675,7 @@ def reopen_case(*, case: Case, by: User, reason: str, version: int | None) -> Ca
         before = case.status
         case.reopen_count += 1
         case.lead_unit = None
-        case.handle_due = case.dispatched_at = case.signed_at = case.reported_at = None
+        case.handle_due = case.dispatched_at = case.signed_at = case.reported_at = case.sign_due = None
         case.closed_at = case.evaluated_at = None
         case.outcome, case.routes, case.outcome_summary, case.satisfaction = "", "", "", ""
         case.reopen()
@@ -614,6 +686,7 @@ def reopen_case(*, case: Case, by: User, reason: str, version: int | None) -> Ca
                 "reopen_count",
                 "lead_unit",
                 "handle_due",
+                "sign_due",
                 "dispatched_at",
                 "signed_at",
                 "reported_at",
@@ -675,7 +748,6 @@ def decide_extension(
     """The center approves (possibly a different number of days) or refuses; on approval the
     deadline moves by that many working days from the current deadline."""
     from disputes.rules import is_case_center
-    from governance.workdays import add_working_days
 
     if approve and (days is None or not 1 <= days <= MAX_EXTENSION_DAYS):
         raise ValidationError({"days": _("批准延长天数应在 1 到 %(n)d 个工作日之间。") % {"n": MAX_EXTENSION_DAYS}})
@@ -691,12 +763,9 @@ def decide_extension(
         extension.decided_by, extension.decided_at, extension.decision_note = by, timezone.now(), note.strip()
         if approve:
             extension.decision, extension.approved_days = ExtensionRequest.Decision.APPROVED, days
-            extension.new_due = add_working_days(case.handle_due or extension.old_due, days)
-            case.handle_due = extension.new_due
+            _record(case, CaseEvent.Action.EXTENSION_APPROVE, by, note=note.strip(), days=days)
+            case.handle_due = extension.new_due = handle_due_from_events(case.events.order_by("at", "id"))
             _save(case, by, ["handle_due"])
-            _record(
-                case, CaseEvent.Action.EXTENSION_APPROVE, by, note=note.strip(), days=days, due=str(case.handle_due)
-            )
             title = _("延期已批准：%(n)s，新期限 %(d)s") % {"n": case.number, "d": case.handle_due}
         else:
             extension.decision = ExtensionRequest.Decision.REFUSED
@@ -742,7 +811,11 @@ def supervise_case(*, case: Case, by: User, instruction: str, due: date) -> Supe
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        case = Case.objects.select_for_update(of=("self",)).select_related("township", "lead_unit").get(pk=case.pk)
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("township", "lead_unit", "intake_unit")
+            .get(pk=case.pk)
+        )
         if not may_supervise(case, by):
             raise TransitionRefused(_("只能对本辖区在办的案件挂牌督办。"))
         if case.supervisions.exclude(state=Supervision.State.LIFTED).exists():

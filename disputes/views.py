@@ -230,6 +230,21 @@ ACTIONS: dict[str, Action] = {
             lambda case, by, d: services.reopen_case(case=case, by=by, reason=d["reason"], version=d["version"]),
             "outline-danger",
         ),
+        Action(
+            "pause",
+            gettext_lazy("暂停计时"),
+            forms.PauseForm,
+            lambda case, by, d: services.pause_clock(
+                case=case, by=by, reason=d["reason"], note=d["note"], version=d["version"]
+            ),
+            "outline-secondary",
+        ),
+        Action(
+            "resume",
+            gettext_lazy("恢复计时"),
+            forms.ResumeForm,
+            lambda case, by, d: services.resume_clock(case=case, by=by, note=d["note"], version=d["version"]),
+        ),
     )
 }
 
@@ -246,7 +261,10 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
     user = request.user
     pending = next((e for e in case.extensions.all() if e.decision == ExtensionRequest.Decision.PENDING), None)
     active = next((s for s in case.supervisions.all() if s.state != Supervision.State.LIFTED), None)
-    available = [t.name for t in case.get_available_user_status_transitions(user)]
+    available = [
+        t.name
+        for t in (*case.get_available_user_status_transitions(user), *case.get_available_user_hold_transitions(user))
+    ]
     action_forms = [
         (ACTIONS[name], (bound or {}).get(name) or _action_form(ACTIONS[name], case, user))
         for name in ACTIONS

@@ -26,9 +26,9 @@ class Worklist:
 
 
 def _worklist(key: str, title: str, hint: str, cases: QuerySet[Case]) -> Worklist:
-    cases = with_listing(cases.select_related("township", "category", "risk_level", "lead_unit")).order_by(
-        "handle_due", "received_at"
-    )
+    cases = with_listing(
+        cases.select_related("township", "category", "risk_level", "lead_unit", "intake_unit")
+    ).order_by("handle_due", "received_at")
     # Two queries per list whatever the number of cases: the count and one page of rows.
     return Worklist(key, title, hint, list(cases[:ROWS_PER_LIST]), cases.count())
 

@@ -67,3 +67,24 @@ def library_knows(year: int) -> bool:
     except NotImplementedError:
         return False
     return True
+
+
+class WorkdayMemo:
+    """The same arithmetic, memoised for one batch (a scan over thousands of deadlines that share
+    a few hundred distinct dates). Reads the override table once; do not keep it across batches."""
+
+    def __init__(self) -> None:
+        self._between: dict[tuple[date, date], int] = {}
+        self._add: dict[tuple[date, int], date] = {}
+
+    def working_days_between(self, start: date, end: date) -> int:
+        key = (start, end)
+        if key not in self._between:
+            self._between[key] = working_days_between(start, end)
+        return self._between[key]
+
+    def add_working_days(self, start: date, n: int) -> date:
+        key = (start, n)
+        if key not in self._add:
+            self._add[key] = add_working_days(start, n)
+        return self._add[key]

@@ -44,10 +44,11 @@ def make_user(username: str, role: str | None, unit: Unit | None, **extra) -> Us
 
 
 def build_org() -> Org:
-    from disputes.models import Category, RiskLevel
-    from disputes.reference import load_reference_data
+    from disputes.models import Category, RiskLevel, StageLimit, StatutoryLimit, TimeLimitRule
+    from disputes.reference import load_reference_data, load_time_limits
 
     load_reference_data(Category, RiskLevel)  # gone after a transactional test's flush
+    load_time_limits(StatutoryLimit, TimeLimitRule, StageLimit, RiskLevel)
     L, K = Region.Level, Region.Kind
     county = region("990101000000", "示范县", L.COUNTY, K.COUNTY)
     town_a = region("990101001000", "甲镇", L.TOWNSHIP, K.TOWN, county)

@@ -1,36 +1,158 @@
-from datetime import date
+from datetime import date, datetime
 
 import pytest
+from django.utils import timezone
 
-from disputes.deadlines import handling_clock
-from disputes.models import Case, Status
+from disputes.deadlines import (
+    Limit,
+    LimitBook,
+    add_months,
+    default_handle_due,
+    handle_due_from_events,
+    limit_for,
+    measure,
+    standing,
+)
+from disputes.models import (
+    Case,
+    CaseEvent,
+    Category,
+    Hold,
+    RiskLevel,
+    StageLimit,
+    StatutoryLimit,
+    Status,
+    TimeLimitRule,
+)
+
+A = CaseEvent.Action
 
 
-def case(status=Status.IN_PROGRESS, due=date(2026, 2, 24)):
-    return Case(status=status, handle_due=due)
+def at(*args) -> datetime:
+    return timezone.make_aware(datetime(*args))
+
+
+def handling(org, due=date(2026, 2, 24), **fields) -> Case:
+    return Case(
+        status=Status.IN_PROGRESS, handle_due=due, intake_unit=org.center_a, township=org.town_a, **fields
+    )
 
 
 @pytest.mark.parametrize(
-    ("today", "state", "days"),
+    ("today", "state", "left", "level"),
     [
-        (date(2026, 2, 10), "ok", 5),  # 11, 12, 13, Sat 14 (调休), then Tue 24 after the Spring Festival
-        (date(2026, 2, 13), "due_soon", 2),  # Sat 14 (调休) and Tue 24 after the Spring Festival
-        (date(2026, 2, 24), "due_soon", 0),
-        (date(2026, 2, 25), "overdue", 1),
-        (date(2026, 3, 2), "overdue", 5),  # 25, 26, 27, Sat 28 (调休), Mon 2 March
+        (date(2026, 2, 5), "ok", 8, ""),  # 6, 9-13, Sat 14 (调休), Tue 24
+        (date(2026, 2, 12), "due_soon", 3, "due_soon"),  # 13, Sat 14 (调休), then Tue 24 after the Spring Festival
+        (date(2026, 2, 13), "due_soon", 2, "due_soon"),
+        (date(2026, 2, 24), "due_soon", 0, "due_soon"),
+        (date(2026, 2, 25), "overdue", 1, "yellow"),
+        (date(2026, 2, 27), "overdue", 3, "red"),  # 25, 26, 27: the default red threshold is 3 working days
+        (date(2026, 3, 2), "overdue", 5, "red"),  # 25, 26, 27, Sat 28 (调休), Mon 2 March
     ],
 )
-def test_clock_counts_working_days(db, today, state, days):
-    clock = handling_clock(case(), today)
-    assert (clock.state, clock.working_days) == (state, days)
+def test_handling_clock_counts_working_days(org, today, state, left, level):
+    clock = standing(handling(org), at(today.year, today.month, today.day, 10))
+    assert (clock.stage, clock.state, clock.left, clock.level) == ("handle", state, left, level)
 
 
-def test_no_clock_outside_handling(db):
-    assert handling_clock(case(status=Status.CLOSED), date(2026, 3, 1)) is None
-    assert handling_clock(case(due=None), date(2026, 3, 1)) is None
+def test_levels_are_keyed_on_the_day_they_were_reached(org):
+    case = handling(org)
+    # 临期 began 3 working days before the deadline: Thu 12 Feb (13, Sat 14, Tue 24 are left).
+    assert standing(case, at(2026, 2, 13, 9)).crossed == date(2026, 2, 12)
+    # 黄牌 on the first day after the deadline, 红牌 on the third working day past it.
+    assert standing(case, at(2026, 2, 26, 9)).crossed == date(2026, 2, 25)
+    assert standing(case, at(2026, 3, 5, 9)).crossed == date(2026, 2, 27)
 
 
-def test_clock_shows_in_the_list(org, login, make_case):
+def test_red_cases_must_be_signed_within_two_hours(org):
+    red = RiskLevel.objects.get(code="red")
+    limit = limit_for(Case(intake_unit=org.center_a, risk_level=red), "sign")
+    assert (limit.amount, limit.unit) == (2, "hours")
+    case = Case(status=Status.DISPATCHED, intake_unit=org.center_a, township=org.town_a, risk_level=red)
+    case.sign_due = limit.deadline(at(2026, 11, 23, 10, 0))
+    assert case.sign_due == at(2026, 11, 23, 12, 0)
+    assert standing(case, at(2026, 11, 23, 10, 30)).state == "ok"
+    soon = standing(case, at(2026, 11, 23, 11, 30))
+    assert (soon.state, soon.level, soon.left) == ("due_soon", "due_soon", 0)
+    assert standing(case, at(2026, 11, 23, 13, 0)).level == "yellow"
+    assert standing(case, at(2026, 11, 23, 14, 5)).level == "red"
+
+
+def test_the_most_specific_matrix_row_wins(org):
+    red = RiskLevel.objects.get(code="red")
+    family = Category.objects.get(code="marriage_family")
+    case = Case(intake_unit=org.county_center, category=family, risk_level=red)
+    assert limit_for(case, "handle").amount == 7  # the red row
+    rule = TimeLimitRule.objects.create(level="county", category=family, risk_level=None)
+    StageLimit.objects.create(rule=rule, stage="handle", amount=5, due_soon=1, yellow_after=0, red_after=1)
+    # Two fields (county, family) beat one (red); the saved rule cleared the cached book.
+    assert limit_for(case, "handle").amount == 5
+    book = LimitBook.load()
+    assert book.limit("handle", level="county", category_id=family.pk, risk_level_id=red.pk).amount == 5
+    assert limit_for(case, "sign").unit == "hours"  # no sign limit in the new row: the red row's
+    township_case = Case(intake_unit=org.center_a, category=family, risk_level=red)
+    assert limit_for(township_case, "handle").amount == 7
+
+
+def test_a_statute_caps_the_default_deadline_and_is_cited(org):
+    mediation = org.mediation_a
+    blue = RiskLevel.objects.get(code="blue")
+    case = Case(intake_unit=org.center_a, risk_level=blue, township=org.town_a)
+    start = date(2026, 3, 2)
+    assert default_handle_due(case, start) == date(2026, 4, 14)  # 30 working days (清明 on 6 April)
+    assert default_handle_due(case, start, mediation) == date(2026, 4, 2)  # one month: 人民调解工作若干规定 Art. 36
+    case = handling(org, due=date(2026, 4, 2), lead_unit=mediation, risk_level=blue)
+    assert standing(case, at(2026, 3, 10, 9)).citation == "《人民调解工作若干规定》第三十六条"
+    assert StatutoryLimit.objects.get(code="judicial_confirmation").citation == "《中华人民共和国人民调解法》第三十三条"
+
+
+def test_one_month_ends_on_the_last_day_of_a_short_month():
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 12, 15), 1) == date(2027, 1, 15)
+
+
+def event(action, when, **data):
+    return CaseEvent(action=action, at=at(*when), data=data)
+
+
+def test_the_deadline_follows_the_recorded_transitions(db):
+    events = [
+        event(A.DISPATCH, (2026, 3, 2, 9), due="2026-03-20"),
+        event(A.SIGN, (2026, 3, 2, 10)),
+        # Waiting for materials Mon 9 to Mon 16 March: five working days are added.
+        event(A.PAUSE, (2026, 3, 9, 9), reason="materials"),
+        event(A.RESUME, (2026, 3, 16, 9)),
+        event(A.EXTENSION_APPROVE, (2026, 3, 20, 9), days=3),
+    ]
+    assert handle_due_from_events(events[:3]) == date(2026, 3, 20)
+    assert handle_due_from_events(events[:4]) == date(2026, 3, 27)
+    assert handle_due_from_events(events) == date(2026, 4, 1)
+    # A return clears it; the next dispatch starts afresh.
+    again = [*events, event(A.RETURN, (2026, 3, 23, 9)), event(A.DISPATCH, (2026, 3, 24, 9), due="2026-04-30")]
+    assert handle_due_from_events(again[:-1]) is None
+    assert handle_due_from_events(again) == date(2026, 4, 30)
+
+
+def test_a_paused_clock_shows_paused_and_owes_nothing(org):
+    case = handling(org, hold=Hold.APPRAISAL)
+    clock = standing(case, at(2026, 3, 30, 9))
+    assert (clock.state, clock.level) == ("paused", "")
+    assert "鉴定中" in clock.label
+
+
+def test_no_clock_once_archived_or_before_dispatch(org):
+    assert standing(handling(org, due=None), at(2026, 3, 1, 9)) is None
+    assert standing(Case(status=Status.ARCHIVED), at(2026, 3, 1, 9)) is None
+    assert standing(Case(status=Status.REGISTERED), at(2026, 3, 1, 9)) is None
+
+
+def test_measure_below_the_yellow_threshold_stays_due_soon(db):
+    limit = Limit("handle", 10, "working_days", due_soon=2, yellow_after=2, red_after=4)
+    clock = measure("handle", at(2026, 11, 20, 23, 59, 59), limit, at(2026, 11, 23, 9))
+    assert (clock.state, clock.left, clock.level) == ("overdue", 1, "due_soon")
+
+
+def test_the_clock_shows_in_the_list(org, login, make_case):
     made = make_case(Status.IN_PROGRESS)
     body = login(org["township_officer"]).get("/cases/").content.decode()
     assert "个工作日" in body and made.number in body

@@ -11,7 +11,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from disputes import services
-from disputes.demo import CASES_PER_SCALE, HANDLE_DAYS, seed_cases
+from disputes.deadlines import limit_for
+from disputes.demo import CASES_PER_SCALE, seed_cases
 from disputes.models import (
     OPEN_STATUSES,
     Case,
@@ -99,8 +100,10 @@ def test_the_demo_year_has_every_state_place_and_kind(seeded):
         for name in REQUIRED.get(case.status, ()):
             assert getattr(case, name), (case.number, name)
         if case.status in (Status.DISPATCHED, Status.IN_PROGRESS):
-            limit = HANDLE_DAYS[case.risk_level.code] if case.risk_level_id else None
-            assert case.handle_due == add_working_days(timezone.localtime(case.dispatched_at).date(), limit)
+            limit = limit_for(case, "handle")
+            assert limit.unit == "working_days"
+            assert case.handle_due == add_working_days(timezone.localtime(case.dispatched_at).date(), limit.amount)
+            assert case.sign_due == limit_for(case, "sign").deadline(case.dispatched_at)
         if case.outcome in ("partial", "failed"):
             assert case.routes and set(case.routes.split(",")) <= set(Route.values)
         if case.status == Status.ARCHIVED:

@@ -62,7 +62,7 @@ def test_supervision_list_sections(org, login, make_case):
     stale = make_case(Status.SUBMITTED)
     Case.objects.filter(pk=stale.pk).update(received_at=timezone.now() - timedelta(days=10))
     unsigned = make_case(Status.DISPATCHED)
-    Case.objects.filter(pk=unsigned.pk).update(dispatched_at=timezone.now() - timedelta(days=10))
+    Case.objects.filter(pk=unsigned.pk).update(sign_due=timezone.now() - timedelta(days=9))
     fresh = make_case(Status.DISPATCHED)
     services.supervise_case(case=overdue, by=org["leader"], instruction="尽快", due=later())
     body = login(org["leader"]).get("/cases/supervision/").content.decode()
