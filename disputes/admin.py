@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from disputes.models import Category, RiskLevel
+from disputes.models import Category, RiskLevel, StageLimit, StatutoryLimit, TimeLimitRule
 
 
 @admin.register(Category)
@@ -14,3 +15,32 @@ class CategoryAdmin(SimpleHistoryAdmin):
 @admin.register(RiskLevel)
 class RiskLevelAdmin(SimpleHistoryAdmin):
     list_display = ("name", "code", "color", "severity", "is_active")
+
+
+class StageLimitInline(admin.TabularInline):
+    model = StageLimit
+    extra = 0
+    fields = ("stage", "amount", "unit", "due_soon", "yellow_after", "red_after", "statute")
+
+
+@admin.register(TimeLimitRule)
+class TimeLimitRuleAdmin(SimpleHistoryAdmin):
+    """时限矩阵: one row per level × category × risk colour (blank = any); the most specific row
+    that matches a case gives each stage's limit and its 临期 / 黄牌 / 红牌 thresholds."""
+
+    list_display = ("__str__", "level", "category", "risk_level", "stage_summary", "note")
+    list_filter = ("level", "risk_level", "category")
+    inlines = [StageLimitInline]
+
+    @admin.display(description=_("各环节时限"))
+    def stage_summary(self, rule: TimeLimitRule) -> str:
+        return "；".join(str(stage) for stage in rule.stages.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("category", "risk_level").prefetch_related("stages")
+
+
+@admin.register(StatutoryLimit)
+class StatutoryLimitAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "amount", "unit", "extension", "citation", "handled_by_kind", "handled_by_sector")
+    readonly_fields = ("code",)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -65,6 +67,73 @@ def _candidates(now: datetime) -> Q:
     )
 
 
+@dataclass(frozen=True)
+class UnitRow:
+    kind: str
+    sector: str
+
+
+@dataclass
+class CaseRow:
+    """What the scan reads of a case: plain values, no model instances (200,000 of those cost
+    seconds). `standing()` reads these attributes just as it reads a Case."""
+
+    pk: int
+    number: str
+    status: str
+    hold: str
+    summary: str
+    sign_due: datetime | None
+    handle_due: date | None
+    reported_at: datetime | None
+    closed_at: datetime | None
+    visited_at: datetime | None
+    category_id: int | None
+    risk_level_id: int | None
+    intake_unit_id: int
+    intake_kind: str
+    lead_unit_id: int | None
+    lead_kind: str | None
+    lead_sector: str | None
+    township_code: str
+    township_name: str
+
+    @property
+    def intake_unit(self) -> UnitRow:
+        return UnitRow(self.intake_kind, "")
+
+    @property
+    def lead_unit(self) -> UnitRow | None:
+        return UnitRow(self.lead_kind, self.lead_sector or "") if self.lead_unit_id else None
+
+    @property
+    def township(self) -> SimpleNamespace:
+        return SimpleNamespace(code=self.township_code, name=self.township_name)
+
+
+ROW_FIELDS = (
+    "pk",
+    "number",
+    "status",
+    "hold",
+    "summary",
+    "sign_due",
+    "handle_due",
+    "reported_at",
+    "closed_at",
+    "visited_at",
+    "category_id",
+    "risk_level_id",
+    "intake_unit_id",
+    "intake_unit__kind",
+    "lead_unit_id",
+    "lead_unit__kind",
+    "lead_unit__sector",
+    "township__code",
+    "township__name",
+)
+
+
 class Recipients:
     """Unit heads and leaders, read once per scan."""
 
@@ -96,14 +165,38 @@ class Recipients:
         return (() if heads else unit), heads + self.leaders_of(township_code)
 
 
-def _due(case: Case, clock: Clock, kind: str, unit_id: int | None, recipients: Recipients, today) -> Due:
+class Texts:
+    """The translated templates, looked up once per scan rather than once per reminder."""
+
+    def __init__(self) -> None:
+        self.titles = {key: str(value) for key, value in STAGE_TITLES.items()}
+        self.body = _("%(township)s　%(summary)s")
+        self.citation = _("依据：%(c)s")
+        self.units = {unit: str(label) for unit, label in UNIT_WORDS.items()}
+        self.tz = timezone.get_current_timezone()
+        self.case_prefix = reverse("disputes-detail", args=["0"]).removesuffix("0/")
+
+
+UNIT_WORDS = {
+    LimitUnit.WORKING_DAYS: gettext_lazy("个工作日"),
+    LimitUnit.HOURS: gettext_lazy("小时"),
+    LimitUnit.CALENDAR_DAYS: gettext_lazy("天"),
+    LimitUnit.MONTHS: gettext_lazy("天"),
+}
+
+
+def _due(
+    case: CaseRow | Case, clock: Clock, kind: str, unit_id: int | None, recipients: Recipients, today, texts: Texts
+) -> Due:
     units, users = recipients.for_level(clock.level, unit_id, case.township.code)
-    over = f"{clock.left} {clock.unit_label}"
-    due_text = timezone.localtime(clock.due).strftime("%Y-%m-%d %H:%M" if clock.unit == LimitUnit.HOURS else "%Y-%m-%d")
-    title = str(STAGE_TITLES[(kind, clock.level)]) % {"n": case.number, "d": over, "due": due_text}
-    body = _("%(township)s　%(summary)s") % {"township": case.township.name, "summary": case.summary[:80]}
+    over = f"{clock.left} {texts.units[clock.unit]}"
+    due_text = clock.due.astimezone(texts.tz).strftime(
+        "%Y-%m-%d %H:%M" if clock.unit == LimitUnit.HOURS else "%Y-%m-%d"
+    )
+    title = texts.titles[(kind, clock.level)] % {"n": case.number, "d": over, "due": due_text}
+    body = texts.body % {"township": case.township.name, "summary": case.summary[:80]}
     if clock.citation:
-        body += "\n" + _("依据：%(c)s") % {"c": clock.citation}
+        body += "\n" + texts.citation % {"c": clock.citation}
     return Due(
         subject=f"case:{case.pk}",
         kind=kind,
@@ -112,7 +205,7 @@ def _due(case: Case, clock: Clock, kind: str, unit_id: int | None, recipients: R
         day=today if clock.level == L.RED else clock.crossed,
         title=title,
         body=body,
-        url=reverse("disputes-detail", args=[case.number]),
+        url=f"{texts.case_prefix}{case.number}/",
         units=units,
         users=users,
     )
@@ -123,34 +216,15 @@ def case_dues(now: datetime) -> Iterator[Due]:
     book = LimitBook.from_database()
     memo = WorkdayMemo()
     recipients = Recipients()
-    cases = (
-        Case.objects.filter(_candidates(now))
-        .select_related("township", "intake_unit", "lead_unit")
-        .only(
-            "number",
-            "status",
-            "hold",
-            "summary",
-            "sign_due",
-            "handle_due",
-            "reported_at",
-            "closed_at",
-            "visited_at",
-            "category_id",
-            "risk_level_id",
-            "township__code",
-            "township__name",
-            "intake_unit__kind",
-            "lead_unit__kind",
-            "lead_unit__sector",
-        )
-    )
-    for case in cases.iterator(chunk_size=5000):
+    texts = Texts()
+    rows = Case.objects.filter(_candidates(now)).values_list(*ROW_FIELDS)
+    for values in rows.iterator(chunk_size=5000):
+        case = CaseRow(*values)
         clock = standing(case, now, book, memo)
         if clock is None or not clock.level:
             continue
         owner = case.lead_unit_id if clock.stage in (Stage.SIGN, Stage.HANDLE) else case.intake_unit_id
-        yield _due(case, clock, clock.stage, owner, recipients, today)
+        yield _due(case, clock, clock.stage, owner, recipients, today, texts)
 
     for supervision in (
         Supervision.objects.filter(state=Supervision.State.OPEN, due__lte=today + timedelta(days=LOOKAHEAD_DAYS))
@@ -171,7 +245,7 @@ def case_dues(now: datetime) -> Iterator[Due]:
             continue
         case = supervision.case
         owner = case.lead_unit_id or case.intake_unit_id
-        due = _due(case, clock, "supervision", owner, recipients, today)
+        due = _due(case, clock, "supervision", owner, recipients, today, texts)
         # The leader who listed it hears of a red card on their own listing.
         if clock.level == L.RED and supervision.leader_id not in due.users:
             due = Due(**{**due.__dict__, "users": (*due.users, supervision.leader_id)})

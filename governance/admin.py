@@ -20,14 +20,14 @@ class ResetPasswordForm(AdminPasswordChangeForm):
 @admin.register(User)
 class StaffAdmin(UserAdmin, SimpleHistoryAdmin):
     change_password_form = ResetPasswordForm
-    list_display = ("username", "full_name", "unit", "is_active", "must_change_password", "last_login")
+    list_display = ("username", "full_name", "unit", "is_unit_head", "is_active", "must_change_password", "last_login")
     list_filter = ("groups", "is_active", "unit__kind")
     search_fields = ("username", "full_name", "phone", "unit__name")
     list_select_related = ("unit",)
     autocomplete_fields = ("unit",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("个人信息"), {"fields": ("full_name", "phone", "unit", "title")}),
+        (_("个人信息"), {"fields": ("full_name", "phone", "unit", "title", "is_unit_head")}),
         (_("角色与状态"), {"fields": ("groups", "is_active", "must_change_password", "is_staff")}),
         (_("时间"), {"fields": ("last_login", "password_changed_at", "date_joined")}),
     )

@@ -61,6 +61,7 @@ class DemoLogin:
     role: str
     unit_code: str | None
     title: str
+    is_unit_head: bool = False
 
 
 def demo_logins(county: Region) -> tuple[DemoLogin, ...]:
@@ -70,6 +71,7 @@ def demo_logins(county: Region) -> tuple[DemoLogin, ...]:
         DemoLogin("county", "陈立华", Role.COUNTY_STAFF, f"{c}-CENTER", "县综治中心受理员"),
         DemoLogin("township", "李秀梅", Role.TOWNSHIP_STAFF, f"{t}-CENTER", "镇综治中心专职工作人员"),
         DemoLogin("police", "王建国", Role.HANDLER, f"{t}-POLICE", "社区民警"),
+        DemoLogin("polhead", "马振华", Role.HANDLER, f"{t}-POLICE", "派出所所长", is_unit_head=True),
         DemoLogin("mediator", "赵德明", Role.MEDIATOR, f"{t}-MED", "专职人民调解员"),
         DemoLogin("gridworker", "刘小芳", Role.GRID_WORKER, f"{t}001-VC", "专职网格员"),
         DemoLogin("leader", "周国强", Role.LEADER, f"{c}-LEAD", "县委常委、政法委书记"),
@@ -171,6 +173,7 @@ def seed_logins(county: Region, password: str = DEMO_PASSWORD) -> list[tuple[Dem
                     "full_name": demo.full_name,
                     "unit": units.get(demo.unit_code),
                     "title": demo.title,
+                    "is_unit_head": demo.is_unit_head,
                     "phone": "",
                     # Demo accounts skip the forced first change so the demo opens straight away.
                     "must_change_password": False,

@@ -85,6 +85,17 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "disputes.add_risklevel",
         "disputes.change_risklevel",
         "disputes.view_risklevel",
+        # The time-limit matrix and the statutory limits it cites.
+        "disputes.add_timelimitrule",
+        "disputes.change_timelimitrule",
+        "disputes.view_timelimitrule",
+        "disputes.delete_timelimitrule",
+        "disputes.add_stagelimit",
+        "disputes.change_stagelimit",
+        "disputes.view_stagelimit",
+        "disputes.delete_stagelimit",
+        "disputes.change_statutorylimit",
+        "disputes.view_statutorylimit",
     ),
     Role.SECURITY_ADMIN: (
         "governance.add_user",

@@ -8,6 +8,7 @@ Monday to Friday are working days.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 from django.core.cache import cache
@@ -32,6 +33,12 @@ def is_working_day(day: date, overrides: dict[date, bool] | None = None) -> bool
     overrides = _overrides() if overrides is None else overrides
     if day in overrides:
         return overrides[day]
+    return _statutory_working_day(day)
+
+
+@lru_cache(maxsize=8192)
+def _statutory_working_day(day: date) -> bool:
+    """The library's answer; its tables are fixed for a release, so it is cached per date."""
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:  # a year the library does not know: weekdays, unless the table says otherwise

@@ -20,8 +20,8 @@ from disputes.models import (
     Hold,
     RiskLevel,
     StageLimit,
-    StatutoryLimit,
     Status,
+    StatutoryLimit,
     TimeLimitRule,
 )
 
@@ -33,9 +33,7 @@ def at(*args) -> datetime:
 
 
 def handling(org, due=date(2026, 2, 24), **fields) -> Case:
-    return Case(
-        status=Status.IN_PROGRESS, handle_due=due, intake_unit=org.center_a, township=org.town_a, **fields
-    )
+    return Case(status=Status.IN_PROGRESS, handle_due=due, intake_unit=org.center_a, township=org.town_a, **fields)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ DEMO_USERNAMES = {
     "county": Role.COUNTY_STAFF,
     "township": Role.TOWNSHIP_STAFF,
     "police": Role.HANDLER,
+    "polhead": Role.HANDLER,
     "mediator": Role.MEDIATOR,
     "gridworker": Role.GRID_WORKER,
     "leader": Role.LEADER,
