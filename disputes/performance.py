@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
+from disputes.deadlines import due_soon_working_days
 from disputes.models import HANDLING_STATUSES, Case
 from governance.models import Unit, User
 from governance.workdays import add_working_days, working_days_between
@@ -39,7 +40,7 @@ def _days(value) -> float | None:
 def unit_performance(user: User, today: date | None = None) -> list[UnitRow]:
     """Per lead unit of the person's visible cases, in one aggregate query."""
     today = today or timezone.localdate()
-    soon = add_working_days(today, 2)
+    soon = add_working_days(today, due_soon_working_days())
     handling = Q(status__in=HANDLING_STATUSES)
     finished = Q(status__in=DONE, reported_at__isnull=False)
     rows = (

@@ -81,7 +81,7 @@ STATUTES = [
 # amount, unit, due_soon, yellow_after, red_after). All rows are "any level, any category".
 DEFAULT_STAGES = [
     ("sign", 1, "working_days", 0, 0, 1),
-    ("handle", 30, "working_days", 3, 0, 3),
+    ("handle", 30, "working_days", 2, 0, 3),
     ("review", 3, "working_days", 1, 0, 2),
     ("visit", 30, "calendar_days", 3, 0, 7),
 ]

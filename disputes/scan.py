@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from disputes.deadlines import Clock, Limit, LimitBook, end_of_day, measure, standing
+from disputes.deadlines import Clock, Limit, LimitBook, due_soon_working_days, end_of_day, measure, standing
 from disputes.models import Case, Hold, LimitUnit, Stage, Status, Supervision
 from governance.models import Reminder, Role, User
 from governance.reminders import Due
@@ -258,7 +258,7 @@ def case_dues(now: datetime) -> Iterator[Due]:
 def _digests(now: datetime, memo: WorkdayMemo) -> Iterator[Due]:
     """每日待办汇总: one notice a day to every unit that owes something."""
     today = timezone.localtime(now).date()
-    soon = memo.add_working_days(today, 2)
+    soon = memo.add_working_days(today, due_soon_working_days())
     handling = Q(status__in=[Status.DISPATCHED, Status.IN_PROGRESS])
     owed: dict[int, Counter] = defaultdict(Counter)
     lead = (
@@ -301,7 +301,7 @@ def _digests(now: datetime, memo: WorkdayMemo) -> Iterator[Due]:
         "to_dispatch": _("待分流 %(n)d 件"),
         "to_sign": _("待签收 %(n)d 件"),
         "overdue": _("办理逾期 %(n)d 件"),
-        "due_soon": _("两个工作日内到期 %(n)d 件"),
+        "due_soon": _("办理临期 %(n)d 件"),
         "paused": _("暂停计时 %(n)d 件"),
         "supervisions": _("挂牌督办待回复 %(n)d 件"),
         "to_review": _("办结待审核 %(n)d 件"),

@@ -536,6 +536,7 @@ def _month_param(request: HttpRequest):
 
 @nav_required("supervision")
 def performance(request: HttpRequest) -> HttpResponse:
+    from disputes.deadlines import due_soon_working_days
     from disputes.performance import overdue_days, overdue_ledger, unit_performance
 
     month = _month_param(request)
@@ -552,6 +553,7 @@ def performance(request: HttpRequest) -> HttpResponse:
             "ledger": rows,
             "ledger_total": ledger.count(),
             "previous": (month - timedelta(days=1)).replace(day=1),
+            "due_soon_days": due_soon_working_days(),
         },
     )
 

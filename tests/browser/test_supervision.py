@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from disputes.models import Case, Status, Supervision
+from governance.reminders import run_overdue_scan
 from tests.browser.test_case_lifecycle import act, sign_in
 from tests.disputes.conftest import advance, intake
 from tests.factories import build_org
@@ -34,9 +35,16 @@ def test_leader_lists_a_case_and_the_handler_replies(transactional_db, browser, 
     assert "请三日内化解" in leader.get_by_test_id("supervision").inner_text()
     screenshot("supervision-listed", leader)
 
+    # The 15-minute scan finds the case five days past its deadline: a red card for the station,
+    # which has no head on record, so the station itself is told, and for the leaders.
+    result = run_overdue_scan()
+    assert result.sent[("handle", "red")] == 1
+
     police = sign_in(browser, live_server, "police")
     assert police.get_by_test_id("unread-count").inner_text() != "0"
     police.get_by_test_id("inbox-link").click()
+    assert f"【红牌】{case.number}" in police.locator("main").inner_text()
+    screenshot("supervision-inbox", police)
     police.get_by_text(f"挂牌督办：{case.number}").click()
     police.wait_for_url(f"**/cases/{case.number}/")
     act(police, "回复督办", "action-answer", lambda f: f.get_by_label("办理回复").fill("已约双方明日到所调解"))
@@ -46,4 +54,5 @@ def test_leader_lists_a_case_and_the_handler_replies(transactional_db, browser, 
 
     leader.goto("/cases/supervision/")
     assert "已回复" in leader.get_by_test_id("listed").inner_text()
+    assert "红牌" in leader.get_by_test_id("section-overdue").inner_text()
     screenshot("supervision-list", leader)

@@ -40,7 +40,7 @@ def handling(org, due=date(2026, 2, 24), **fields) -> Case:
     ("today", "state", "left", "level"),
     [
         (date(2026, 2, 5), "ok", 8, ""),  # 6, 9-13, Sat 14 (调休), Tue 24
-        (date(2026, 2, 12), "due_soon", 3, "due_soon"),  # 13, Sat 14 (调休), then Tue 24 after the Spring Festival
+        (date(2026, 2, 12), "ok", 3, ""),  # 13, Sat 14 (调休), then Tue 24 after the Spring Festival
         (date(2026, 2, 13), "due_soon", 2, "due_soon"),
         (date(2026, 2, 24), "due_soon", 0, "due_soon"),
         (date(2026, 2, 25), "overdue", 1, "yellow"),
@@ -55,8 +55,8 @@ def test_handling_clock_counts_working_days(org, today, state, left, level):
 
 def test_levels_are_keyed_on_the_day_they_were_reached(org):
     case = handling(org)
-    # 临期 began 3 working days before the deadline: Thu 12 Feb (13, Sat 14, Tue 24 are left).
-    assert standing(case, at(2026, 2, 13, 9)).crossed == date(2026, 2, 12)
+    # 临期 began 2 working days before the deadline: Fri 13 Feb (Sat 14 and Tue 24 are left).
+    assert standing(case, at(2026, 2, 14, 9)).crossed == date(2026, 2, 13)
     # 黄牌 on the first day after the deadline, 红牌 on the third working day past it.
     assert standing(case, at(2026, 2, 26, 9)).crossed == date(2026, 2, 25)
     assert standing(case, at(2026, 3, 5, 9)).crossed == date(2026, 2, 27)

@@ -17,7 +17,7 @@ from governance.models import Notification, Reminder
 from governance.reminders import run_overdue_scan
 from tests.factories import make_user
 
-DUE = date(2026, 3, 2)  # a Monday; the default handling thresholds: 临期 3, 黄牌 0, 红牌 3 working days
+DUE = date(2026, 3, 2)  # a Monday; the default handling thresholds: 临期 2, 黄牌 0, 红牌 3 working days
 
 
 def at(*args) -> datetime:
@@ -56,8 +56,10 @@ def test_handling_levels_reach_the_right_people(org, handling, head):
     run_overdue_scan(early(date(2026, 2, 20)))  # 5 working days left: nothing owed
     assert sent(handling) == []
 
-    run_overdue_scan(early(date(2026, 2, 26)))  # 27, Sat 28 (调休), 2 March: 临期, to the handling unit only
-    assert sent(handling) == [("handle", "due_soon", date(2026, 2, 26))]
+    run_overdue_scan(early(date(2026, 2, 26)))  # 27, Sat 28 (调休), 2 March: 3 working days left, nothing
+    assert sent(handling) == []
+    run_overdue_scan(early(date(2026, 2, 27)))  # Sat 28 (调休) and 2 March: 临期, to the handling unit only
+    assert sent(handling) == [("handle", "due_soon", date(2026, 2, 27))]
     assert any("【临期】" in t for t in inbox(org["police"]))
     assert not any("【临期】" in t for t in Notification.objects.filter(user=head).values_list("title", flat=True))
 
