@@ -231,7 +231,7 @@ class Assignment(models.Model):
     )
     is_lead = models.BooleanField(_("主持调解"), default=False)
     assigned_by = models.ForeignKey(
-        "governance.User", verbose_name=_("指派人"), on_delete=models.PROTECT, related_name="+"
+        "governance.User", verbose_name=_("指派人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     assigned_at = models.DateTimeField(_("指派时间"), default=timezone.now)
     withdrawn_at = models.DateTimeField(_("回避时间"), null=True, blank=True)
@@ -276,7 +276,7 @@ class Session(models.Model):
     process = models.TextField(_("调解经过"), blank=True)
     result = models.CharField(_("调解结果"), max_length=10, choices=Result.choices)
     recorded_by = models.ForeignKey(
-        "governance.User", verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="+"
+        "governance.User", verbose_name=_("记录人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
     history = HistoricalRecords()
@@ -345,7 +345,7 @@ class Agreement(models.Model):
     performance_deadline = models.DateField(_("履行期限"), null=True, blank=True)
     mediator_names = models.CharField(_("人民调解员"), max_length=120)
     created_by = models.ForeignKey(
-        "governance.User", verbose_name=_("制作人"), on_delete=models.PROTECT, related_name="+"
+        "governance.User", verbose_name=_("制作人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("制作时间"), default=timezone.now)
     signed_on = models.DateField(_("签订（生效）日期"), null=True, blank=True)
@@ -510,11 +510,6 @@ class SubsidyRate(models.Model):
         ordering = ["difficulty", "category", "-valid_from"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="subsidy_rate_not_negative"),
-            models.UniqueConstraint(
-                fields=["difficulty", "category", "valid_from"],
-                name="one_rate_per_day",
-                nulls_distinct=False,
-            ),
         ]
 
     def __str__(self) -> str:
