@@ -32,6 +32,7 @@ from mediation.models import (
     Training,
     add_months,
 )
+from mediation.services import short_name
 
 SEED = 20260606
 BATCH = 1000
@@ -284,7 +285,7 @@ def _records(county: Region, rng: random.Random) -> int:
                     organisation=org,
                     version=1,
                     status=Agreement.Status.FINAL,
-                    number=f"（{signed.year}）{org.unit.code.split('-')[-1]}调字第{case.pk}号",
+                    number=f"（{signed.year}）{short_name(org)}调字第{case.pk}号",
                     facts=case.summary,
                     issues=case.demands or "双方就责任承担和补偿数额存在争议。",
                     responsibility="经调解员释法说理，双方对各自责任均予认可。",

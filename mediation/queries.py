@@ -87,8 +87,10 @@ def assignable_mediators(case: Case) -> QuerySet[Mediator]:
     """The choice list: the organisation's own mediators and the suggested experts of others."""
     own = Membership.objects.filter(mediator=OuterRef("pk"), organisation__unit_id=case.lead_unit_id)
     suggested = [m.pk for m in suggest_mediators(case)]
+    assigned = Assignment.objects.filter(mediator=OuterRef("pk"), case=case, withdrawn_at__isnull=True)
     return (
         Mediator.objects.filter(Q(Exists(own)) | Q(pk__in=suggested), is_active=True)
+        .exclude(Exists(assigned))
         .annotate(workload=_open_workload())
         .order_by("workload", "name", "pk")
     )

@@ -354,7 +354,15 @@ def _next_number(agreement: Agreement, year: int) -> str:
     count = Agreement.objects.filter(
         organisation=org, status=Agreement.Status.FINAL, version=1, signed_on__year=year
     ).count()
-    return _("（%(y)d）%(org)s调字第%(n)d号") % {"y": year, "org": org.unit.code.split("-")[-1], "n": count + 1}
+    return _("（%(y)d）%(org)s调字第%(n)d号") % {"y": year, "org": short_name(org), "n": count + 1}
+
+
+def short_name(org: Organisation) -> str:
+    """The organisation's name as agreement numbers carry it: 城关镇人民调解委员会 → 城关镇."""
+    name = org.unit.name
+    for suffix in ("人民调解委员会", "调解委员会", "调解工作室", "调解中心"):
+        name = name.removesuffix(suffix)
+    return name
 
 
 def finalize_agreement(*, agreement: Agreement, by: User, signed_on: date) -> Agreement:

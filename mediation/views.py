@@ -61,8 +61,7 @@ def _context(request: HttpRequest, case: Case, bound: dict | None = None) -> dic
         "may_draft": may_mediate and case.status == "in_progress" and draft is None and not has_final,
         "may_fail": may_mediate and case.status == "in_progress" and mediation is not None and not has_final,
         "suggestions": suggestions,
-        "assign_form": bound.get("assign")
-        or (forms.AssignForm(choices=queries.assignable_mediators(case), prefix="assign") if may_assign else None),
+        "assign_form": bound.get("assign") or _assign_form(case, may_assign),
         "recuse_form": bound.get("recuse") or forms.RecuseForm(prefix="recuse"),
         "extend_form": bound.get("extend")
         or forms.ExtendForm(
@@ -79,6 +78,15 @@ def _context(request: HttpRequest, case: Case, bound: dict | None = None) -> dic
         "open_form": next(iter(bound), ""),
         "today": timezone.localdate(),
     }
+
+
+def _assign_form(case: Case, may_assign: bool) -> forms.AssignForm | None:
+    """Offered while someone is left to name; none once every mediator is on the case."""
+    if not may_assign:
+        return None
+    choices = queries.assignable_mediators(case)
+    form = forms.AssignForm(choices=choices, prefix="assign")
+    return form if form.fields["mediators"].choices else None
 
 
 def _case(request: HttpRequest, number: str) -> Case:
