@@ -117,6 +117,9 @@ class Route(models.TextChoices):
     ARBITRATION = "arbitration", _("引导仲裁")
     ADMIN_REVIEW = "admin_review", _("引导行政复议")
     PETITION = "petition", _("引导信访")
+    # People's mediation also tells parties of these (人民调解法 Art. 26).
+    ADMINISTRATIVE = "administrative", _("引导行政处理")
+    PRE_LITIGATION = "pre_litigation", _("引导法院诉前调解")
 
 
 class Satisfaction(models.TextChoices):

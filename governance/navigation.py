@@ -40,6 +40,19 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "disputes-list",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.HANDLER, R.MEDIATOR, R.LEADER}),
     ),
+    NavItem("mediation", _("调解工作"), "mediation-work", frozenset({R.MEDIATOR})),
+    NavItem(
+        "mediation_orgs",
+        _("调解组织"),
+        "mediation-organisations",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.MEDIATOR, R.LEADER}),
+    ),
+    NavItem(
+        "subsidy",
+        _("调解绩效与补贴"),
+        "mediation-subsidy",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.MEDIATOR, R.LEADER}),
+    ),
     NavItem("reports", _("零报告"), "grids-reports", frozenset({R.GRID_WORKER})),
     NavItem("patrols", _("巡查日志"), "grids-patrols", frozenset({R.GRID_WORKER})),
     NavItem(

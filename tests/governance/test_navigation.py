@@ -7,15 +7,16 @@ import pytest
 from governance.models import AuditEvent
 
 CASES = {"work", "cases"}
-CENTER = {"home", "regions", "units", "intake", "board", "grids", "supervision"} | CASES
+MEDIATION = {"mediation_orgs", "subsidy"}
+CENTER = {"home", "regions", "units", "intake", "board", "grids", "supervision"} | CASES | MEDIATION
 NAV = {
     "county_officer": CENTER,
     "township_officer": CENTER,
     "police": {"home"} | CASES,
-    "mediator": {"home"} | CASES,
+    "mediator": {"home", "mediation"} | CASES | MEDIATION,
     "grid_worker": {"home", "regions", "reports", "patrols"},
-    "leader": {"home", "regions", "units", "board", "supervision"} | CASES,
-    "township_leader": {"home", "regions", "units", "board", "supervision"} | CASES,
+    "leader": {"home", "regions", "units", "board", "supervision"} | CASES | MEDIATION,
+    "township_leader": {"home", "regions", "units", "board", "supervision"} | CASES | MEDIATION,
     "outsider": CENTER,
     "sysadmin": {"home", "units", "config"},
     "security_admin": {"home", "units", "accounts", "audit"},
@@ -51,7 +52,7 @@ PAGES = {
 def test_menu_shows_each_role_only_its_entries(persona, login):
     name, user = persona
     body = login(user).get("/").content.decode()
-    shown = set(re.findall(r'data-nav="([a-z]+)"', body))
+    shown = set(re.findall(r'data-nav="([a-z_]+)"', body))
     assert shown == NAV[name]
 
 

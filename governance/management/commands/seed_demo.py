@@ -20,6 +20,7 @@ from grids.demo import (
     seed_zero_reports,
 )
 from grids.models import Grid, GridWorker, Region, ZeroReport, ZeroReportReminder
+from mediation.demo import seed_mediation
 
 
 class Command(BaseCommand):
@@ -45,6 +46,7 @@ class Command(BaseCommand):
             seed_sensitive_periods()
             new_reports = seed_zero_reports(county)
             seed_patrols(county)
+            mediation = seed_mediation(county)
 
         regions = Region.objects.within(county)
         self.stdout.write(
@@ -65,6 +67,10 @@ class Command(BaseCommand):
             f"（本次新增 {new_workers} 人）；零报告 {reports.count()} 份（近 {REPORT_HISTORY_DAYS} 天，"
             f"本次新增 {new_reports.reports} 份，迟报 {reports.filter(is_late=True).count()} 份），"
             f"漏报提醒 {reminders.count()} 条（通报县级 {reminders.filter(level=ZeroReportReminder.Level.COUNTY).count()} 条）。"
+        )
+        self.stdout.write(
+            f"调解组织本次新增 {mediation['organisations']} 个，调解员 {mediation['mediators']} 人，"
+            f"调解案件记录 {mediation['mediations']} 件。"
         )
         self.stdout.write(self.style.SUCCESS("演示账号（密码均为 %s）：" % password))
         labels = dict(Role.choices)

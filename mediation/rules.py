@@ -1,0 +1,67 @@
+"""Who may take which mediation step. Services check these; pages use them to offer the step."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from disputes.models import HANDLING_STATUSES, Status
+from governance.models import Role
+
+if TYPE_CHECKING:
+    from disputes.models import Case
+    from governance.models import User
+    from mediation.models import Organisation
+
+
+def organisation_of(user: User) -> Organisation | None:
+    """The mediation organisation a mediator works in (the organisation of their unit)."""
+    from mediation.models import Organisation
+
+    if not user.is_authenticated or user.unit_id is None or not user.has_role(Role.MEDIATOR):
+        return None
+    return Organisation.objects.filter(unit_id=user.unit_id).select_related("unit", "region").first()
+
+
+def is_org_mediator(case: Case, user: User) -> bool:
+    """A mediator of the organisation the case was dispatched to (its lead unit)."""
+    return (
+        user.is_authenticated
+        and user.has_role(Role.MEDIATOR)
+        and case.lead_unit_id is not None
+        and user.unit_id == case.lead_unit_id
+    )
+
+
+def may_assign(case: Case, user: User) -> bool:
+    """The organisation names its mediators while the case is dispatched to it or in hand."""
+    return case.status in HANDLING_STATUSES and is_org_mediator(case, user)
+
+
+def may_mediate(case: Case, user: User) -> bool:
+    """Sessions, agreements, follow-ups: the organisation's mediators once the case is signed for.
+    A mediator named from another organisation (an expert) takes part through a grant."""
+    if case.status not in (Status.IN_PROGRESS, Status.PENDING_REVIEW, Status.CLOSED, Status.EVALUATED):
+        return False
+    if is_org_mediator(case, user):
+        return True
+    return (
+        user.is_authenticated
+        and user.has_role(Role.MEDIATOR)
+        and case.assignments.filter(mediator__user=user, withdrawn_at__isnull=True).exists()
+    )
+
+
+def may_record_session(case: Case, user: User) -> bool:
+    return case.status == Status.IN_PROGRESS and may_mediate(case, user)
+
+
+def may_set_subsidy_rates(user: User) -> bool:
+    """The rate table is the justice bureau's; the county center enters it on its behalf."""
+    from governance.models import Unit
+
+    if not user.is_authenticated or user.unit_id is None:
+        return False
+    if user.has_role(Role.COUNTY_STAFF):
+        return True
+    unit = user.unit
+    return user.has_role(Role.HANDLER) and unit.sector == Unit.Sector.JUSTICE and unit.parent_id is None
