@@ -38,11 +38,11 @@ from disputes.models import (
     StatutoryLimit,
     TimeLimitRule,
 )
-from disputes.reference import DEFAULT_STAGES
+from disputes.reference import DEFAULT_STAGES, STATUTES
 from governance.models import Reminder, Unit
 from governance.workdays import WorkdayMemo, add_working_days, working_days_between
 
-CACHE_KEY = "disputes:limit-book:v1"
+CACHE_KEY = "disputes:limit-book:v2"
 CACHE_SECONDS = 300
 
 
@@ -74,6 +74,7 @@ class Statute:
     citation: str
     handled_by_kind: str
     handled_by_sector: str
+    extension: int = 0  # may be extended by this much, with approval (an extension request)
 
 
 @dataclass
@@ -111,7 +112,7 @@ class LimitBook:
             book.rows.append((rule.specificity, key, stages_by_rule.get(rule.pk, {})))
         book.rows.sort(key=lambda row: -row[0])
         book.statutes = [
-            Statute(s.code, s.name, s.amount, s.unit, s.citation, s.handled_by_kind, s.handled_by_sector)
+            Statute(s.code, s.name, s.amount, s.unit, s.citation, s.handled_by_kind, s.handled_by_sector, s.extension)
             for s in StatutoryLimit.objects.all()
         ]
         return book
@@ -205,6 +206,16 @@ def default_handle_due(case: Case, start: date, lead_unit: Unit | None = None) -
     return due
 
 
+def statutory(code: str) -> Statute:
+    """A statutory limit by code (mediation, judicial_confirmation, petition_…): the table's row,
+    or the shipped default if an administrator removed it."""
+    found = LimitBook.load().statute(code)
+    if found is not None:
+        return found
+    _code, name, amount, unit, extension, citation, _text, kind, sector = next(s for s in STATUTES if s[0] == code)
+    return Statute(code, name, amount, unit, citation, kind, sector, extension)
+
+
 def due_soon_working_days() -> int:
     """临期 for counts across many cases (unit performance, digests): the default row's handling
     threshold. A single case's clock uses its own row (`standing`)."""
@@ -216,7 +227,8 @@ def statutory_cap(start: date, lead_unit: Unit) -> tuple[date, Statute] | None:
     statute = LimitBook.load().statute_for(lead_unit)
     if statute is None:
         return None
-    return add_limit(start, statute.amount + statute.extension, statute.unit), statute
+    # The statutory limit itself; more time comes only through an approved extension request.
+    return add_limit(start, statute.amount, statute.unit), statute
 
 
 def handle_due_from_events(events: Iterable[CaseEvent]) -> date | None:

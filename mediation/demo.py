@@ -17,7 +17,6 @@ from disputes.models import Case, Category, Outcome
 from governance.models import Unit, User
 from grids.models import Region
 from mediation.models import (
-    MEDIATION_MONTHS,
     Agreement,
     Assignment,
     Difficulty,
@@ -30,7 +29,7 @@ from mediation.models import (
     Session,
     SubsidyRate,
     Training,
-    add_months,
+    mediation_due,
 )
 from mediation.services import short_name
 
@@ -236,7 +235,7 @@ def _records(county: Region, rng: random.Random) -> int:
                 organisation=org,
                 difficulty=rng.choices(Difficulty.values, weights=(25, 55, 15, 5))[0],
                 started_on=started,
-                due_on=add_months(started, MEDIATION_MONTHS),
+                due_on=mediation_due(started),
                 failed_at=case.reported_at if failed else None,
                 failure_reason="双方对责任和金额分歧较大，经多次调解未能达成一致" if failed else "",
             )

@@ -8,8 +8,7 @@ new version.
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -17,18 +16,26 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-# 人民调解工作若干规定 Art. 36: mediation should end within one month of accepting the dispute.
-MEDIATION_MONTHS = 1
-# 人民调解法 Art. 33: both parties apply to the court within 30 days of the agreement taking effect.
-CONFIRMATION_WINDOW_DAYS = 30
 # A confirmation window closing within this many days shows in the mediator's work list.
 CONFIRMATION_WARNING_DAYS = 10
 
 
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+def mediation_due(start: date) -> date:
+    """人民调解工作若干规定 Art. 36: mediation should end within one month of accepting the
+    dispute. The limit is the statutory-limit table's row (disputes.StatutoryLimit "mediation")."""
+    from disputes.deadlines import add_limit, statutory
+
+    limit = statutory("mediation")
+    return add_limit(start, limit.amount, limit.unit)
+
+
+def confirmation_deadline(signed_on: date) -> date:
+    """人民调解法 Art. 33: both parties apply to the court within 30 days of the agreement taking
+    effect (the table's row "judicial_confirmation")."""
+    from disputes.deadlines import add_limit, statutory
+
+    limit = statutory("judicial_confirmation")
+    return add_limit(signed_on, limit.amount, limit.unit)
 
 
 class Organisation(models.Model):
@@ -396,7 +403,7 @@ class Agreement(models.Model):
     @property
     def confirmation_deadline(self) -> date | None:
         """人民调解法 Art. 33: the last day to apply for judicial confirmation."""
-        return self.signed_on + timedelta(days=CONFIRMATION_WINDOW_DAYS) if self.signed_on else None
+        return confirmation_deadline(self.signed_on) if self.signed_on else None
 
 
 class Obligation(models.Model):

@@ -26,14 +26,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from disputes.deadlines import statutory
 from disputes.models import HANDLING_STATUSES, OPEN_STATUSES, Case, Outcome, Satisfaction
 from governance.models import Role, User
 from governance.scoping import region_prefix
 from grids.models import Region
 from mediation.models import (
     CONFIRMATION_WARNING_DAYS,
-    CONFIRMATION_WINDOW_DAYS,
     Agreement,
     Assignment,
     Confirmation,
@@ -136,12 +137,14 @@ def work_sections(user: User, today: date | None = None) -> list[Section]:
         .order_by("due_on", "pk")
     )
     newest = Agreement.objects.filter(supersedes=OuterRef("pk"))
+    # The window in calendar days, from the statutory-limit table (人民调解法 Art. 33: 30 days).
+    window = statutory("judicial_confirmation").amount
     closing = (
         Agreement.objects.filter(
             case__in=mine.values("pk"),
             status=Agreement.Status.FINAL,
-            signed_on__gte=today - timedelta(days=CONFIRMATION_WINDOW_DAYS),
-            signed_on__lte=today - timedelta(days=CONFIRMATION_WINDOW_DAYS - CONFIRMATION_WARNING_DAYS),
+            signed_on__gte=today - timedelta(days=window),
+            signed_on__lte=today - timedelta(days=window - CONFIRMATION_WARNING_DAYS),
         )
         .exclude(Exists(newest))
         .exclude(Exists(Confirmation.objects.filter(agreement=OuterRef("pk"))))
@@ -149,13 +152,15 @@ def work_sections(user: User, today: date | None = None) -> list[Section]:
         .order_by("signed_on", "pk")
     )
     return [
-        _section("to_assign", "待指派调解员", "已分流到本组织、尚未指派调解员的案件", to_assign),
-        _section("mediating", "调解中", "调解一般应在一个月内结束（人民调解工作若干规定第三十六条）", mediating),
-        _section("follow_up", "履行回访", "协议履行期限已到或七日内到期，请回访履行情况（第三十九条）", follow_ups),
+        _section("to_assign", _("待指派调解员"), _("已分流到本组织、尚未指派调解员的案件"), to_assign),
+        _section("mediating", _("调解中"), _("调解一般应在一个月内结束（人民调解工作若干规定第三十六条）"), mediating),
+        _section(
+            "follow_up", _("履行回访"), _("协议履行期限已到或七日内到期，请回访履行情况（第三十九条）"), follow_ups
+        ),
         _section(
             "confirmation",
-            "司法确认期限将至",
-            "协议生效三十日内可共同申请司法确认（人民调解法第三十三条），剩余不足十日",
+            _("司法确认期限将至"),
+            _("协议生效三十日内可共同申请司法确认（人民调解法第三十三条），剩余不足十日"),
             closing,
         ),
     ]

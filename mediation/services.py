@@ -24,7 +24,6 @@ from disputes.services import TransitionRefused
 from governance.models import User
 from mediation import rules
 from mediation.models import (
-    MEDIATION_MONTHS,
     Agreement,
     Assignment,
     Confirmation,
@@ -36,7 +35,7 @@ from mediation.models import (
     Organisation,
     Session,
     SubsidyRate,
-    add_months,
+    mediation_due,
 )
 
 # The committee visits the obligor the day after a duty falls due (人民调解工作若干规定 Art. 39).
@@ -99,7 +98,7 @@ def assign_mediators(
             defaults={
                 "organisation": org,
                 "started_on": today,
-                "due_on": add_months(today, MEDIATION_MONTHS),
+                "due_on": mediation_due(today),
                 "difficulty": difficulty or Difficulty.ORDINARY,
             },
         )

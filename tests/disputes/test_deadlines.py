@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -154,3 +154,27 @@ def test_the_clock_shows_in_the_list(org, login, make_case):
     made = make_case(Status.IN_PROGRESS)
     body = login(org["township_officer"]).get("/cases/").content.decode()
     assert "个工作日" in body and made.number in body
+
+
+def test_dispatch_to_a_mediation_committee_is_held_to_one_month(org, make_case):
+    from django.core.exceptions import ValidationError
+
+    from disputes import services
+    from disputes.deadlines import add_months
+
+    case = make_case(Status.REGISTERED)
+    too_late = add_months(timezone.localdate(), 1) + timedelta(days=1)
+    with pytest.raises(ValidationError, match="人民调解工作若干规定"):
+        services.dispatch_case(
+            case=case, by=org["township_officer"], lead_unit=org.mediation_a, due=too_late, version=case.version
+        )
+    case.refresh_from_db()
+    assert case.status == Status.REGISTERED
+    case = services.dispatch_case(
+        case=case,
+        by=org["township_officer"],
+        lead_unit=org.mediation_a,
+        due=add_months(timezone.localdate(), 1),
+        version=case.version,
+    )
+    assert case.status == Status.DISPATCHED and case.sign_due is not None
