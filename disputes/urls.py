@@ -9,6 +9,7 @@ urlpatterns = [
     path("export.xlsx", exports.ledger_export, name="disputes-export"),
     path("supervision/", views.supervision_list, name="disputes-supervision"),
     path("performance/", views.performance, name="disputes-performance"),
+    path("time-limits/", views.time_limits, name="disputes-time-limits"),
     path("overdue-ledger.xlsx", views.overdue_ledger_export, name="disputes-overdue-ledger"),
     path("<str:number>/", views.case_detail, name="disputes-detail"),
     path("<str:number>/act/<str:action>/", views.case_action, name="disputes-action"),

@@ -19,7 +19,17 @@ from django.views.decorators.http import require_POST
 
 from disputes import forms, services
 from disputes.filters import filter_cases, list_queryset
-from disputes.models import Case, CaseEvent, ExtensionRequest, Status, Supervision
+from disputes.models import (
+    Case,
+    CaseEvent,
+    ExtensionRequest,
+    Stage,
+    StageLimit,
+    StatutoryLimit,
+    Status,
+    Supervision,
+    TimeLimitRule,
+)
 from disputes.rules import (
     is_case_center,
     is_handling_staff,
@@ -619,3 +629,18 @@ def overdue_ledger_export(request: HttpRequest) -> HttpResponse:
     response = FileResponse(buffer, as_attachment=True, filename=f"超期台账-{month:%Y%m}.xlsx")
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+@nav_required("supervision")
+def time_limits(request: HttpRequest) -> HttpResponse:
+    """时限标准: the matrix and the statutory limits as the scan applies them, for the staff and
+    leaders who are chased by them (the system administrator edits them in the admin)."""
+    rules = TimeLimitRule.objects.select_related("category", "risk_level").prefetch_related(
+        Prefetch("stages", queryset=StageLimit.objects.select_related("statute").order_by("stage"))
+    )
+    rows = sorted(rules, key=lambda rule: (rule.specificity, str(rule)))
+    return render(
+        request,
+        "disputes/time_limits.html",
+        {"rules": rows, "statutes": StatutoryLimit.objects.order_by("code"), "stages": Stage.choices},
+    )

@@ -24,6 +24,7 @@ from disputes.models import (
     StatutoryLimit,
     TimeLimitRule,
 )
+from tests.factories import PERSONAS
 
 A = CaseEvent.Action
 
@@ -178,3 +179,15 @@ def test_dispatch_to_a_mediation_committee_is_held_to_one_month(org, make_case):
         version=case.version,
     )
     assert case.status == Status.DISPATCHED and case.sign_due is not None
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_time_limit_page_answers_every_role(org, login, persona, django_assert_max_num_queries):
+    client = login(org[persona])
+    with django_assert_max_num_queries(12):
+        response = client.get("/cases/time-limits/")
+    allowed = {"county_officer", "township_officer", "leader", "township_leader", "outsider"}
+    assert response.status_code == (200 if persona in allowed else 403)
+    if response.status_code == 200:
+        body = response.content.decode()
+        assert "《人民调解工作若干规定》第三十六条" in body and "2 小时" in body and "各类别" in body
