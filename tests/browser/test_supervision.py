@@ -55,4 +55,7 @@ def test_leader_lists_a_case_and_the_handler_replies(transactional_db, browser, 
     leader.goto("/cases/supervision/")
     assert "已回复" in leader.get_by_test_id("listed").inner_text()
     assert "红牌" in leader.get_by_test_id("section-overdue").inner_text()
+    leader.get_by_role("link", name="时限标准").click()
+    assert "人民调解法》第三十三条" in leader.get_by_test_id("statutes").inner_text()
+    screenshot("time-limits", leader)
     screenshot("supervision-list", leader)
