@@ -353,7 +353,8 @@ def _next_number(agreement: Agreement, year: int) -> str:
     count = Agreement.objects.filter(
         organisation=org, status=Agreement.Status.FINAL, version=1, signed_on__year=year
     ).count()
-    return _("（%(y)d）%(org)s调字第%(n)d号") % {"y": year, "org": short_name(org), "n": count + 1}
+    # A docket number on a legal document: always in Chinese, whatever the interface language.
+    return f"（{year}）{short_name(org)}调字第{count + 1}号"
 
 
 def short_name(org: Organisation) -> str:
