@@ -25,8 +25,8 @@ from disputes.models import (
     ExtensionRequest,
     Stage,
     StageLimit,
-    StatutoryLimit,
     Status,
+    StatutoryLimit,
     Supervision,
     TimeLimitRule,
 )
