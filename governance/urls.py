@@ -26,6 +26,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("cases/", include("disputes.urls")),
     path("grids/", include("grids.urls")),
+    path("visits/", include("visits.urls")),
     path("admin/", admin.site.urls),
 ]
 
