@@ -22,6 +22,7 @@ from governance.views import nav_required
 from visits import forms, rules, services
 from visits.brief import build_brief
 from visits.coverage import coverage
+from visits.exports import coverage_workbook_response
 from visits.models import Kind, Visit, VisitIssue, VisitLeader
 
 WEEKDAYS = (_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日"))
@@ -358,9 +359,7 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
 
 @nav_required("visits")
 def coverage_export(request: HttpRequest) -> HttpResponse:
-    from visits.exports import coverage_workbook_response
-
-    form, start, end = _period(request)
+    _form, start, end = _period(request)
     report = coverage(request.user, start, end, timezone.localdate())
     record_audit(AuditEvent.Action.EXPORT, request=request, user=request.user, detail=f"夜访覆盖 {start}～{end}")
     return coverage_workbook_response(report)
