@@ -25,15 +25,15 @@ def plan(org: Org, *, date: datetime.date | None = None, village=None, by=None, 
     )
 
 
-def held(org: Org, *, days_ago: int = 0, **extra) -> Visit:
+def held(org: Org, *, days_ago: int = 0, by=None, **extra) -> Visit:
     """A visit planned `days_ago` days back (planned then, on the clock of that day) and recorded today."""
     today = timezone.localdate()
     day = today - datetime.timedelta(days=days_ago)
     with time_machine.travel(timezone.make_aware(datetime.datetime.combine(day, datetime.time(9))), tick=False):
-        visit = plan(org, date=day, **extra)
+        visit = plan(org, date=day, by=by, **extra)
     return services.record_visit(
         visit=visit,
-        by=org["township_officer"],
+        by=by or org["township_officer"],
         households_visited=6,
         people_received=9,
         people_met="村两委",
