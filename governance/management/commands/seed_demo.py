@@ -20,6 +20,7 @@ from grids.demo import (
     seed_zero_reports,
 )
 from grids.models import Grid, GridWorker, Region, ZeroReport, ZeroReportReminder
+from visits.demo import seed_visits
 
 
 class Command(BaseCommand):
@@ -45,6 +46,7 @@ class Command(BaseCommand):
             seed_sensitive_periods()
             new_reports = seed_zero_reports(county)
             seed_patrols(county)
+            new_visits = seed_visits(county)
 
         regions = Region.objects.within(county)
         self.stdout.write(
@@ -66,6 +68,7 @@ class Command(BaseCommand):
             f"本次新增 {new_reports.reports} 份，迟报 {reports.filter(is_late=True).count()} 份），"
             f"漏报提醒 {reminders.count()} 条（通报县级 {reminders.filter(level=ZeroReportReminder.Level.COUNTY).count()} 条）。"
         )
+        self.stdout.write(f"平安夜访与领导接访：本次新增 {new_visits} 次。")
         self.stdout.write(self.style.SUCCESS("演示账号（密码均为 %s）：" % password))
         labels = dict(Role.choices)
         for demo, user in logins:
