@@ -199,7 +199,7 @@ def _seed_issues(rng, visits, rows, villages, owners, categories, today) -> None
                     category=category,
                     channel=Channel.NIGHT_VISIT if visit.kind == Kind.NIGHT_VISIT else Channel.VISIT,
                     parties=[PartyData(role=Party.Role.APPLICANT, name=name)],
-                    source_ref=f"{visit.get_kind_display()}#{visit.pk}",
+                    source_ref=f"{visit.date:%Y-%m-%d} {visit.place_name}"[:40],
                     received_at=heard,
                 )
                 fields = {"status": VisitIssue.Status.CASE, "case": case}

@@ -140,7 +140,7 @@ class IssueForm(ChineseErrorsMixin, forms.Form):
         label=_("反映人联系电话"), max_length=20, required=False, help_text=_("转为案件时填写，加密保存。")
     )
 
-    def __init__(self, *args, visit: Visit, **kwargs) -> None:
+    def __init__(self, *args, visit: Visit, user: User | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         villages = Region.objects.filter(code__startswith=visit.region.prefix).villages().select_related("parent")
         self.fields["village"].queryset = villages.order_by("code")
@@ -149,6 +149,12 @@ class IssueForm(ChineseErrorsMixin, forms.Form):
             self.fields["village"].initial = visit.village_id
         leaders = User.objects.filter(pk__in=visit.leader_rows.filter(is_active=True).values("leader_id"))
         self.fields["leader"].queryset = leaders.order_by("username")
+        # 首访负责制: by default the leader filling the form, or the visit's only leader.
+        leader_ids = [row.leader_id for row in getattr(visit, "active_leaders", [])]
+        if user is not None and user.pk in leader_ids:
+            self.fields["leader"].initial = user.pk
+        elif len(leader_ids) == 1:
+            self.fields["leader"].initial = leader_ids[0]
         county_prefix = visit.region.code[:6]
         self.fields["owner_unit"].queryset = (
             Unit.objects.filter(is_active=True, region__code__startswith=county_prefix)

@@ -376,7 +376,7 @@ def convert_issue(*, issue: VisitIssue, by: User, phone: str = "", version: int 
             summary=issue.summary,
             category=issue.category,
             channel=channel,
-            source_ref=f"{visit.get_kind_display()}#{visit.pk}",
+            source_ref=f"{visit.date:%Y-%m-%d} {visit.place_name}"[:40],
             parties=[PartyData(role=Party.Role.APPLICANT, name=issue.raised_by_name, phone=phone)],
             received_at=timezone.make_aware(datetime.datetime.combine(visit.date, visit.start_time))
             if visit.date < timezone.localdate()

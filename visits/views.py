@@ -161,7 +161,7 @@ def _render_detail(request: HttpRequest, visit: Visit, bound: dict | None = None
         "cancel_form": bound.get("cancel") or forms.CancelForm(initial={"version": visit.version}, prefix="cancel")
         if visit.status == Visit.Status.PLANNED and rules.may_plan_visit(visit, user)
         else None,
-        "issue_form": bound.get("issue") or forms.IssueForm(visit=visit, prefix="issue")
+        "issue_form": bound.get("issue") or forms.IssueForm(visit=visit, user=user, prefix="issue")
         if may_record and visit.status == Visit.Status.RECORDED
         else None,
     }
@@ -215,7 +215,7 @@ def visit_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @nav_required("visits")
 def issue_add(request: HttpRequest, pk: int) -> HttpResponse:
     visit = scoped_visit(request, pk)
-    form = forms.IssueForm(request.POST, visit=visit, prefix="issue")
+    form = forms.IssueForm(request.POST, visit=visit, user=request.user, prefix="issue")
 
     def run(data: dict) -> None:
         issue = services.raise_issue(visit=visit, by=request.user, **data)
