@@ -13,8 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from disputes.models import Category, Channel, Party
-from disputes.services import PartyData, register_visit_issue
+from disputes.models import Case, Category, Channel
 from governance.models import Role, Unit, User
 from governance.services import ensure_role_groups
 from governance.workdays import add_working_days
@@ -25,7 +24,6 @@ from visits.services import DEFAULT_ISSUE_WORKING_DAYS
 SEED = 20260705
 PAST_WEEKS = 12
 COMING_WEEKS = 3
-CASES = 8  # issues turned into cases (each written through the case service)
 
 # (username, full name, title): county leaders beside the demo login `leader`, one more per township.
 COUNTY_LEADERS = (
@@ -161,6 +159,9 @@ def seed_visits(county: Region, *, today: date | None = None) -> int:
         )
         rows.append([leader])
 
+    linked = _case_visits(
+        visits, rows, booked, county_leaders, township_leaders, clerks, centers, county_clerk, start, today
+    )
     visits = bulk_create_with_history(visits, Visit, batch_size=500)
     VisitLeader.objects.bulk_create(
         [
@@ -169,13 +170,29 @@ def seed_visits(county: Region, *, today: date | None = None) -> int:
             for u in team
         ]
     )
-    _seed_issues(rng, visits, rows, villages, owners, categories, today)
+    _seed_issues(rng, visits, rows, villages, owners, categories, today, linked)
     return len(visits)
 
 
-def _seed_issues(rng, visits, rows, villages, owners, categories, today) -> None:
+def _seed_issues(rng, visits, rows, villages, owners, categories, today, linked) -> None:
     issues: list[VisitIssue] = []
-    cases_left = CASES
+    for i, cases in linked.items():
+        visit, team = visits[i], rows[i]
+        for case in cases:
+            issues.append(
+                VisitIssue(
+                    visit=visit,
+                    village=case.village,
+                    category=case.category or next(iter(categories.values())),
+                    summary=case.summary,
+                    raised_by_name=case.parties.all()[0].name if case.parties.all() else "",
+                    leader=team[0],
+                    created_by=visit.recorded_by,
+                    created_at=_at(visit.date, visit.start_time),
+                    status=VisitIssue.Status.CASE,
+                    case=case,
+                )
+            )
     for visit, team in zip(visits, rows, strict=True):
         if visit.status != Visit.Status.RECORDED:
             continue
@@ -189,21 +206,7 @@ def _seed_issues(rng, visits, rows, villages, owners, categories, today) -> None
             category = categories.get(code) or next(iter(categories.values()))
             fields: dict = {"status": VisitIssue.Status.RESOLVED, "resolution": answer, "closed_at": heard}
             roll = rng.random()
-            if roll >= 0.3 and roll < 0.42 and cases_left and owners.get(township_id):
-                cases_left -= 1
-                case = register_visit_issue(
-                    by=recorder,
-                    township=village.parent,
-                    village=village,
-                    summary=summary,
-                    category=category,
-                    channel=Channel.NIGHT_VISIT if visit.kind == Kind.NIGHT_VISIT else Channel.VISIT,
-                    parties=[PartyData(role=Party.Role.APPLICANT, name=name)],
-                    source_ref=f"{visit.date:%Y-%m-%d} {visit.place_name}"[:40],
-                    received_at=heard,
-                )
-                fields = {"status": VisitIssue.Status.CASE, "case": case}
-            elif roll >= 0.3 and owners.get(township_id):
+            if roll >= 0.3 and owners.get(township_id):
                 due = add_working_days(visit.date, DEFAULT_ISSUE_WORKING_DAYS)
                 fields = {
                     "status": VisitIssue.Status.ASSIGNED,
@@ -233,6 +236,56 @@ def _seed_issues(rng, visits, rows, villages, owners, categories, today) -> None
             )
             issues.append(issue)
     bulk_create_with_history(issues, VisitIssue, batch_size=500)
+
+
+def _case_visits(visits, rows, booked, county_leaders, township_leaders, clerks, centers, clerk, start, today):
+    """The demo year's own 平安夜访 cases (disputes/demo.py) came from visits: each gets a recorded
+    visit to its village on the evening it was heard (reusing one planned above), so the case
+    figures stay those of the case demo and every such case links back to its visit."""
+    index = {(v.village_id, v.date): i for i, v in enumerate(visits) if v.status == Visit.Status.RECORDED}
+    linked: dict[int, list[Case]] = {}
+    cases = (
+        Case.objects.filter(channel=Channel.NIGHT_VISIT, village__isnull=False, visit_issue__isnull=True)
+        .filter(received_at__date__gt=start, received_at__date__lt=today)
+        .select_related("village", "category")
+        .prefetch_related("parties")
+        .order_by("received_at")
+    )
+    for case in cases:
+        received = timezone.localtime(case.received_at)
+        day = received.date() if received.hour >= 21 else received.date() - timedelta(days=1)
+        key = (case.village_id, day)
+        if key not in index:
+            township_id = case.village.parent_id
+            free = [u for u in (*township_leaders.get(township_id, ()), *county_leaders) if (u.pk, day) not in booked]
+            if not free:
+                continue
+            booked.add((free[0].pk, day))
+            center = centers.get(township_id)
+            planner = clerks.get(center.pk if center else None) or clerk
+            visits.append(
+                Visit(
+                    kind=Kind.NIGHT_VISIT,
+                    status=Visit.Status.RECORDED,
+                    date=day,
+                    start_time=time(19, 30),
+                    region=case.village,
+                    village=case.village,
+                    organiser=planner.unit,
+                    planned_by=planner,
+                    households_visited=8,
+                    people_received=12,
+                    people_met="村“两委”干部、网格员及部分村民",
+                    summary="入户走访，听取群众意见；一宗纠纷转综治中心受理。",
+                    recorded_at=_at(day, time(22)),
+                    recorded_by=planner,
+                    created_at=_at(day - timedelta(days=7), time(10)),
+                )
+            )
+            rows.append([free[0]])
+            index[key] = len(visits) - 1
+        linked.setdefault(index[key], []).append(case)
+    return linked
 
 
 def _leaders(

@@ -176,10 +176,18 @@ class VisitLeader(models.Model):
 
 class VisitIssueQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> VisitIssueQuerySet:
-        """Issues of visits the person sees, the issues their unit owns, and those they heard."""
+        """Issues of visits the person sees or of villages in their jurisdiction, the issues their
+        unit owns, and those they heard."""
+        from governance.models import REGIONAL_ROLES
+        from governance.scoping import region_prefix
+
         if not user.is_authenticated:
             return self.none()
         condition = Q(visit__in=Visit.objects.visible_to(user).values("pk")) | Q(leader=user)
+        prefix = region_prefix(user)
+        if prefix is not None and user.has_role(*REGIONAL_ROLES):
+            # A county reception day's issue about a village is the township's business too.
+            condition |= Q(village__code__startswith=prefix)
         if user.unit_id is not None and user.has_role(*rules.HANDLING_ROLES):
             condition |= Q(owner_unit_id=user.unit_id)
         return self.filter(condition)

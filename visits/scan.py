@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.urls import reverse
 from django.utils import timezone
@@ -49,7 +49,7 @@ def issue_dues(now: datetime) -> Iterator[Due]:
             yield due
 
 
-def _due(issue: VisitIssue, today, heads: tuple[int, ...]) -> Due | None:
+def _due(issue: VisitIssue, today: date, heads: tuple[int, ...]) -> Due | None:
     common = {
         "subject": f"visit_issue:{issue.pk}",
         "kind": "visit_issue",

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from disputes.services import TransitionRefused
@@ -25,7 +26,15 @@ from visits.coverage import coverage
 from visits.exports import coverage_workbook_response
 from visits.models import Kind, Visit, VisitIssue, VisitLeader
 
-WEEKDAYS = (_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日"))
+WEEKDAYS = (
+    gettext_lazy("一"),
+    gettext_lazy("二"),
+    gettext_lazy("三"),
+    gettext_lazy("四"),
+    gettext_lazy("五"),
+    gettext_lazy("六"),
+    gettext_lazy("日"),
+)
 
 
 def scoped_visit(request: HttpRequest, pk: int) -> Visit:

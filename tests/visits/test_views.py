@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from disputes.models import Category
 from tests.factories import PERSONAS
 from tests.visits.conftest import held, issue, plan
 from visits import services
@@ -127,8 +128,6 @@ def test_recording_and_issues_through_the_pages(org, login):
     text = page.content.decode()
     assert "此项为必填项" in text and "办结期限不能早于今天" in text
     form.update({"issue-summary": "路灯坏了", "issue-due": str(timezone.localdate() + timedelta(days=3))})
-    from disputes.models import Category
-
     form["issue-category"] = Category.objects.get(code="neighbourhood").pk
     assert client.post(f"/visits/{visit.pk}/issues/", form).status_code == 302
     assert VisitIssue.objects.get().status == VisitIssue.Status.ASSIGNED
@@ -190,3 +189,23 @@ def test_the_visit_and_brief_pages_do_not_grow(org, login, django_assert_max_num
             held(org, days_ago=1 + Visit.objects.count(), leaders=[org["leader"]])
         with django_assert_max_num_queries(len(small.captured_queries)):
             assert client.get(path).status_code == 200
+
+
+def test_a_county_reception_issue_is_visible_to_the_township_it_concerns(org, login):
+    reception = held(
+        org, kind="reception", center=org.county_center, village=None, by=org["county_officer"], leaders=[org["leader"]]
+    )
+    item = services.raise_issue(
+        visit=reception,
+        by=org["county_officer"],
+        village=org.village_a2,
+        category=Category.objects.get(code="neighbourhood"),
+        summary="征地补偿款分配不均",
+        leader=org["leader"],
+        ending=services.Ending.ASSIGN,
+        owner_unit=org.police_a,
+    )
+    township = login(org["township_officer"])
+    assert township.get(f"/visits/issues/{item.pk}/").status_code == 200
+    assert township.get(f"/visits/{reception.pk}/").status_code == 404  # the county's own reception day
+    assert login(org["outsider"]).get(f"/visits/issues/{item.pk}/").status_code == 404
