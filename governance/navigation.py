@@ -42,7 +42,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     ),
     NavItem("visits", _("平安夜访"), "visits-calendar", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER})),
     NavItem(
-        "visit_issues",
+        "followups",
         _("夜访交办"),
         "visits-issues",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.HANDLER, R.MEDIATOR, R.LEADER}),

@@ -255,7 +255,7 @@ def visit_brief(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Issues -----------------------------------------------------------------------------------
 
 
-@nav_required("visit_issues")
+@nav_required("followups")
 def issue_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     issues = VisitIssue.objects.visible_to(request.user)
@@ -282,7 +282,7 @@ def scoped_issue(request: HttpRequest, pk: int) -> VisitIssue:
     return get_object_or_404(issues, pk=pk)
 
 
-@nav_required("visit_issues")
+@nav_required("followups")
 def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_issue(request, scoped_issue(request, pk))
 
@@ -306,7 +306,7 @@ def _render_issue(
             "convert_form": bound.get("convert") or forms.ConvertForm(initial=initial, prefix="convert")
             if issue.status == VisitIssue.Status.ASSIGNED and rules.may_record_issue(issue, user)
             else None,
-            "active_nav": "visit_issues",
+            "active_nav": "followups",
         },
         status=status,
     )
@@ -328,7 +328,7 @@ def _issue_step(request: HttpRequest, pk: int, key: str, form_class, run) -> Htt
 
 
 @require_POST
-@nav_required("visit_issues")
+@nav_required("followups")
 def issue_close(request: HttpRequest, pk: int) -> HttpResponse:
     def run(issue: VisitIssue, data: dict) -> None:
         services.close_issue(issue=issue, by=request.user, **data)
@@ -338,7 +338,7 @@ def issue_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@nav_required("visit_issues")
+@nav_required("followups")
 def issue_convert(request: HttpRequest, pk: int) -> HttpResponse:
     def run(issue: VisitIssue, data: dict) -> None:
         issue = services.convert_issue(issue=issue, by=request.user, **data)

@@ -7,15 +7,16 @@ import pytest
 from governance.models import AuditEvent
 
 CASES = {"work", "cases"}
-CENTER = {"home", "regions", "units", "intake", "board", "grids", "supervision"} | CASES
+VISITS = {"visits", "followups"}  # 平安夜访, 夜访交办
+CENTER = {"home", "regions", "units", "intake", "board", "grids", "supervision"} | CASES | VISITS
 NAV = {
     "county_officer": CENTER,
     "township_officer": CENTER,
-    "police": {"home"} | CASES,
-    "mediator": {"home"} | CASES,
+    "police": {"home", "followups"} | CASES,
+    "mediator": {"home", "followups"} | CASES,
     "grid_worker": {"home", "regions", "reports", "patrols"},
-    "leader": {"home", "regions", "units", "board", "supervision"} | CASES,
-    "township_leader": {"home", "regions", "units", "board", "supervision"} | CASES,
+    "leader": {"home", "regions", "units", "board", "supervision"} | CASES | VISITS,
+    "township_leader": {"home", "regions", "units", "board", "supervision"} | CASES | VISITS,
     "outsider": CENTER,
     "sysadmin": {"home", "units", "config"},
     "security_admin": {"home", "units", "accounts", "audit"},
