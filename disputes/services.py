@@ -248,6 +248,36 @@ def register_reported_dispute(
     return _create_case(by=by, data=data, intake_unit=by.unit)
 
 
+def register_visit_issue(
+    *,
+    by: User,
+    township: Region,
+    village: Region,
+    summary: str,
+    category: Category | None,
+    channel: str,
+    parties: Sequence[PartyData],
+    source_ref: str = "",
+    received_at: timezone.datetime | None = None,
+) -> Case:
+    """An issue a leader heard on a night visit or reception day, turned into a case in one step
+    (visits/services.py checks who may); the township center of the place takes it in."""
+    center = Unit.objects.filter(kind=Unit.Kind.TOWNSHIP_CENTER, region=township, is_active=True).first()
+    if center is None:
+        raise TransitionRefused(_("所在镇（街道）尚未设立综治中心，无法转为案件。"))
+    data = IntakeData(
+        channel=channel,
+        township=township,
+        village=village,
+        summary=summary,
+        category=category,
+        parties=parties,
+        source_ref=source_ref,
+        received_at=received_at,
+    )
+    return _create_case(by=by, data=data, intake_unit=center)
+
+
 def _create_case(*, by: User, data: IntakeData, intake_unit: Unit) -> Case:
     _check_place(data)
     if data.channel != Channel.GRID and not any(p.role == Party.Role.APPLICANT for p in data.parties):

@@ -53,6 +53,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "mediation-subsidy",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.MEDIATOR, R.LEADER}),
     ),
+    NavItem("visits", _("平安夜访"), "visits-calendar", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER})),
+    NavItem(
+        "followups",
+        _("夜访交办"),
+        "visits-issues",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.HANDLER, R.MEDIATOR, R.LEADER}),
+    ),
     NavItem("reports", _("零报告"), "grids-reports", frozenset({R.GRID_WORKER})),
     NavItem("patrols", _("巡查日志"), "grids-patrols", frozenset({R.GRID_WORKER})),
     NavItem(

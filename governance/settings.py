@@ -258,7 +258,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # The overdue scan asks each of these for the reminders owed now (see governance/reminders.py).
-OVERDUE_SCANNERS = ["disputes.scan.case_dues"]
+OVERDUE_SCANNERS = ["disputes.scan.case_dues", "visits.scan.issue_dues"]
 # A heartbeat older than this makes /healthz report the scheduler as stale.
 HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 300)
 

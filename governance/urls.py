@@ -27,6 +27,7 @@ urlpatterns = [
     path("cases/", include("disputes.urls")),
     path("grids/", include("grids.urls")),
     path("mediation/", include("mediation.urls")),
+    path("visits/", include("visits.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -8,15 +8,16 @@ from governance.models import AuditEvent
 
 CASES = {"work", "cases"}
 MEDIATION = {"mediation_orgs", "subsidy"}
-CENTER = {"home", "regions", "units", "intake", "board", "grids", "supervision"} | CASES | MEDIATION
+VISITS = {"visits", "followups"}  # 平安夜访, 夜访交办
+CENTER = {"home", "regions", "units", "intake", "board", "grids", "supervision"} | CASES | MEDIATION | VISITS
 NAV = {
     "county_officer": CENTER,
     "township_officer": CENTER,
-    "police": {"home"} | CASES,
-    "mediator": {"home", "mediation"} | CASES | MEDIATION,
+    "police": {"home", "followups"} | CASES,
+    "mediator": {"home", "mediation", "followups"} | CASES | MEDIATION,
     "grid_worker": {"home", "regions", "reports", "patrols"},
-    "leader": {"home", "regions", "units", "board", "supervision"} | CASES | MEDIATION,
-    "township_leader": {"home", "regions", "units", "board", "supervision"} | CASES | MEDIATION,
+    "leader": {"home", "regions", "units", "board", "supervision"} | CASES | MEDIATION | VISITS,
+    "township_leader": {"home", "regions", "units", "board", "supervision"} | CASES | MEDIATION | VISITS,
     "outsider": CENTER,
     "sysadmin": {"home", "units", "config"},
     "security_admin": {"home", "units", "accounts", "audit"},

@@ -3,6 +3,7 @@ from django.core.management import CommandError, call_command
 
 from governance.models import Role, Unit, User
 from grids.models import Grid, Region
+from visits.demo import COUNTY_LEADERS
 
 DEMO_USERNAMES = {
     "county": Role.COUNTY_STAFF,
@@ -42,7 +43,8 @@ def test_seed_demo_builds_the_county_and_is_idempotent(db, capsys):
     townships, villages, grids, _units, users, _history = counts()
     assert townships == 12 and villages == 156 and grids == 468
     assert User.objects.filter(username__in=DEMO_USERNAMES).count() == len(DEMO_USERNAMES)
-    assert users == len(DEMO_USERNAMES) + grids - 1  # one worker per grid; `gridworker` covers one
+    # One worker per grid (`gridworker` covers one); the night-visit leaders of visits/demo.py.
+    assert users == len(DEMO_USERNAMES) + grids - 1 + len(COUNTY_LEADERS) + townships
     assert "Shifan@2026" in out and "township" in out
 
     for username, role in DEMO_USERNAMES.items():

@@ -21,6 +21,7 @@ from grids.demo import (
 )
 from grids.models import Grid, GridWorker, Region, ZeroReport, ZeroReportReminder
 from mediation.demo import seed_mediation
+from visits.demo import seed_visits
 
 
 class Command(BaseCommand):
@@ -47,6 +48,7 @@ class Command(BaseCommand):
             new_reports = seed_zero_reports(county)
             seed_patrols(county)
             mediation = seed_mediation(county)
+            new_visits = seed_visits(county)
 
         regions = Region.objects.within(county)
         self.stdout.write(
@@ -72,6 +74,7 @@ class Command(BaseCommand):
             f"调解组织本次新增 {mediation['organisations']} 个，调解员 {mediation['mediators']} 人，"
             f"调解案件记录 {mediation['mediations']} 件。"
         )
+        self.stdout.write(f"平安夜访与领导接访：本次新增 {new_visits} 次。")
         self.stdout.write(self.style.SUCCESS("演示账号（密码均为 %s）：" % password))
         labels = dict(Role.choices)
         for demo, user in logins:
