@@ -211,10 +211,10 @@ class VisitIssue(FSMModelMixin, models.Model):
 
     visit = models.ForeignKey(Visit, verbose_name=_("夜访/接访"), on_delete=models.PROTECT, related_name="issues")
     village = models.ForeignKey(
-        "grids.Region", verbose_name=_("所属村（社区）"), on_delete=models.PROTECT, related_name="followups"
+        "grids.Region", verbose_name=_("所属村（社区）"), on_delete=models.PROTECT, related_name="visit_issues"
     )
     category = models.ForeignKey(
-        "disputes.Category", verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="followups"
+        "disputes.Category", verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="visit_issues"
     )
     summary = models.TextField(_("反映问题"))
     raised_by_name = models.CharField(_("反映人"), max_length=40, blank=True)
@@ -234,7 +234,7 @@ class VisitIssue(FSMModelMixin, models.Model):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="followups",
+        related_name="visit_issues",
     )
     due = models.DateField(_("办结期限"), null=True, blank=True, db_index=True)
     assigned_at = models.DateTimeField(_("交办时间"), null=True, blank=True)
