@@ -3,12 +3,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
-from governance.navigation import items_for
+from governance.navigation import NAV_BY_KEY, items_for, menu_for
 
 # Pages that belong to a menu entry without being its target.
 SECTION_OF = {
     "inbox": "inbox",
     "disputes-performance": "supervision",
+    "disputes-time-limits": "supervision",
     "disputes-supervise": "cases",
     "disputes-supervision-answer": "cases",
     "disputes-extension": "cases",
@@ -43,9 +44,12 @@ def navigation(request: HttpRequest) -> dict:
         from governance.models import Notification
 
         unread = Notification.objects.unread_by(user).count()  # one query per page
+    active_item = NAV_BY_KEY.get(active) if active else None
     return {
         "unread_notices": unread,
         "nav_items": items,
+        "nav_menu": menu_for(user) if user is not None else [],
+        "active_group": active_item.group if active_item else "",
         "nav_keys": {item.key for item in items},
         "active_nav": active,
         "site_title": settings.SITE_TITLE,

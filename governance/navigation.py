@@ -16,6 +16,18 @@ class NavItem:
     label: str
     url_name: str
     roles: frozenset[str]
+    group: str = ""  # a key of GROUPS: shown in that drop-down menu
+
+
+# Drop-down menus, so that a center clerk's menu fits on one line.
+GROUPS = {"mediation": _("人民调解"), "visits": _("平安夜访"), "grids": _("网格与零报告")}
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    key: str
+    label: str
+    items: tuple[NavItem, ...]
 
 
 R = Role
@@ -40,25 +52,34 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "disputes-list",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.HANDLER, R.MEDIATOR, R.LEADER}),
     ),
-    NavItem("mediation", _("调解工作"), "mediation-work", frozenset({R.MEDIATOR})),
+    NavItem("mediation", _("调解工作"), "mediation-work", frozenset({R.MEDIATOR}), group="mediation"),
     NavItem(
         "mediation_orgs",
         _("调解组织"),
         "mediation-organisations",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.MEDIATOR, R.LEADER}),
+        group="mediation",
     ),
     NavItem(
         "subsidy",
         _("调解绩效与补贴"),
         "mediation-subsidy",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.MEDIATOR, R.LEADER}),
+        group="mediation",
     ),
-    NavItem("visits", _("平安夜访"), "visits-calendar", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER})),
+    NavItem(
+        "visits",
+        _("夜访安排"),
+        "visits-calendar",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+        group="visits",
+    ),
     NavItem(
         "followups",
         _("夜访交办"),
         "visits-issues",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.HANDLER, R.MEDIATOR, R.LEADER}),
+        group="visits",
     ),
     NavItem("reports", _("零报告"), "grids-reports", frozenset({R.GRID_WORKER})),
     NavItem("patrols", _("巡查日志"), "grids-patrols", frozenset({R.GRID_WORKER})),
@@ -67,13 +88,15 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("零报告督查"),
         "grids-board",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+        group="grids",
     ),
-    NavItem("grids", _("网格管理"), "grids-list", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF})),
+    NavItem("grids", _("网格管理"), "grids-list", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF}), group="grids"),
     NavItem(
         "regions",
         _("区划与网格"),
         "governance-regions",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER, R.GRID_WORKER}),
+        group="grids",
     ),
     NavItem(
         "units",
@@ -92,3 +115,20 @@ def items_for(user) -> list[NavItem]:
     if not user.is_authenticated:
         return []
     return [item for item in NAV_ITEMS if user.role_codes & item.roles]
+
+
+def menu_for(user) -> list[NavItem | NavGroup]:
+    """The menu in order: a group becomes a drop-down where it has two or more entries for this
+    person, and a plain entry where it has one."""
+    items = items_for(user)
+    menu: list[NavItem | NavGroup] = []
+    for item in items:
+        if not item.group:
+            menu.append(item)
+            continue
+        members = tuple(i for i in items if i.group == item.group)
+        if len(members) == 1:
+            menu.append(item)
+        elif members[0] is item:
+            menu.append(NavGroup(item.group, GROUPS[item.group], members))
+    return menu

@@ -27,13 +27,13 @@ from visits.exports import coverage_workbook_response
 from visits.models import Kind, Visit, VisitIssue, VisitLeader
 
 WEEKDAYS = (
-    gettext_lazy("一"),
-    gettext_lazy("二"),
-    gettext_lazy("三"),
-    gettext_lazy("四"),
-    gettext_lazy("五"),
-    gettext_lazy("六"),
-    gettext_lazy("日"),
+    gettext_lazy("星期一"),
+    gettext_lazy("星期二"),
+    gettext_lazy("星期三"),
+    gettext_lazy("星期四"),
+    gettext_lazy("星期五"),
+    gettext_lazy("星期六"),
+    gettext_lazy("星期日"),
 )
 
 

@@ -1,5 +1,6 @@
 import pytest
 
+from tests.browser.test_case_lifecycle import go
 from tests.factories import PASSWORD, build_org
 
 pytestmark = pytest.mark.browser
@@ -23,11 +24,11 @@ def test_township_officer_logs_in_and_sees_a_chinese_home(transactional_db, page
     summary = page.get_by_test_id("jurisdiction-summary").inner_text()
     assert "村（社区）" in summary and "网格" in summary
     nav = page.get_by_test_id("main-nav").inner_text()
-    assert "区划与网格" in nav and "安全审计" not in nav
+    assert "网格与零报告" in nav and "安全审计" not in nav
     path = screenshot("home-township", page)
     assert path.stat().st_size > 10_000
 
-    page.get_by_role("link", name="区划与网格").first.click()
+    go(page, "区划与网格")
     page.wait_for_url("**/regions/")
     assert page.get_by_role("cell", name="甲镇一村").is_visible()
     assert page.get_by_role("cell", name="乙镇一村").count() == 0

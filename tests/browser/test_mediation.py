@@ -10,7 +10,7 @@ from django.utils import timezone
 from disputes import services as case_services
 from disputes.models import Category
 from mediation.models import Mediator, Membership, Organisation
-from tests.browser.test_case_lifecycle import act, sign_in
+from tests.browser.test_case_lifecycle import act, go, sign_in
 from tests.disputes.conftest import intake
 from tests.factories import build_org
 
@@ -41,7 +41,7 @@ def test_mediator_records_a_session_and_produces_the_agreement(
     )
 
     page = sign_in(browser, live_server, "mediator")
-    page.get_by_role("link", name="调解工作").first.click()
+    go(page, "调解工作")
     page.get_by_test_id("work-to_assign").get_by_role("link", name=case.number).click()
     assert "请先在“案件详情”中签收" in page.content()
     page.get_by_role("link", name="返回案件详情").click()

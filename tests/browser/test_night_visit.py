@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from disputes.models import Case
-from tests.browser.test_case_lifecycle import sign_in
+from tests.browser.test_case_lifecycle import go, sign_in
 from tests.factories import build_org
 from visits.models import Visit, VisitIssue
 
@@ -18,7 +18,7 @@ def test_township_plans_leader_records_issue_becomes_case(transactional_db, brow
     today = timezone.localdate()
 
     clerk = sign_in(browser, live_server, "township_officer")
-    clerk.get_by_role("link", name="平安夜访").first.click()
+    go(clerk, "夜访安排")
     clerk.wait_for_url("**/visits/")
     clerk.get_by_test_id("plan-visit").click()
     form = clerk.get_by_test_id("plan-form")
@@ -85,7 +85,7 @@ def test_township_plans_leader_records_issue_becomes_case(transactional_db, brow
     assert set(VisitIssue.objects.values_list("status", flat=True)) == {"resolved", "case"}
     screenshot("visit-recorded", leader)
 
-    clerk.get_by_role("link", name="案件台账").first.click()
+    go(clerk, "案件台账")
     clerk.wait_for_url("**/cases/")
     clerk.get_by_role("link", name=case.number).click()
     clerk.wait_for_url(f"**/cases/{case.number}/")

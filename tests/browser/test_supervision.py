@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from disputes.models import Case, Status, Supervision
 from governance.reminders import run_overdue_scan
-from tests.browser.test_case_lifecycle import act, sign_in
+from tests.browser.test_case_lifecycle import act, go, sign_in
 from tests.disputes.conftest import advance, intake
 from tests.factories import build_org
 
@@ -20,7 +20,7 @@ def test_leader_lists_a_case_and_the_handler_replies(transactional_db, browser, 
     Case.objects.filter(pk=case.pk).update(handle_due=timezone.localdate() - timedelta(days=5))
 
     leader = sign_in(browser, live_server, "leader")
-    leader.get_by_role("link", name="督办清单").first.click()
+    go(leader, "督办清单")
     leader.wait_for_url("**/cases/supervision/")
     leader.get_by_test_id("section-overdue").get_by_role("link", name=case.number).click()
     act(

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from grids.models import ReportSettings, SensitivePeriod, ZeroReport
 from grids.zero_report import run_zero_report_check
+from tests.browser.test_case_lifecycle import go
 from tests.factories import PASSWORD, build_org
 
 pytestmark = pytest.mark.browser
@@ -35,7 +36,7 @@ def test_grid_worker_reports_and_the_board_shows_it(transactional_db, browser, l
     settings.save()
 
     worker = sign_in(browser, live_server, "grid_worker", viewport={"width": 390, "height": 844}, is_mobile=True)
-    worker.get_by_role("link", name="零报告").first.click()
+    go(worker, "零报告")
     worker.wait_for_url("**/grids/reports/")
     card = worker.get_by_test_id("village-990101001001")
     assert card.get_by_test_id("today-state").inner_text() == "待报"
@@ -56,7 +57,7 @@ def test_grid_worker_reports_and_the_board_shows_it(transactional_db, browser, l
     assert (result.reported, result.missing, result.reminded) == (1, 2, 2)
 
     clerk = sign_in(browser, live_server, "township_officer")
-    clerk.get_by_role("link", name="零报告督查").first.click()
+    go(clerk, "零报告督查")
     clerk.wait_for_url("**/grids/board/")
     assert clerk.get_by_test_id("row-990101001001").get_by_text("已报").is_visible()
     assert clerk.get_by_test_id("row-990101001002").get_by_text("漏报").is_visible()
