@@ -63,7 +63,7 @@ def _due(issue: VisitIssue, today: date, heads: tuple[int, ...]) -> Due | None:
             return Due(
                 level=Reminder.Level.RED,
                 day=today,
-                title=_("红牌：夜访问题逾期%(n)d个工作日未办结（%(u)s）：%(v)s %(s)s") % {**what, "n": late},
+                title=_("【红牌】夜访问题逾期%(n)d个工作日未办结（%(u)s）：%(v)s %(s)s") % {**what, "n": late},
                 units=(),
                 users=tuple(dict.fromkeys((*heads, issue.leader_id))),
                 **common,
@@ -71,7 +71,7 @@ def _due(issue: VisitIssue, today: date, heads: tuple[int, ...]) -> Due | None:
         return Due(
             level=Reminder.Level.YELLOW,
             day=issue.due + timedelta(days=1),
-            title=_("黄牌：夜访问题已超过办结期限%(d)s：%(v)s %(s)s") % what,
+            title=_("【黄牌】夜访问题已超过办结期限%(d)s：%(v)s %(s)s") % what,
             units=(issue.owner_unit_id,),
             users=heads,
             **common,
@@ -81,7 +81,7 @@ def _due(issue: VisitIssue, today: date, heads: tuple[int, ...]) -> Due | None:
         return Due(
             level=Reminder.Level.DUE_SOON,
             day=crossed,
-            title=_("临期：夜访问题须于%(d)s前办结：%(v)s %(s)s") % what,
+            title=_("【临期】夜访问题须于%(d)s前办结：%(v)s %(s)s") % what,
             units=(issue.owner_unit_id,),
             **common,
         )

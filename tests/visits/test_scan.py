@@ -55,8 +55,8 @@ def test_due_soon_goes_to_the_owner_unit_once(org, assigned):
     run_overdue_scan(at(crossed, 15))
     run_overdue_scan(at(date(2026, 3, 10)))
     assert reminders(item) == [("due_soon", crossed)]
-    assert recipients("临期") == {("unit", org.police_a.pk)}
-    assert Notification.objects.filter(title__startswith="临期").count() == 1
+    assert recipients("【临期】") == {("unit", org.police_a.pk)}
+    assert Notification.objects.filter(title__startswith="【临期】").count() == 1
 
 
 def test_yellow_on_the_first_overdue_day_to_unit_and_heads(org, assigned):
@@ -64,7 +64,7 @@ def test_yellow_on_the_first_overdue_day_to_unit_and_heads(org, assigned):
     for day in (date(2026, 3, 12), date(2026, 3, 13), date(2026, 3, 15)):  # Thu, Fri, Sun: 1-2 working days late
         run_overdue_scan(at(day))
     assert reminders(item) == [("yellow", date(2026, 3, 12))]
-    assert recipients("黄牌") == {("unit", org.police_a.pk), ("user", head.pk)}
+    assert recipients("【黄牌】") == {("unit", org.police_a.pk), ("user", head.pk)}
 
 
 def test_red_from_three_working_days_late_every_day_to_heads_and_the_leader(org, assigned):
@@ -73,8 +73,8 @@ def test_red_from_three_working_days_late_every_day_to_heads_and_the_leader(org,
     run_overdue_scan(at(date(2026, 3, 16), 18))
     run_overdue_scan(at(date(2026, 3, 17)))
     assert reminders(item) == [("red", date(2026, 3, 16)), ("red", date(2026, 3, 17))]
-    assert recipients("红牌") == {("user", head.pk), ("user", org["township_leader"].pk)}
-    assert Notification.objects.filter(title__startswith="红牌").count() == 4
+    assert recipients("【红牌】") == {("user", head.pk), ("user", org["township_leader"].pk)}
+    assert Notification.objects.filter(title__startswith="【红牌】").count() == 4
 
 
 def test_a_closed_issue_is_no_longer_chased(org, assigned):
