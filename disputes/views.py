@@ -40,7 +40,7 @@ from disputes.rules import (
     may_supervise,
 )
 from disputes.worklists import worklists_for
-from governance.views import nav_required
+from governance.views import month_param, nav_required
 
 
 def scoped_case(request: HttpRequest, number: str, *, detail: bool = False) -> Case:
@@ -535,21 +535,12 @@ def supervision_lift(request: HttpRequest, number: str, pk: int) -> HttpResponse
     return redirect("disputes-detail", case.number)
 
 
-def _month_param(request: HttpRequest):
-    from datetime import date
-
-    try:
-        return date.fromisoformat(request.GET.get("month", "") + "-01")
-    except ValueError:
-        return timezone.localdate().replace(day=1)
-
-
 @nav_required("supervision")
 def performance(request: HttpRequest) -> HttpResponse:
     from disputes.deadlines import due_soon_working_days
     from disputes.performance import overdue_days, overdue_ledger, unit_performance
 
-    month = _month_param(request)
+    month = month_param(request)
     ledger = overdue_ledger(request.user, month)
     rows = list(ledger[:100])
     for case in rows:
@@ -580,7 +571,7 @@ def overdue_ledger_export(request: HttpRequest) -> HttpResponse:
     from governance.models import AuditEvent
     from governance.services import record_audit
 
-    month = _month_param(request)
+    month = month_param(request)
     book = Workbook()
     sheet = book.active
     sheet.title = "超期台账"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from functools import wraps
 
 from django.conf import settings
@@ -51,6 +52,14 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+
+def month_param(request: HttpRequest) -> date:
+    """The month a report page shows: `?month=YYYY-MM`, or this month when absent or malformed."""
+    try:
+        return date.fromisoformat(request.GET.get("month", "") + "-01")
+    except ValueError:
+        return timezone.localdate().replace(day=1)
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:

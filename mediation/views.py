@@ -21,7 +21,7 @@ from disputes.services import TransitionRefused
 from disputes.views import _attach_errors, scoped_case
 from governance.models import AuditEvent
 from governance.services import record_audit
-from governance.views import nav_required
+from governance.views import month_param, nav_required
 from grids.models import Region
 from mediation import forms, queries, rules, services
 from mediation.models import Agreement, Assignment, Confirmation, FollowUp, Mediation, Organisation, Session
@@ -531,20 +531,11 @@ def _memberships():
     return Membership.objects.select_related("organisation__unit")
 
 
-def _month(request: HttpRequest):
-    from datetime import date
-
-    try:
-        return date.fromisoformat(request.GET.get("month", "") + "-01")
-    except ValueError:
-        return timezone.localdate().replace(day=1)
-
-
 @nav_required("subsidy")
 def subsidy(request: HttpRequest) -> HttpResponse:
     from mediation.models import SubsidyRate
 
-    month = _month(request)
+    month = month_param(request)
     may_set = rules.may_set_subsidy_rates(request.user)
     form = forms.RateForm(request.POST or None, prefix="rate", initial={"valid_from": month}) if may_set else None
     status = 200
@@ -583,7 +574,7 @@ def subsidy(request: HttpRequest) -> HttpResponse:
 def subsidy_export(request: HttpRequest) -> HttpResponse:
     from mediation.exports import subsidy_workbook
 
-    month = _month(request)
+    month = month_param(request)
     content, n = subsidy_workbook(request.user, month)
     record_audit(AuditEvent.Action.EXPORT, request=request, user=request.user, detail=f"一案一补 {month:%Y-%m} {n} 件")
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

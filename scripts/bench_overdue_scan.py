@@ -20,49 +20,23 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
 os.environ.setdefault("DEBUG", "1")
 
-import django  # noqa: E402
+from benchsetup import Rollback, database_name, refuse_unless_throwaway  # first: it sets Django up
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from disputes.models import OPEN_STATUSES, Case, Status  # noqa: E402
-from governance.models import Notification  # noqa: E402
-from governance.reminders import run_overdue_scan  # noqa: E402
+from disputes.models import OPEN_STATUSES, Case, Status
+from governance.models import Notification
+from governance.reminders import run_overdue_scan
 
 BATCH = 5000
 SCANNED = [*OPEN_STATUSES, Status.CLOSED, Status.EVALUATED]
-
-
-class Rollback(Exception):
-    pass
-
-
-def database_name() -> str:
-    return Path(str(connection.settings_dict.get("NAME") or "")).name
-
-
-def refuse_unless_throwaway() -> None:
-    name = database_name()
-    if os.environ.get("BENCH_OK") == "1" or name.startswith(("bench", "test")):
-        return
-    sys.exit(
-        f"refusing to write benchmark data into database {name!r}: use a database named bench* or test*, "
-        "or set BENCH_OK=1"
-    )
 
 
 def multiply(target: int, rng: random.Random) -> int:

@@ -17,50 +17,23 @@ It writes data, so it refuses to run unless BENCH_OK=1 is set or the database's 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
+from benchsetup import Rollback, database_name, refuse_unless_throwaway  # first: it sets Django up
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.db import connection, transaction  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from governance.models import Notification, Unit, User  # noqa: E402
-from grids.models import Region, ZeroReport, ZeroReportReminder  # noqa: E402
-from grids.zero_report import Calendar, run_zero_report_check  # noqa: E402
+from governance.models import Notification, Unit, User
+from grids.models import Region, ZeroReport, ZeroReportReminder
+from grids.zero_report import Calendar, run_zero_report_check
 
 COUNTY = "970101"  # a code no demo or test county uses
 VILLAGES_PER_TOWNSHIP = 100
 BATCH = 2000
-
-
-class Rollback(Exception):
-    pass
-
-
-def database_name() -> str:
-    return Path(str(connection.settings_dict.get("NAME") or "")).name
-
-
-def refuse_unless_throwaway() -> None:
-    name = database_name()
-    if os.environ.get("BENCH_OK") == "1" or name.startswith(("bench", "test")):
-        return
-    sys.exit(
-        f"refusing to write benchmark data into database {name!r}: use a database named bench* or test*, "
-        "or set BENCH_OK=1"
-    )
 
 
 def build(units: int, reported_share: float, rng: random.Random):

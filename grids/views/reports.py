@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from disputes.services import TransitionRefused
 from governance.models import AuditEvent, Role
 from governance.services import record_audit
-from governance.views import nav_required
+from governance.views import month_param, nav_required
 from grids.models import Region, ZeroReport, ZeroReportItem
 from grids.report_forms import ReportItemFormSet, ZeroReportForm
 from grids.zero_report import Calendar, ReportData, ReportState, board_for, file_report, league_for, reporting_villages
@@ -180,16 +180,9 @@ def board(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _month(request: HttpRequest) -> date:
-    try:
-        return date.fromisoformat(request.GET.get("month", "") + "-01")
-    except ValueError:
-        return timezone.localdate().replace(day=1)
-
-
 @nav_required("board")
 def league(request: HttpRequest) -> HttpResponse:
-    month = _month(request)
+    month = month_param(request)
     due_days, rows = league_for(request.user, month)
     previous = (month - timedelta(days=1)).replace(day=1)
     following = (month + timedelta(days=32)).replace(day=1)
@@ -210,7 +203,7 @@ def league(request: HttpRequest) -> HttpResponse:
 def board_export(request: HttpRequest) -> HttpResponse:
     from grids.board_export import board_workbook
 
-    day, month = _day(request), _month(request)
+    day, month = _day(request), month_param(request)
     response = board_workbook(request.user, day, month)
     record_audit(AuditEvent.Action.EXPORT, request=request, user=request.user, detail=f"零报告督查 {day}")
     return response
