@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from disputes.filters import with_listing
@@ -25,57 +27,75 @@ class Worklist:
     total: int
 
 
-def _worklist(key: str, title: str, hint: str, cases: QuerySet[Case]) -> Worklist:
-    cases = with_listing(
-        cases.select_related("township", "category", "risk_level", "lead_unit", "intake_unit")
-    ).order_by("handle_due", "received_at")
-    # Two queries per list whatever the number of cases: the count and one page of rows.
-    return Worklist(key, title, hint, list(cases[:ROWS_PER_LIST]), cases.count())
+@dataclass(frozen=True)
+class Spec:
+    key: str
+    title: str
+    hint: str
+    condition: Q
 
 
-def worklists_for(user: User) -> list[Worklist]:
-    lists: list[Worklist] = []
+def _specs(user: User) -> list[Spec]:
+    """The lists a person has, each as one condition on cases: the "my work" page lists them,
+    the home page counts them (one query for all)."""
+    specs: list[Spec] = []
     if user.has_role(Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF):
-        center = Case.objects.filter(region_q(user, "township"))
-        lists += [
-            _worklist(
+        center = region_q(user, "township")
+        specs += [
+            Spec(
                 "to_accept",
                 _("待受理"),
                 _("网格上报、热线、网上等渠道提交的，请受理或不予受理"),
-                center.filter(status=Status.SUBMITTED),
+                center & Q(status=Status.SUBMITTED),
             ),
-            _worklist(
+            Spec(
                 "to_dispatch",
                 _("待分流"),
                 _("已受理登记，请确定主办单位和办理期限"),
-                center.filter(status=Status.REGISTERED),
+                center & Q(status=Status.REGISTERED),
             ),
-            _worklist(
-                "to_review", _("待审核"), _("承办单位已反馈办结，请审核"), center.filter(status=Status.PENDING_REVIEW)
-            ),
-            _worklist(
-                "to_evaluate", _("待评价"), _("已办结，请电话回访当事人并录入评价"), center.filter(status=Status.CLOSED)
-            ),
-            _worklist("to_visit", _("待回访"), _("已评价，请定期回访后归档"), center.filter(status=Status.EVALUATED)),
+            Spec("to_review", _("待审核"), _("承办单位已反馈办结，请审核"), center & Q(status=Status.PENDING_REVIEW)),
+            Spec("to_evaluate", _("待评价"), _("已办结，请电话回访当事人并录入评价"), center & Q(status=Status.CLOSED)),
+            Spec("to_visit", _("待回访"), _("已评价，请定期回访后归档"), center & Q(status=Status.EVALUATED)),
         ]
     if user.unit_id is not None and user.has_role(*HANDLING_ROLES):
-        mine = Case.objects.filter(lead_unit_id=user.unit_id)
-        lists += [
-            _worklist(
-                "to_sign", _("待签收"), _("中心转办给本单位的案件，请及时签收"), mine.filter(status=Status.DISPATCHED)
-            ),
-            _worklist("to_handle", _("办理中"), _("本单位主办的案件"), mine.filter(status=Status.IN_PROGRESS)),
-            _worklist(
+        mine = Q(lead_unit_id=user.unit_id)
+        co_handled = Case.co_units.through.objects.filter(case_id=OuterRef("pk"), unit_id=user.unit_id)
+        specs += [
+            Spec("to_sign", _("待签收"), _("中心转办给本单位的案件，请及时签收"), mine & Q(status=Status.DISPATCHED)),
+            Spec("to_handle", _("办理中"), _("本单位主办的案件"), mine & Q(status=Status.IN_PROGRESS)),
+            Spec(
                 "co_handling",
                 _("协办"),
                 _("本单位参与联合调处的案件"),
-                Case.objects.filter(co_units=user.unit_id, status__in=HANDLING_STATUSES),
+                Q(Exists(co_handled), status__in=HANDLING_STATUSES),
             ),
         ]
     if user.has_role(Role.LEADER):
-        lists.append(
-            _worklist(
-                "overdue", _("逾期案件"), _("本辖区超过办理期限仍未办结的案件"), Case.objects.visible_to(user).overdue()
+        overdue = Case.objects.visible_to(user).overdue().values("pk")
+        specs.append(Spec("overdue", _("逾期案件"), _("本辖区超过办理期限仍未办结的案件"), Q(pk__in=overdue)))
+    return specs
+
+
+def worklists_for(user: User) -> list[Worklist]:
+    lists = []
+    for spec in _specs(user):
+        cases = with_listing(
+            Case.objects.filter(spec.condition).select_related(
+                "township", "category", "risk_level", "lead_unit", "intake_unit"
             )
-        )
+        ).order_by("handle_due", "received_at")
+        # Two queries per list whatever the number of cases: the count and one page of rows.
+        lists.append(Worklist(spec.key, spec.title, spec.hint, list(cases[:ROWS_PER_LIST]), cases.count()))
     return lists
+
+
+def work_counts(user: User) -> list[tuple[Spec, int]]:
+    """How many cases each of the person's lists holds, in one query."""
+    specs = _specs(user)
+    if not specs:
+        return []
+    counts = Case.objects.filter(reduce(or_, (s.condition for s in specs))).aggregate(
+        **{s.key: Count("pk", filter=s.condition) for s in specs}
+    )
+    return [(spec, counts[spec.key]) for spec in specs]

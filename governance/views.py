@@ -95,7 +95,13 @@ def home(request: HttpRequest) -> HttpResponse:
             villages=Count("pk", filter=Q(level=Region.Level.VILLAGE)),
         )
         summary["grids"] = Grid.objects.visible_to(request.user).count()
-    return render(request, "governance/home.html", {"region": region, "summary": summary})
+    from disputes.worklists import work_counts
+
+    return render(
+        request,
+        "governance/home.html",
+        {"region": region, "summary": summary, "work": work_counts(request.user)},
+    )
 
 
 @nav_required("regions")

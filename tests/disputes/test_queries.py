@@ -59,3 +59,24 @@ def test_detail_page_does_not_grow_with_history(org, login, django_assert_max_nu
         services.add_progress(case=case, by=org["police"], note=f"第{n}次联系当事人")
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(f"/cases/{case.number}/").status_code == 200
+
+
+def test_home_counts_each_list_in_one_query(org, login, make_case, django_assert_max_num_queries):
+    from disputes.worklists import work_counts, worklists_for
+
+    client = login(org["township_officer"])
+    make_case(Status.SUBMITTED)
+    with django_assert_max_num_queries(20) as few:
+        client.get("/")
+    for status in (Status.SUBMITTED, Status.REGISTERED, Status.PENDING_REVIEW, Status.CLOSED):
+        make_case(status)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client.get("/").content.decode()
+    assert 'data-testid="count-to_accept"' in body
+    police = login(org["police"]).get("/").content.decode()
+    assert 'data-testid="count-to_sign"' in police and 'data-testid="count-to_accept"' not in police
+    counts = {spec.key: n for spec, n in work_counts(org["township_officer"])}
+    assert counts == {wl.key: wl.total for wl in worklists_for(org["township_officer"])}
+    assert (counts["to_accept"], counts["to_dispatch"], counts["to_review"], counts["to_evaluate"]) == (2, 1, 1, 1)
+    police = {spec.key: n for spec, n in work_counts(org["police"])}
+    assert (police["to_handle"], police["to_sign"]) == (0, 0)
