@@ -80,7 +80,7 @@ STATUTES = [
 # The time-limit matrix every county starts with (DESIGN.md): (risk colour or None, stage,
 # amount, unit, due_soon, yellow_after, red_after). All rows are "any level, any category".
 DEFAULT_STAGES = [
-    ("sign", 1, "working_days", 0, 0, 1),
+    ("sign", 1, "working_days", 0, 0, 2),
     ("handle", 30, "working_days", 2, 0, 3),
     ("review", 3, "working_days", 1, 0, 2),
     ("visit", 30, "calendar_days", 3, 0, 7),

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from disputes import services
 from disputes.models import Case, Hold, Status, Supervision
+from disputes.scan import case_dues
 from governance.models import Notification, Reminder
 from governance.reminders import run_overdue_scan
 from tests.factories import make_user
@@ -223,3 +224,60 @@ def test_the_beat_task_runs_the_scan_on_a_worker(org, make_case, worker):
     from django.conf import settings
 
     assert settings.CELERY_BEAT_SCHEDULE["overdue-scan"]["task"] == overdue_scan.name
+
+
+# (kind, level, the scan day): each clock set to fall due on Monday 2 March 2026 (the visit clock
+# on Tuesday 3 March, 30 days after closing on 1 February; review 3 working days after 2 March).
+LEVELS = [
+    ("sign", "due_soon", date(2026, 3, 2)),  # the day itself: nothing left
+    ("sign", "yellow", date(2026, 3, 3)),
+    ("sign", "red", date(2026, 3, 4)),  # 2 working days late
+    ("handle", "due_soon", date(2026, 2, 27)),
+    ("handle", "yellow", date(2026, 3, 3)),
+    ("handle", "red", date(2026, 3, 5)),
+    ("review", "due_soon", date(2026, 3, 4)),
+    ("review", "yellow", date(2026, 3, 6)),
+    ("review", "red", date(2026, 3, 9)),
+    ("visit", "due_soon", date(2026, 2, 28)),
+    ("visit", "yellow", date(2026, 3, 4)),
+    ("visit", "red", date(2026, 3, 10)),
+    ("supervision", "due_soon", date(2026, 2, 28)),  # a 调休 Saturday: a working day
+    ("supervision", "yellow", date(2026, 3, 3)),
+    ("supervision", "red", date(2026, 3, 4)),
+]
+
+
+def _clock_on(kind, make_case, org):
+    if kind == "sign":
+        case = make_case(Status.DISPATCHED)
+        Case.objects.filter(pk=case.pk).update(sign_due=at(2026, 3, 2, 23, 59, 59))
+    elif kind == "handle":
+        case = make_case(Status.IN_PROGRESS)
+        Case.objects.filter(pk=case.pk).update(handle_due=DUE)
+    elif kind == "review":
+        case = make_case(Status.PENDING_REVIEW)
+        Case.objects.filter(pk=case.pk).update(reported_at=at(2026, 3, 2, 10))
+    elif kind == "visit":
+        case = make_case(Status.EVALUATED)
+        Case.objects.filter(pk=case.pk).update(closed_at=at(2026, 2, 1, 10))
+    else:
+        case = make_case(Status.IN_PROGRESS)
+        Case.objects.filter(pk=case.pk).update(handle_due=date(2026, 9, 1))
+        services.supervise_case(
+            case=case, by=org["leader"], instruction="限期办结", due=timezone.localdate() + timedelta(days=3)
+        )
+        Supervision.objects.filter(case=case).update(due=DUE)
+    return case
+
+
+@pytest.mark.parametrize(("kind", "level", "day"), LEVELS)
+def test_each_kind_reaches_each_level(org, make_case, kind, level, day):
+    case = _clock_on(kind, make_case, org)
+
+    def levels_on(when):
+        return {(d.kind, d.level) for d in case_dues(early(when)) if d.subject == f"case:{case.pk}"}
+
+    assert levels_on(day) == {(kind, level)}
+    assert levels_on(day - timedelta(days=1)) != {(kind, level)}  # reached that very day
+    result = run_overdue_scan(early(day))
+    assert result.sent == {(kind, level): 1} and [(k, lv) for k, lv, _d in sent(case)] == [(kind, level)]
