@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from disputes.forms import ChineseErrorsMixin, style_widgets
 from disputes.models import Case, Category, Route
 from grids.models import Region
-from mediation.models import Difficulty, FollowUp, Mediator, Session
+from mediation.models import Difficulty, FollowUp, Mediator, Membership, Session
 from mediation.services import FAILURE_ROUTES
 
 DATE = {"type": "date"}
@@ -201,3 +201,48 @@ class ExpertFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions
         style_widgets(self, small=True)
+
+
+class MediatorForm(ChineseErrorsMixin, forms.Form):
+    """调解员名册: one mediator as the organisation lists them."""
+
+    name = forms.CharField(label=_("姓名"), max_length=40)
+    role = forms.ChoiceField(
+        label=_("在本组织的职务"), choices=Membership.Role.choices, initial=Membership.Role.MEDIATOR
+    )
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    employment = forms.ChoiceField(label=_("专兼职"), choices=Mediator.Employment.choices)
+    background = forms.ChoiceField(label=_("人员来源"), choices=Mediator.Background.choices)
+    specialties = forms.ModelMultipleChoiceField(
+        label=_("擅长纠纷类别"),
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    certificate_no = forms.CharField(label=_("调解员证号"), max_length=40, required=False)
+    is_active = forms.BooleanField(label=_("在岗"), required=False, initial=True)
+
+    def clean_phone(self) -> str:
+        from governance.validators import validate_phone
+
+        phone = self.cleaned_data["phone"].strip()
+        return validate_phone(phone) if phone else ""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+
+class TrainingForm(ChineseErrorsMixin, forms.Form):
+    date = forms.DateField(label=_("培训日期"), widget=date_input())
+    title = forms.CharField(label=_("培训内容"), max_length=120)
+    organiser = forms.CharField(label=_("主办单位"), max_length=80, required=False)
+    hours = forms.IntegerField(label=_("学时"), min_value=0, max_value=500, required=False)
+    certificate = forms.CharField(label=_("证书名称及编号"), max_length=120, required=False)
+
+    def clean_hours(self) -> int:
+        return self.cleaned_data["hours"] or 0
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        style_widgets(self)

@@ -65,3 +65,14 @@ def may_set_subsidy_rates(user: User) -> bool:
         return True
     unit = user.unit
     return user.has_role(Role.HANDLER) and unit.sector == Unit.Sector.JUSTICE and unit.parent_id is None
+
+
+def may_manage_roster(org: Organisation, user: User) -> bool:
+    """调解员名册: the center of the jurisdiction the organisation serves keeps its roster — the
+    county center for every organisation, a township center for those in its township."""
+    from governance.scoping import region_prefix
+
+    if not user.is_authenticated or not user.has_role(Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF):
+        return False
+    prefix = region_prefix(user)
+    return prefix is not None and org.region.code.startswith(prefix)

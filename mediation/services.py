@@ -31,10 +31,12 @@ from mediation.models import (
     FollowUp,
     Mediation,
     Mediator,
+    Membership,
     Obligation,
     Organisation,
     Session,
     SubsidyRate,
+    Training,
     mediation_due,
 )
 
@@ -601,3 +603,104 @@ def set_subsidy_rate(
             difficulty=difficulty, category=category, valid_from=valid_from, defaults={"amount": amount, "set_by": by}
         )
     return rate
+
+
+# --- The roster (调解员名册) -------------------------------------------------------------------------
+
+
+@dataclass
+class MediatorData:
+    name: str
+    phone: str = ""
+    employment: str = Mediator.Employment.PART_TIME
+    background: str = Mediator.Background.OTHER
+    certificate_no: str = ""
+    is_active: bool = True
+    specialties: Sequence[Category] = ()
+
+
+def _check_roster(org: Organisation, by: User) -> None:
+    if not rules.may_manage_roster(org, by):
+        raise TransitionRefused(_("只有该调解组织所在辖区的综治中心可以维护调解员名册。"))
+
+
+def add_mediator(*, org: Organisation, by: User, data: MediatorData, role: str) -> Mediator:
+    """A new mediator joins the organisation with a role (主任, 委员, 调解员)."""
+    _check_roster(org, by)
+    if not data.name.strip():
+        raise ValidationError({"name": _("请填写调解员姓名。")})
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": _("请选择在本组织的职务。")})
+    with transaction.atomic():
+        mediator = Mediator(
+            name=data.name.strip(),
+            phone=data.phone.strip(),
+            employment=data.employment,
+            background=data.background,
+            certificate_no=data.certificate_no.strip(),
+            is_active=data.is_active,
+        )
+        mediator._history_user = by
+        mediator.save()
+        mediator.specialties.set(data.specialties)
+        membership = Membership(organisation=org, mediator=mediator, role=role)
+        membership._history_user = by
+        membership.save()
+    return mediator
+
+
+def update_mediator(*, org: Organisation, mediator: Mediator, by: User, data: MediatorData, role: str) -> Mediator:
+    _check_roster(org, by)
+    if not data.name.strip():
+        raise ValidationError({"name": _("请填写调解员姓名。")})
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": _("请选择在本组织的职务。")})
+    with transaction.atomic():
+        mediator = Mediator.objects.select_for_update().get(pk=mediator.pk)
+        membership = Membership.objects.select_for_update().get(organisation=org, mediator=mediator)
+        mediator.name, mediator.phone = data.name.strip(), data.phone.strip()
+        mediator.employment, mediator.background = data.employment, data.background
+        mediator.certificate_no, mediator.is_active = data.certificate_no.strip(), data.is_active
+        mediator._history_user = by
+        mediator.save()
+        mediator.specialties.set(data.specialties)
+        if membership.role != role:
+            membership.role = role
+            membership._history_user = by
+            membership.save(update_fields=["role"])
+    return mediator
+
+
+def add_training(
+    *,
+    org: Organisation,
+    mediator: Mediator,
+    by: User,
+    on: date,
+    title: str,
+    organiser: str,
+    hours: int,
+    certificate: str,
+) -> Training:
+    """A training record (培训记录) or certificate of one of the organisation's mediators."""
+    _check_roster(org, by)
+    errors = {}
+    if on > timezone.localdate():
+        errors["date"] = _("培训日期不能晚于今天。")
+    if not title.strip():
+        errors["title"] = _("请填写培训内容。")
+    if errors:
+        raise ValidationError(errors)
+    if not Membership.objects.filter(organisation=org, mediator=mediator).exists():
+        raise TransitionRefused(_("该调解员不属于本组织。"))
+    training = Training(
+        mediator=mediator,
+        date=on,
+        title=title.strip(),
+        organiser=organiser.strip(),
+        hours=hours,
+        certificate=certificate.strip(),
+    )
+    training._history_user = by
+    training.save()
+    return training

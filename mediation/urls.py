@@ -6,6 +6,13 @@ urlpatterns = [
     path("", views.work, name="mediation-work"),
     path("organisations/", views.organisation_list, name="mediation-organisations"),
     path("organisations/<int:pk>/", views.organisation_detail, name="mediation-organisation"),
+    path("organisations/<int:pk>/mediators/new/", views.mediator_new, name="mediation-mediator-new"),
+    path("organisations/<int:pk>/mediators/<int:mediator_pk>/", views.mediator_edit, name="mediation-mediator-edit"),
+    path(
+        "organisations/<int:pk>/mediators/<int:mediator_pk>/trainings/",
+        views.training_new,
+        name="mediation-training-new",
+    ),
     path("experts/", views.expert_list, name="mediation-experts"),
     path("subsidy/", views.subsidy, name="mediation-subsidy"),
     path("subsidy.xlsx", views.subsidy_export, name="mediation-subsidy-export"),

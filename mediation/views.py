@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +24,16 @@ from governance.services import record_audit
 from governance.views import month_param, nav_required
 from grids.models import Region
 from mediation import forms, queries, rules, services
-from mediation.models import Agreement, Assignment, Confirmation, FollowUp, Mediation, Organisation, Session
+from mediation.models import (
+    Agreement,
+    Assignment,
+    Confirmation,
+    FollowUp,
+    Mediation,
+    Membership,
+    Organisation,
+    Session,
+)
 
 
 def _agreements(case: Case) -> list[Agreement]:
@@ -501,7 +510,11 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     members = org.memberships.select_related("mediator").prefetch_related(
         "mediator__specialties", "mediator__trainings"
     )
-    return render(request, "mediation/organisation_detail.html", {"org": org, "members": members})
+    return render(
+        request,
+        "mediation/organisation_detail.html",
+        {"org": org, "members": members, "may_manage": rules.may_manage_roster(org, request.user)},
+    )
 
 
 @nav_required("mediation_orgs")
@@ -526,8 +539,6 @@ def expert_list(request: HttpRequest) -> HttpResponse:
 
 
 def _memberships():
-    from mediation.models import Membership
-
     return Membership.objects.select_related("organisation__unit")
 
 
@@ -593,3 +604,131 @@ def performance(request: HttpRequest) -> HttpResponse:
         m.satisfaction_rate = queries.rate(m.satisfied, m.rated)
         m.average_days = round(m.average.total_seconds() / 86400, 1) if m.average else None
     return render(request, "mediation/performance.html", {"rows": rows})
+
+
+# --- The roster (调解员名册) -------------------------------------------------------------------------
+
+
+def _roster_org(request: HttpRequest, pk: int) -> Organisation:
+    """The organisation if the person sees it (else 404) and keeps its roster (else 403)."""
+    org = get_object_or_404(queries.organisations_for(request.user), pk=pk)
+    if not rules.may_manage_roster(org, request.user):
+        raise PermissionDenied
+    return org
+
+
+def _mediator_data(data: dict) -> services.MediatorData:
+    return services.MediatorData(
+        name=data["name"],
+        phone=data["phone"],
+        employment=data["employment"],
+        background=data["background"],
+        certificate_no=data["certificate_no"],
+        is_active=data["is_active"],
+        specialties=list(data["specialties"]),
+    )
+
+
+@nav_required("mediation_orgs")
+def mediator_new(request: HttpRequest, pk: int) -> HttpResponse:
+    org = _roster_org(request, pk)
+    form = forms.MediatorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mediator = services.add_mediator(
+                org=org, by=request.user, data=_mediator_data(form.cleaned_data), role=form.cleaned_data["role"]
+            )
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(request, _("已将 %(name)s 列入调解员名册。") % {"name": mediator.name})
+            return redirect("mediation-organisation", org.pk)
+    return render(
+        request,
+        "mediation/roster_form.html",
+        {"org": org, "form": form, "title": _("添加调解员")},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@nav_required("mediation_orgs")
+def mediator_edit(request: HttpRequest, pk: int, mediator_pk: int) -> HttpResponse:
+    org = _roster_org(request, pk)
+    membership = get_object_or_404(
+        Membership.objects.select_related("mediator"), organisation=org, mediator_id=mediator_pk
+    )
+    mediator = membership.mediator
+    initial = {
+        "name": mediator.name,
+        "role": membership.role,
+        "phone": mediator.phone,
+        "employment": mediator.employment,
+        "background": mediator.background,
+        "specialties": list(mediator.specialties.all()),
+        "certificate_no": mediator.certificate_no,
+        "is_active": mediator.is_active,
+    }
+    form = forms.MediatorForm(request.POST or None, initial=initial)
+    training = forms.TrainingForm(prefix="training")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_mediator(
+                org=org,
+                mediator=mediator,
+                by=request.user,
+                data=_mediator_data(form.cleaned_data),
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("mediation-organisation", org.pk)
+    return render(
+        request,
+        "mediation/roster_form.html",
+        {"org": org, "form": form, "mediator": mediator, "training_form": training, "title": mediator.name},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@nav_required("mediation_orgs")
+def training_new(request: HttpRequest, pk: int, mediator_pk: int) -> HttpResponse:
+    org = _roster_org(request, pk)
+    membership = get_object_or_404(
+        Membership.objects.select_related("mediator"), organisation=org, mediator_id=mediator_pk
+    )
+    mediator = membership.mediator
+    training = forms.TrainingForm(request.POST, prefix="training")
+    if training.is_valid():
+        d = training.cleaned_data
+        try:
+            services.add_training(
+                org=org,
+                mediator=mediator,
+                by=request.user,
+                on=d["date"],
+                title=d["title"],
+                organiser=d["organiser"],
+                hours=d["hours"],
+                certificate=d["certificate"],
+            )
+        except ValidationError as error:
+            _attach_errors(training, error)
+        else:
+            messages.success(request, _("已登记培训记录。"))
+            return redirect("mediation-mediator-edit", org.pk, mediator.pk)
+    initial = {"name": mediator.name, "role": membership.role}
+    return render(
+        request,
+        "mediation/roster_form.html",
+        {
+            "org": org,
+            "form": forms.MediatorForm(initial=initial),
+            "mediator": mediator,
+            "training_form": training,
+            "title": mediator.name,
+        },
+        status=400,
+    )

@@ -115,3 +115,25 @@ def test_mediator_records_a_session_and_produces_the_agreement(
 
     (SCREENSHOTS / "mediation-agreement-pdf.png").write_bytes(png.read_bytes())
     assert png.stat().st_size > 10_000  # a page with text on it, not a blank one
+
+
+def test_the_township_center_adds_a_mediator_to_the_roster(transactional_db, browser, live_server, screenshot):
+    org = build_org()
+    committee = Organisation.objects.create(unit=org.mediation_a, kind=Organisation.Kind.TOWNSHIP, region=org.town_a)
+    clerk = sign_in(browser, live_server, "township_officer")
+    go(clerk, "调解组织")
+    clerk.get_by_role("link", name="甲镇人民调解委员会").first.click()
+    clerk.get_by_test_id("add-mediator").click()
+    form = clerk.get_by_test_id("mediator-form")
+    form.get_by_label("姓名").fill("周秀兰")
+    form.get_by_label("在本组织的职务").select_option(label="委员")
+    form.get_by_label("联系电话").fill("13900001111")
+    form.get_by_label("专兼职").select_option(label="专职")
+    form.get_by_label("人员来源").select_option(label="“五老”人员")
+    form.get_by_label("婚姻家庭").check()
+    screenshot("mediation-roster-form", clerk)
+    form.get_by_role("button", name="保存").click()
+    clerk.wait_for_url(f"**/mediation/organisations/{committee.pk}/")
+    members = clerk.get_by_test_id("members").inner_text()
+    assert "周秀兰" in members and "婚姻家庭" in members and "委员" in members
+    screenshot("mediation-roster", clerk)
