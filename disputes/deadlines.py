@@ -39,6 +39,7 @@ from disputes.models import (
     TimeLimitRule,
 )
 from disputes.reference import DEFAULT_STAGES, STATUTES
+from governance.memo import LocalMemo
 from governance.models import Reminder, Unit
 from governance.workdays import WorkdayMemo, add_working_days, working_days_between
 
@@ -87,6 +88,12 @@ class LimitBook:
 
     @classmethod
     def load(cls) -> LimitBook:
+        """The shared cache's copy, held a few seconds in this process: a list measures every
+        row against it."""
+        return _LOCAL.get(cls._shared)
+
+    @classmethod
+    def _shared(cls) -> LimitBook:
         book = cache.get(CACHE_KEY)
         if book is None:
             book = cls.from_database()
@@ -147,8 +154,12 @@ class LimitBook:
         return next((s for s in self.statutes if s.code == code), None)
 
 
+_LOCAL: LocalMemo[LimitBook] = LocalMemo(10)
+
+
 def forget_limit_book(**kwargs) -> None:
     cache.delete(CACHE_KEY)
+    _LOCAL.forget()
 
 
 for _model in (TimeLimitRule, StageLimit, StatutoryLimit):

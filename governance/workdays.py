@@ -13,20 +13,29 @@ from functools import lru_cache
 import chinese_calendar
 from django.core.cache import cache
 
+from governance.memo import LocalMemo
+
 OVERRIDES_KEY = "workdays:overrides"
+
+
+_LOCAL = LocalMemo(10)
 
 
 def _overrides() -> dict[date, bool]:
     from governance.models import CalendarDay
 
-    # The table is small (a few dozen rows a year); one query, then the cache until an edit.
-    return cache.get_or_set(
-        OVERRIDES_KEY, lambda: dict(CalendarDay.objects.values_list("date", "is_working_day")), 3600
+    # The table is small (a few dozen rows a year); one query, then the cache until an edit, and
+    # in front of it a few seconds in this process (a list asks once per row).
+    return _LOCAL.get(
+        lambda: cache.get_or_set(
+            OVERRIDES_KEY, lambda: dict(CalendarDay.objects.values_list("date", "is_working_day")), 3600
+        )
     )
 
 
 def forget_overrides() -> None:
     cache.delete(OVERRIDES_KEY)
+    _LOCAL.forget()
 
 
 def is_working_day(day: date, overrides: dict[date, bool] | None = None) -> bool:

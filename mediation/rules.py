@@ -51,6 +51,17 @@ def may_mediate(case: Case, user: User) -> bool:
     )
 
 
+def may_draft_agreement(case: Case, user: User, *, has_draft: bool, has_final: bool) -> bool:
+    """One draft at a time, and none once an agreement is in force (a correction makes a new
+    version of that one instead)."""
+    return case.status == Status.IN_PROGRESS and not has_draft and not has_final and may_mediate(case, user)
+
+
+def may_end_unsettled(case: Case, user: User, *, has_mediation: bool, has_final: bool) -> bool:
+    """调解不成 ends a mediation that was begun and reached no agreement."""
+    return case.status == Status.IN_PROGRESS and has_mediation and not has_final and may_mediate(case, user)
+
+
 def may_record_session(case: Case, user: User) -> bool:
     return case.status == Status.IN_PROGRESS and may_mediate(case, user)
 

@@ -296,11 +296,13 @@ def draft_agreement(*, case: Case, by: User, session: Session | None = None) -> 
     """A draft generated from the case and its latest session: the mediator edits it before signing."""
     with transaction.atomic():
         case = _lock_case(case)
-        if case.status != Status.IN_PROGRESS or not rules.may_mediate(case, by):
-            raise TransitionRefused(_("只有承办该案件的调解员可以制作调解协议书（案件须在办理中）。"))
-        if case.agreements.filter(status=Agreement.Status.DRAFT).exists():
-            raise TransitionRefused(_("该案件已有一份协议书草稿，请继续编辑它。"))
-        if case.agreements.filter(status=Agreement.Status.FINAL).exists():
+        has_draft = case.agreements.filter(status=Agreement.Status.DRAFT).exists()
+        has_final = case.agreements.filter(status=Agreement.Status.FINAL).exists()
+        if not rules.may_draft_agreement(case, by, has_draft=has_draft, has_final=has_final):
+            if case.status != Status.IN_PROGRESS or not rules.may_mediate(case, by):
+                raise TransitionRefused(_("只有承办该案件的调解员可以制作调解协议书（案件须在办理中）。"))
+            if has_draft:
+                raise TransitionRefused(_("该案件已有一份协议书草稿，请继续编辑它。"))
             raise TransitionRefused(_("该案件已有生效的调解协议书；如需更正，请在原协议书上制作新版本。"))
         session = session or case.sessions.order_by("-number").first()
         names = "、".join(
@@ -563,12 +565,13 @@ def fail_mediation(*, case: Case, by: User, reason: str, routes: Sequence[str], 
         raise ValidationError(errors)
     with transaction.atomic():
         locked = _lock_case(case)
-        if not rules.may_mediate(locked, by) or locked.status != Status.IN_PROGRESS:
-            raise TransitionRefused(_("只有承办该案件的调解员可以终止调解（案件须在办理中）。"))
         mediation = Mediation.objects.select_for_update().filter(case=locked).first()
-        if mediation is None:
-            raise TransitionRefused(_("请先指派调解员。"))
-        if locked.agreements.filter(status=Agreement.Status.FINAL).exists():
+        has_final = locked.agreements.filter(status=Agreement.Status.FINAL).exists()
+        if not rules.may_end_unsettled(locked, by, has_mediation=mediation is not None, has_final=has_final):
+            if not rules.may_mediate(locked, by) or locked.status != Status.IN_PROGRESS:
+                raise TransitionRefused(_("只有承办该案件的调解员可以终止调解（案件须在办理中）。"))
+            if mediation is None:
+                raise TransitionRefused(_("请先指派调解员。"))
             raise TransitionRefused(_("已签订调解协议书的案件不能以调解不成结束。"))
         labels = "、".join(str(Route(r).label).removeprefix("引导") for r in routes)
         summary = _("调解不成：%(reason)s。已告知当事人可通过%(routes)s途径解决。") % {

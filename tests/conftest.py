@@ -22,9 +22,13 @@ def _empty_cache():
     # The cache (Redis under scripts/test) outlives each test's rolled-back transaction.
     from django.core.cache import cache
 
+    from governance.memo import forget_all
+
     cache.clear()
+    forget_all()
     yield
     cache.clear()
+    forget_all()
 
 
 @pytest.fixture(autouse=True)

@@ -46,6 +46,13 @@ def may_record_visit(visit: Visit, user: User) -> bool:
     return may_plan(user, visit.region) or (user.has_role(Role.LEADER) and is_visit_leader(visit, user))
 
 
+def may_add_issue(visit: Visit, user: User) -> bool:
+    """Issues are registered on a visit once its record is in, by those who may record it."""
+    from visits.models import Visit
+
+    return visit.status == Visit.Status.RECORDED and may_record_visit(visit, user)
+
+
 def has_begun(visit: Visit) -> bool:
     """A visit is recorded on its day or afterwards, never ahead of time."""
     return visit.date <= timezone.localdate()

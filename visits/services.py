@@ -275,9 +275,9 @@ def raise_issue(
         raise ValidationError(errors)
     with transaction.atomic():
         visit = _lock_visit(visit)
-        if visit.status != Visit.Status.RECORDED:
-            raise TransitionRefused(_("请先填写走访记录，再登记问题。"))
-        if not rules.may_record_visit(visit, by):
+        if not rules.may_add_issue(visit, by):
+            if visit.status != Visit.Status.RECORDED:
+                raise TransitionRefused(_("请先填写走访记录，再登记问题。"))
             raise TransitionRefused(_("您无权进行此操作。"))
         if not visit.leader_rows.filter(leader=leader, is_active=True).exists():
             raise ValidationError({"leader": _("首访负责领导须为本次带队领导。")})

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_fsm import has_transition_perm
 
 from disputes.services import TransitionRefused
 from governance.models import AuditEvent
@@ -155,7 +156,6 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _render_detail(request: HttpRequest, visit: Visit, bound: dict | None = None, status: int = 200) -> HttpResponse:
     bound = bound or {}
     user = request.user
-    may_record = rules.may_record_visit(visit, user)
     issues = list(
         visit.issues.select_related("village", "category", "owner_unit", "leader", "case").order_by("created_at", "pk")
     )
@@ -165,13 +165,13 @@ def _render_detail(request: HttpRequest, visit: Visit, bound: dict | None = None
         "today": timezone.localdate(),
         "active_nav": "visits",
         "record_form": bound.get("record") or forms.RecordForm(initial={"version": visit.version}, prefix="record")
-        if may_record and visit.status == Visit.Status.PLANNED and rules.has_begun(visit)
+        if has_transition_perm(visit.record, user)
         else None,
         "cancel_form": bound.get("cancel") or forms.CancelForm(initial={"version": visit.version}, prefix="cancel")
-        if visit.status == Visit.Status.PLANNED and rules.may_plan_visit(visit, user)
+        if has_transition_perm(visit.cancel, user)
         else None,
         "issue_form": bound.get("issue") or forms.IssueForm(visit=visit, user=user, prefix="issue")
-        if may_record and visit.status == Visit.Status.RECORDED
+        if rules.may_add_issue(visit, user)
         else None,
     }
     return render(request, "visits/visit_detail.html", context, status=status)
@@ -301,10 +301,10 @@ def _render_issue(
             "today": timezone.localdate(),
             "may_open_visit": Visit.objects.visible_to(user).filter(pk=issue.visit_id).exists(),
             "close_form": bound.get("close") or forms.CloseForm(initial=initial, prefix="close")
-            if issue.status == VisitIssue.Status.ASSIGNED and rules.is_owner_unit_staff(issue, user)
+            if has_transition_perm(issue.close, user)
             else None,
             "convert_form": bound.get("convert") or forms.ConvertForm(initial=initial, prefix="convert")
-            if issue.status == VisitIssue.Status.ASSIGNED and rules.may_record_issue(issue, user)
+            if has_transition_perm(issue.convert, user)
             else None,
             "active_nav": "followups",
         },
