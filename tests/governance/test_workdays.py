@@ -172,6 +172,15 @@ def test_the_system_administrator_enters_a_year_in_one_form(org, login):
     assert CalendarDay.objects.get(date=date(2027, 1, 31)).name == "春节调休上班"
     # The notice is the calendar now: the rule's 清明 is not, since this notice (a test) left it out.
     assert is_working_day(date(2027, 4, 5))
+    page = client.get(f"/admin/governance/calendaryear/{entry.pk}/change/")
+    assert page.status_code == 200 and "春节调休上班" in page.content.decode()
+    # Deleted from the list (a bulk action, which skips the model's delete): estimated again at once.
+    client.post(
+        "/admin/governance/calendaryear/",
+        {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"},
+    )
+    assert not CalendarDay.objects.exists()
+    assert is_estimated_year(2027)
 
 
 def test_a_year_entered_without_any_tiaoxiu_still_counts_as_known(org):
