@@ -37,6 +37,6 @@ def calendar_years_known(app_configs, **kwargs) -> list[Warning]:
             "days: deadlines there count the statutory holidays by rule, without the State Council's 调休.",
             hint="Enter the year's schedule in /admin/governance/calendaryear/add/ (sysadmin), "
             "or upgrade chinesecalendar once a release carries it.",
-            id="governance.W002",
+            id="governance.W011",
         )
     ]

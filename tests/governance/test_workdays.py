@@ -116,7 +116,7 @@ def test_estimated_years_are_known_as_such(db):
 def test_the_system_check_warns_when_90_days_reach_an_unknown_year(db):
     with time_machine.travel(datetime(2026, 11, 30, 9, tzinfo=SHANGHAI), tick=False):
         warnings = calendar_years_known(None)
-        assert [w.id for w in warnings] == ["governance.W002"]
+        assert [w.id for w in warnings] == ["governance.W011"]
         assert "2027" in warnings[0].msg
     with time_machine.travel(datetime(2026, 9, 1, 9, tzinfo=SHANGHAI), tick=False):
         assert calendar_years_known(None) == []
