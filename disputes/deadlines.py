@@ -41,7 +41,7 @@ from disputes.models import (
 from disputes.reference import DEFAULT_STAGES, STATUTES
 from governance.memo import LocalMemo
 from governance.models import Reminder, Unit
-from governance.workdays import WorkdayMemo, add_working_days, working_days_between
+from governance.workdays import WorkdayMemo, add_working_days, touches_estimated, working_days_between
 
 CACHE_KEY = "disputes:limit-book:v2"
 CACHE_SECONDS = 300
@@ -284,6 +284,7 @@ class Clock:
     crossed: date | None = None  # the day that level was reached
     citation: str = ""
     hold: str = ""
+    estimated: bool = False  # counted in working days through a year whose schedule is only estimated (预估)
 
     @property
     def stage_label(self) -> str:
@@ -355,7 +356,8 @@ def standing(
         statute = book.statute_for(case.lead_unit) if case.lead_unit_id else None
         citation = statute.citation if statute else citation
     if stage == Stage.HANDLE and case.hold in PAUSED_HOLDS:
-        return Clock(stage, "paused", 0, limit.unit, due, citation=citation, hold=case.hold)
+        estimated = limit.unit == LimitUnit.WORKING_DAYS and touches_estimated(_local(now).date(), _local(due).date())
+        return Clock(stage, "paused", 0, limit.unit, due, citation=citation, hold=case.hold, estimated=estimated)
     return measure(stage, due, limit, now, citation, memo)
 
 
@@ -375,20 +377,23 @@ def measure(
         return Clock(stage, "overdue", over, limit.unit, due, level, crossed, citation)
 
     today, due_day = _local(now).date(), _local(due).date()
+    estimated = False
     if limit.unit == LimitUnit.WORKING_DAYS:
         count = memo.working_days_between if memo else working_days_between
         step = memo.add_working_days if memo else add_working_days
+        # The deadline falls in, or the count runs through, a year counted by rule only.
+        estimated = touches_estimated(today, due_day)
     else:
         count, step = _calendar_days_between, _add_calendar_days
     if today <= due_day:
         left = count(today, due_day)
         if left <= limit.due_soon:
             crossed = step(due_day, -limit.due_soon)
-            return Clock(stage, "due_soon", left, limit.unit, due, "due_soon", crossed, citation)
-        return Clock(stage, "ok", left, limit.unit, due, citation=citation)
+            return Clock(stage, "due_soon", left, limit.unit, due, "due_soon", crossed, citation, estimated=estimated)
+        return Clock(stage, "ok", left, limit.unit, due, citation=citation, estimated=estimated)
     over = max(count(due_day, today), 1)
     level, crossed = _overdue_level(over, limit, lambda n: max(step(due_day, n), due_day + timedelta(days=1)))
-    return Clock(stage, "overdue", over, limit.unit, due, level, crossed, citation)
+    return Clock(stage, "overdue", over, limit.unit, due, level, crossed, citation, estimated=estimated)
 
 
 def _overdue_level(over: int, limit: Limit, day_at) -> tuple[str, date]:

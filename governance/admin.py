@@ -6,7 +6,10 @@ from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from governance.models import AuditEvent, CalendarDay, Unit, User
+from governance.forms import OfficialScheduleForm
+from governance.models import AuditEvent, CalendarDay, CalendarYear, Unit, User
+from governance.services import record_official_schedule
+from governance.workdays import forget_overrides
 
 
 class ResetPasswordForm(AdminPasswordChangeForm):
@@ -69,3 +72,66 @@ class CalendarDayAdmin(SimpleHistoryAdmin):
     list_filter = ("is_working_day",)
     date_hierarchy = "date"
     search_fields = ("name",)
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)  # a bulk delete skips the model's delete()
+        forget_overrides()
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    fields = ("date", "is_working_day", "name")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(SimpleHistoryAdmin):
+    """The system administrator enters a year's 放假安排 from the State Council's notice in one
+    form; afterwards the year is read-only here (its days can be corrected one by one under
+    节假日与调休, or the year deleted and entered again)."""
+
+    list_display = ("year", "source", "entered_by", "entered_at")
+    inlines = [CalendarDayInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            return OfficialScheduleForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["year", "source"]}), *OfficialScheduleForm.holiday_fieldsets()]
+        return [(None, {"fields": ["year", "source", "entered_by", "entered_at"]})]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("year", "entered_by", "entered_at") if obj is not None else ()
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        entry = record_official_schedule(
+            year=form.cleaned_data["year"],
+            source=form.cleaned_data["source"],
+            holidays=form.cleaned_data["holidays"],
+            working_days=form.cleaned_data["working_days"],
+            by=request.user,
+        )
+        obj.pk, obj.entered_by, obj.entered_at = entry.pk, entry.entered_by, entry.entered_at
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change) -> None:
+        if change:  # the add form has no related rows of its own: the service wrote the days
+            super().save_related(request, form, formsets, change)
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        forget_overrides()

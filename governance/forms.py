@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import itertools
+import re
+from datetime import date
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
+
+from governance.models import CalendarYear
 
 
 class LoginForm(AuthenticationForm):
@@ -39,3 +45,98 @@ class OwnPasswordChangeForm(PasswordChangeForm):
         if new and self.user.check_password(new):
             raise forms.ValidationError(self.error_messages["password_unchanged"], code="password_unchanged")
         return new
+
+
+# The holidays a State Council notice lays out, in its order: (field prefix, name stored, label).
+NOTICE_HOLIDAYS = (
+    ("new_year", "元旦", _("元旦")),
+    ("spring", "春节", _("春节")),
+    ("qingming", "清明节", _("清明节")),
+    ("labour", "劳动节", _("劳动节")),
+    ("dragon_boat", "端午节", _("端午节")),
+    ("mid_autumn", "中秋节", _("中秋节")),
+    ("national", "国庆节", _("国庆节")),
+)
+_DATE_SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
+class OfficialScheduleForm(forms.ModelForm):
+    """A year's 放假安排 as the State Council's notice gives it: per holiday the days off (first and
+    last) and the weekend days worked instead (调休). A holiday the notice merges into another
+    (中秋节 within 国庆节) is left blank and its days go in the other's range."""
+
+    class Meta:
+        model = CalendarYear
+        fields = ["year", "source"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["year"].min_value = 2000
+        for prefix, _name, label in NOTICE_HOLIDAYS:
+            self.fields[f"{prefix}_first"] = forms.DateField(label=_("%(h)s放假自") % {"h": label}, required=False)
+            self.fields[f"{prefix}_last"] = forms.DateField(label=_("至"), required=False)
+            self.fields[f"{prefix}_work"] = forms.CharField(
+                label=_("调休上班日"),
+                required=False,
+                help_text=_("周六或周日，多个用逗号分隔，如 2027-02-14, 2027-02-20"),
+            )
+
+    @classmethod
+    def holiday_fieldsets(cls) -> list[tuple[str, dict]]:
+        return [
+            (str(label), {"fields": [(f"{p}_first", f"{p}_last", f"{p}_work")]}) for p, _n, label in NOTICE_HOLIDAYS
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        year = data.get("year")
+        if year is None:
+            return data
+        earliest, latest = date(year - 1, 12, 1), date(year, 12, 31)  # 元旦's days may start in December
+        ranges: list[tuple[str, date, date]] = []
+        workdays: list[tuple[str, date]] = []
+        for prefix, name, label in NOTICE_HOLIDAYS:
+            first, last = data.get(f"{prefix}_first"), data.get(f"{prefix}_last")
+            if first is None and last is None:
+                if data.get(f"{prefix}_work"):
+                    self.add_error(f"{prefix}_first", _("填写了调休上班日，请同时填写%(h)s的放假日期。") % {"h": label})
+                continue
+            if first is None or last is None:
+                self.add_error(f"{prefix}_first", _("请同时填写%(h)s放假的起止日期。") % {"h": label})
+                continue
+            if last < first or (last - first).days > 14:
+                self.add_error(f"{prefix}_last", _("%(h)s的截止日期应在起始日期之后，且不超过15天。") % {"h": label})
+                continue
+            if first < earliest or last > latest:
+                self.add_error(f"{prefix}_first", _("%(h)s的放假日期不在%(y)d年内。") % {"h": label, "y": year})
+                continue
+            ranges.append((name, first, last))
+            for text in _DATE_SEPARATORS.split(data.get(f"{prefix}_work", "").strip()):
+                if not text:
+                    continue
+                try:
+                    day = date.fromisoformat(text)
+                except ValueError:
+                    self.add_error(f"{prefix}_work", _("“%(t)s”不是日期，请按 2027-02-14 的格式填写。") % {"t": text})
+                    continue
+                if day.weekday() < 5 or not earliest <= day <= latest:
+                    self.add_error(
+                        f"{prefix}_work", _("调休上班日 %(d)s 应是%(y)d年内的周六或周日。") % {"d": day, "y": year}
+                    )
+                    continue
+                workdays.append((name, day))
+        if self.errors:
+            return data
+        if not ranges:
+            raise forms.ValidationError(_("请至少填写一个节日的放假日期。"))
+        ranges.sort(key=lambda r: r[1])
+        for (name_a, _first_a, last_a), (name_b, first_b, _last_b) in itertools.pairwise(ranges):
+            if first_b <= last_a:
+                raise forms.ValidationError(_("%(a)s与%(b)s的放假日期重叠。") % {"a": name_a, "b": name_b})
+        for _name, day in workdays:
+            if any(first <= day <= last for _n, first, last in ranges):
+                raise forms.ValidationError(_("调休上班日 %(d)s 落在放假期间内。") % {"d": day})
+        if len({day for _n, day in workdays}) < len(workdays):
+            raise forms.ValidationError(_("同一调休上班日填写了两次。"))
+        data["holidays"], data["working_days"] = ranges, workdays
+        return data

@@ -282,6 +282,39 @@ class Reminder(models.Model):
         return f"{self.subject} {self.kind} {self.level} {self.day}"
 
 
+class CalendarYear(models.Model):
+    """A year whose official schedule (the State Council's 放假安排 notice) the system administrator
+    entered: its days are `CalendarDay` rows, and the year counts as known rather than estimated
+    (governance/workdays.py), even when its notice moves no weekend."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    source = models.CharField(
+        _("依据"),
+        max_length=200,
+        help_text=_("如：国务院办公厅关于2027年部分节假日安排的通知（国办发明电〔2026〕X号）"),
+    )
+    entered_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("录入人")
+    )
+    entered_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("年度放假安排")
+        verbose_name_plural = _("年度放假安排")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(_("%(year)d年放假安排")) % {"year": self.year}
+
+    def delete(self, *args, **kwargs):
+        from governance.workdays import forget_overrides
+
+        result = super().delete(*args, **kwargs)  # its days go with it (CASCADE)
+        forget_overrides()
+        return result
+
+
 class CalendarDay(models.Model):
     """An exception to the working-day calendar: a holiday or a 调休 working day. The statutory
     calendar comes from the chinesecalendar library; rows here override it and cover the years
@@ -290,6 +323,15 @@ class CalendarDay(models.Model):
     date = models.DateField(_("日期"), unique=True)
     is_working_day = models.BooleanField(_("工作日"), help_text=_("勾选＝上班（如调休上班的周末）；不勾选＝放假"))
     name = models.CharField(_("名称"), max_length=40, blank=True, help_text=_("如：春节、国庆节调休"))
+    schedule = models.ForeignKey(
+        CalendarYear,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="days",
+        verbose_name=_("所属年度安排"),
+        help_text=_("由年度放假安排录入的日期；单独添加的日期（如县里临时放假）为空"),
+    )
     history = HistoricalRecords()
 
     class Meta:

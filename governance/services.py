@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from governance.models import AuditEvent, Role, User
+from governance.models import AuditEvent, CalendarDay, CalendarYear, Role, User
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -73,6 +75,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "governance.change_calendarday",
         "governance.view_calendarday",
         "governance.delete_calendarday",
+        "governance.add_calendaryear",
+        "governance.change_calendaryear",
+        "governance.view_calendaryear",
+        "governance.delete_calendaryear",
         "grids.change_reportsettings",
         "grids.view_reportsettings",
         "grids.add_sensitiveperiod",
@@ -132,3 +138,35 @@ def ensure_role_groups() -> dict[str, Group]:
             ).select_related("content_type")
             group.permissions.set([p for p in perms if f"{p.content_type.app_label}.{p.codename}" in wanted])
     return groups
+
+
+def record_official_schedule(
+    *,
+    year: int,
+    source: str,
+    holidays: list[tuple[str, date, date]],
+    working_days: list[tuple[str, date]],
+    by: User | None,
+) -> CalendarYear:
+    """The State Council's 放假安排 for a year, as its notice lists it: each holiday's range (name,
+    first day, last day) and the 调休 weekend days worked (name of the holiday they serve, day).
+    All of it or nothing; afterwards the year counts as known, not estimated. A date already in
+    the table (a county's own closure) takes the notice's value."""
+    from governance.workdays import forget_overrides
+
+    with transaction.atomic():
+        entry = CalendarYear.objects.create(year=year, source=source, entered_by=by)
+        for name, first, last in holidays:
+            day = first
+            while day <= last:
+                CalendarDay.objects.update_or_create(
+                    date=day, defaults={"is_working_day": False, "name": name, "schedule": entry}
+                )
+                day += timedelta(days=1)
+        for name, day in working_days:
+            CalendarDay.objects.update_or_create(
+                date=day, defaults={"is_working_day": True, "name": f"{name}调休上班", "schedule": entry}
+            )
+        # Another process may have cached the old calendar between a row's save and the commit.
+        transaction.on_commit(forget_overrides)
+    return entry

@@ -22,10 +22,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from governance.forms import LoginForm, OwnPasswordChangeForm
-from governance.models import AuditEvent, Heartbeat, Notification, NotificationRead, Unit
+from governance.models import AuditEvent, Heartbeat, Notification, NotificationRead, Role, Unit
 from governance.navigation import NAV_BY_KEY
 from governance.scoping import jurisdiction
 from governance.services import record_audit, set_own_password
+from governance.workdays import WARN_AHEAD_DAYS, unknown_years_ahead
 from grids.models import Grid, Region
 
 
@@ -97,10 +98,18 @@ def home(request: HttpRequest) -> HttpResponse:
         summary["grids"] = Grid.objects.visible_to(request.user).count()
     from disputes.worklists import work_counts
 
+    # The system administrator must enter a year's holiday schedule before deadlines reach it.
+    unknown_years = unknown_years_ahead(timezone.localdate()) if request.user.has_role(Role.SYSADMIN) else []
     return render(
         request,
         "governance/home.html",
-        {"region": region, "summary": summary, "work": work_counts(request.user)},
+        {
+            "region": region,
+            "summary": summary,
+            "work": work_counts(request.user),
+            "unknown_years": unknown_years,
+            "warn_ahead_days": WARN_AHEAD_DAYS,
+        },
     )
 
 
@@ -189,8 +198,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
         report["scheduler"] = "ok" if age <= settings.HEARTBEAT_STALE_SECONDS else "stale"
     # The periodic scans (zero-report check, …): seconds since each last ran to the end.
     report["last_scan_age_seconds"] = {name: round((now - at).total_seconds()) for name, at in sorted(beats.items())}
+    if report["database"] == "ok":
+        report["calendar"] = calendar_status()  # informative: an estimated year does not make this 503
     report["elapsed_ms"] = round((time.monotonic() - started) * 1000)
     return JsonResponse(report, status=200 if healthy else 503)
+
+
+def calendar_status() -> dict:
+    """Years within the next 90 days whose holiday schedule is only estimated (see workdays.py)."""
+    years = unknown_years_ahead(timezone.localdate())
+    return {"unknown_years": years, "status": "estimated" if years else "ok"}
 
 
 def broker_status() -> str:

@@ -1,6 +1,7 @@
 from datetime import date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from disputes.deadlines import (
@@ -24,6 +25,7 @@ from disputes.models import (
     StatutoryLimit,
     TimeLimitRule,
 )
+from governance.services import record_official_schedule
 from tests.factories import PERSONAS
 
 A = CaseEvent.Action
@@ -191,3 +193,28 @@ def test_the_time_limit_page_answers_every_role(org, login, persona, django_asse
     if response.status_code == 200:
         body = response.content.decode()
         assert "《人民调解工作若干规定》第三十六条" in body and "2 小时" in body and "各类别" in body
+
+
+def test_a_deadline_in_a_year_nobody_has_published_is_marked_estimated(org):
+    # 2027 is in no library release and not entered: counted on the statutory holidays only.
+    assert standing(handling(org, due=date(2027, 1, 20)), at(2026, 12, 1, 10)).estimated
+    assert not standing(handling(org, due=date(2026, 12, 20)), at(2026, 12, 1, 10)).estimated
+    # Overdue into 2027: the count of working days past runs through the estimated year.
+    assert standing(handling(org, due=date(2026, 12, 20)), at(2027, 1, 6, 10)).estimated
+    record_official_schedule(
+        year=2027, source="测试", holidays=[("元旦", date(2027, 1, 1), date(2027, 1, 1))], working_days=[], by=None
+    )
+    assert not standing(handling(org, due=date(2027, 1, 20)), at(2026, 12, 1, 10)).estimated
+
+
+def test_the_case_page_and_list_show_estimated_beside_the_deadline(org, login, make_case):
+    into_2027, in_2026 = make_case(Status.IN_PROGRESS), make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=into_2027.pk).update(handle_due=date(2027, 1, 20))
+    Case.objects.filter(pk=in_2026.pk).update(handle_due=date(2026, 12, 20))
+    with time_machine.travel(at(2026, 12, 1, 10), tick=False):
+        client = login(org["township_officer"])
+        detail = client.get(f"/cases/{into_2027.number}/").content.decode()
+        assert 'data-testid="estimated"' in detail and "（预估）" in detail
+        assert 'data-testid="estimated"' not in client.get(f"/cases/{in_2026.number}/").content.decode()
+        listing = client.get("/cases/").content.decode()
+        assert listing.count('data-testid="estimated"') == 1
