@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ from disputes.rules import (
     may_supervise,
 )
 from disputes.worklists import worklists_for
+from governance.submissions import AlreadySubmitted, already_submitted, repeated_submission, submit_once
 from governance.views import month_param, nav_required
 
 
@@ -79,6 +81,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
 
 @nav_required("intake")
 def case_intake(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and (earlier := repeated_submission(request)) is not None:
+        return earlier
     form = forms.IntakeForm(request.POST or None, request.FILES or None, user=request.user)
     parties = forms.PartyFormSet(request.POST or None, prefix="party", initial=forms.party_initial())
     duplicates = []
@@ -95,28 +99,35 @@ def case_intake(request: HttpRequest) -> HttpResponse:
         )
         if not duplicates or data["confirm_not_duplicate"]:
             try:
-                case = services.intake_case(
+                case = submit_once(
                     by=request.user,
-                    data=services.IntakeData(
-                        channel=data["channel"],
-                        source_ref=data["source_ref"],
-                        received_at=data["received_at"],
-                        township=data["township"],
-                        village=data["village"],
-                        grid=data["grid"],
-                        place=data["place"],
-                        category=data["category"],
-                        risk_level=data["risk_level"],
-                        people_involved=data["people_involved"],
-                        amount=data["amount"],
-                        summary=data["summary"],
-                        demands=data["demands"],
-                        may_turn_criminal=data["may_turn_criminal"],
-                        major_emergency=data["major_emergency"],
-                        parties=[services.PartyData(**row) for row in party_rows],
-                        attachments=[(upload, "application") for upload in data["attachments"]],
+                    token=data["submission"],
+                    url_of=lambda case: reverse("disputes-detail", args=[case.number]),
+                    create=lambda: services.intake_case(
+                        by=request.user,
+                        data=services.IntakeData(
+                            channel=data["channel"],
+                            source_ref=data["source_ref"],
+                            received_at=data["received_at"],
+                            township=data["township"],
+                            village=data["village"],
+                            grid=data["grid"],
+                            place=data["place"],
+                            category=data["category"],
+                            risk_level=data["risk_level"],
+                            people_involved=data["people_involved"],
+                            amount=data["amount"],
+                            summary=data["summary"],
+                            demands=data["demands"],
+                            may_turn_criminal=data["may_turn_criminal"],
+                            major_emergency=data["major_emergency"],
+                            parties=[services.PartyData(**row) for row in party_rows],
+                            attachments=[(upload, "application") for upload in data["attachments"]],
+                        ),
                     ),
                 )
+            except AlreadySubmitted as done:
+                return already_submitted(request, done.url)
             except ValidationError as error:
                 _attach_errors(form, error)
             except services.TransitionRefused as refused:
