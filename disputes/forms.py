@@ -247,6 +247,7 @@ class SignForm(VersionedForm):
 
 class ProgressForm(ChineseErrorsMixin, forms.Form):
     note = forms.CharField(label=_("办理进展"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    submission = SubmissionTokenField()
 
 
 class ReportForm(VersionedForm):
@@ -305,6 +306,7 @@ class ArchiveForm(VersionedForm):
 class AttachmentForm(ChineseErrorsMixin, forms.Form):
     kind = forms.ChoiceField(label=_("材料类型"), choices=Attachment.Kind.choices)
     file = forms.FileField(label=_("文件"))
+    submission = SubmissionTokenField()
 
 
 class CaseFilterForm(forms.Form):

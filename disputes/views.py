@@ -372,10 +372,19 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
 @nav_required("cases")
 def case_progress(request: HttpRequest, number: str) -> HttpResponse:
     case = scoped_case(request, number, detail=True)
+    if (earlier := repeated_submission(request, prefix="progress")) is not None:
+        return earlier
     form = forms.ProgressForm(request.POST, prefix="progress")
     if form.is_valid():
         try:
-            services.add_progress(case=case, by=request.user, note=form.cleaned_data["note"])
+            submit_once(
+                by=request.user,
+                token=form.cleaned_data["submission"],
+                url_of=lambda _event: reverse("disputes-detail", args=[case.number]),
+                create=lambda: services.add_progress(case=case, by=request.user, note=form.cleaned_data["note"]),
+            )
+        except AlreadySubmitted as done:
+            return already_submitted(request, done.url)
         except services.TransitionRefused as refused:
             messages.error(request, str(refused))
         except ValidationError as error:
@@ -393,12 +402,20 @@ def case_progress(request: HttpRequest, number: str) -> HttpResponse:
 @nav_required("cases")
 def case_attach(request: HttpRequest, number: str) -> HttpResponse:
     case = scoped_case(request, number, detail=True)
+    if (earlier := repeated_submission(request, prefix="attachment")) is not None:
+        return earlier
     form = forms.AttachmentForm(request.POST, request.FILES, prefix="attachment")
     if form.is_valid():
+        d = form.cleaned_data
         try:
-            services.add_attachment(
-                case=case, by=request.user, upload=form.cleaned_data["file"], kind=form.cleaned_data["kind"]
+            submit_once(
+                by=request.user,
+                token=d["submission"],
+                url_of=lambda _attachment: reverse("disputes-detail", args=[case.number]),
+                create=lambda: services.add_attachment(case=case, by=request.user, upload=d["file"], kind=d["kind"]),
             )
+        except AlreadySubmitted as done:
+            return already_submitted(request, done.url)
         except services.TransitionRefused as refused:
             messages.error(request, str(refused))
             return redirect("disputes-detail", case.number)

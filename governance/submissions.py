@@ -69,11 +69,11 @@ def already_submitted(request: HttpRequest, url: str) -> HttpResponse:
     return redirect(url or request.path)
 
 
-def repeated_submission(request: HttpRequest) -> HttpResponse | None:
+def repeated_submission(request: HttpRequest, prefix: str = "") -> HttpResponse | None:
     """A post whose token was used before (the form sent again after it succeeded): the redirect to
-    what it created, before the form is even validated; None for a first post."""
+    what it created, before the form is even validated; None for a first post. `prefix`: the form's."""
     try:
-        token = uuid.UUID(request.POST.get(TOKEN_FIELD, ""))
+        token = uuid.UUID(request.POST.get(f"{prefix}-{TOKEN_FIELD}" if prefix else TOKEN_FIELD, ""))
     except ValueError:
         return None
     earlier = Submission.objects.filter(token=token, user=request.user).only("url").first()

@@ -121,3 +121,29 @@ def test_mediator_and_training_forms_sent_twice_create_one_row(org, login):
     client.post(training_url, training)
     client.post(training_url, training)
     assert Training.objects.filter(mediator=mediator).count() == 1
+
+
+def test_an_attachment_or_progress_note_sent_twice_is_kept_once(org, login, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from disputes.models import Attachment, CaseEvent, Status
+    from tests.disputes.conftest import advance, intake
+    from tests.disputes.test_intake import PNG
+
+    settings.MEDIA_ROOT = tmp_path
+    case = advance(org, intake(org), Status.IN_PROGRESS)
+    client = login(org["police"])  # the handling unit: it may add materials and progress
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    tokens = dict(re.findall(r'name="(attachment|progress)-submission" value="([0-9a-f-]{36})"', page))
+    for _n in range(2):
+        upload = SimpleUploadedFile("现场照片.png", PNG)
+        client.post(
+            f"/cases/{case.number}/attachments/",
+            {"attachment-kind": "photo", "attachment-file": upload, "attachment-submission": tokens["attachment"]},
+        )
+        client.post(
+            f"/cases/{case.number}/progress/",
+            {"progress-note": "已电话联系双方", "progress-submission": tokens["progress"]},
+        )
+    assert Attachment.objects.filter(case=case).count() == 1
+    assert CaseEvent.objects.filter(case=case, note="已电话联系双方").count() == 1
