@@ -26,8 +26,10 @@ from disputes.models import (
     Stage,
     Status,
 )
+from governance.bounds import bound_form_fields, validate_received_date
 from governance.models import Unit, User
 from governance.scoping import jurisdiction
+from governance.submissions import SubmissionTokenField
 from governance.validators import validate_id_number, validate_phone
 from grids.models import Grid, Region
 
@@ -72,6 +74,7 @@ class ChineseErrorsMixin:
                 field.error_messages["max_value"] = _("不能大于 %(limit_value)s。")
             if isinstance(field, forms.DateField | forms.DateTimeField):
                 field.error_messages["invalid"] = _("日期格式不正确。")
+        bound_form_fields(self)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -118,6 +121,7 @@ class IntakeForm(ChineseErrorsMixin, forms.Form):
     major_emergency = forms.BooleanField(label=_("重大紧急（立即上报县综治中心）"), required=False)
     attachments = MultipleFileField(label=_("申请材料、证据等附件"), required=False)
     confirm_not_duplicate = forms.BooleanField(label=_("已核对，不是重复案件，继续登记"), required=False)
+    submission = SubmissionTokenField()
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -134,6 +138,7 @@ class IntakeForm(ChineseErrorsMixin, forms.Form):
 
     def clean_received_at(self):
         value = self.cleaned_data["received_at"]
+        validate_received_date(value)
         if value > timezone.now() + timedelta(minutes=5):
             raise ValidationError(_("收到时间不能晚于现在。"))
         return value
@@ -242,6 +247,7 @@ class SignForm(VersionedForm):
 
 class ProgressForm(ChineseErrorsMixin, forms.Form):
     note = forms.CharField(label=_("办理进展"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    submission = SubmissionTokenField()
 
 
 class ReportForm(VersionedForm):
@@ -300,6 +306,7 @@ class ArchiveForm(VersionedForm):
 class AttachmentForm(ChineseErrorsMixin, forms.Form):
     kind = forms.ChoiceField(label=_("材料类型"), choices=Attachment.Kind.choices)
     file = forms.FileField(label=_("文件"))
+    submission = SubmissionTokenField()
 
 
 class CaseFilterForm(forms.Form):

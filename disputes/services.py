@@ -47,6 +47,7 @@ from disputes.models import (
 )
 from governance.crypto import blind_index
 from governance.models import Notification, Unit, User
+from governance.uploads import display_name, sniff, stored_name
 from grids.models import Grid, Region
 
 DUPLICATE_WINDOW_DAYS = 90
@@ -373,33 +374,19 @@ ALLOWED_UPLOADS = {
 
 
 def check_upload(upload: UploadedFile) -> str:
-    """The file's real type, from its first bytes (not its name); refuse what is not allowed."""
-    import filetype
-
+    """The file's real type, from its content (not its name); refuse what is not allowed
+    (governance/uploads.py: the extension must match the content, archives are bounded)."""
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(
             _("文件“%(name)s”有 %(size).1f MB，超过了 %(limit)d MB 的上限。")
-            % {"name": upload.name, "size": upload.size / 1048576, "limit": limit // 1048576}
+            % {"name": display_name(upload.name), "size": upload.size / 1048576, "limit": limit // 1048576}
         )
-    head = upload.read(8192)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    mime = kind.mime if kind else ""
-    if mime == "application/zip" and upload.name.lower().endswith((".docx", ".xlsx")):
-        mime = (
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-            if upload.name.lower().endswith(".docx")
-            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    if mime == "application/x-ole-storage" or (kind is None and upload.name.lower().endswith((".doc", ".xls"))):
-        mime = "application/msword" if upload.name.lower().endswith(".doc") else "application/vnd.ms-excel"
-    if mime not in ALLOWED_UPLOADS:
-        raise ValidationError(
-            _("文件“%(name)s”的类型不支持。可上传图片（JPG、PNG）、PDF、Word、Excel 或录音（MP3、WAV）。")
-            % {"name": upload.name}
-        )
-    return mime
+    return sniff(
+        upload,
+        ALLOWED_UPLOADS,
+        _("文件“%(name)s”的类型不支持。可上传图片（JPG、PNG）、PDF、Word、Excel 或录音（MP3、WAV）。"),
+    )
 
 
 def _store_attachment(case: Case, by: User, upload: UploadedFile, kind: str) -> Attachment:
@@ -407,12 +394,14 @@ def _store_attachment(case: Case, by: User, upload: UploadedFile, kind: str) -> 
     attachment = Attachment(
         case=case,
         kind=kind,
-        original_name=upload.name[:200],
+        original_name=display_name(upload.name),
         size=upload.size,
         content_type=mime,
         uploaded_by=by,
     )
-    attachment.file.save(upload.name, upload, save=False)
+    # Stored under a short random name (a 300-character name would not fit the file system or
+    # the column); the name the person gave is kept, shortened, for display and download.
+    attachment.file.save(stored_name(mime), upload, save=False)
     attachment._history_user = by
     attachment.save()
     return attachment

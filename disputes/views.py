@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ from disputes.rules import (
     may_supervise,
 )
 from disputes.worklists import worklists_for
+from governance.submissions import AlreadySubmitted, already_submitted, repeated_submission, submit_once
 from governance.views import month_param, nav_required
 
 
@@ -79,6 +81,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
 
 @nav_required("intake")
 def case_intake(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and (earlier := repeated_submission(request)) is not None:
+        return earlier
     form = forms.IntakeForm(request.POST or None, request.FILES or None, user=request.user)
     parties = forms.PartyFormSet(request.POST or None, prefix="party", initial=forms.party_initial())
     duplicates = []
@@ -95,28 +99,35 @@ def case_intake(request: HttpRequest) -> HttpResponse:
         )
         if not duplicates or data["confirm_not_duplicate"]:
             try:
-                case = services.intake_case(
+                case = submit_once(
                     by=request.user,
-                    data=services.IntakeData(
-                        channel=data["channel"],
-                        source_ref=data["source_ref"],
-                        received_at=data["received_at"],
-                        township=data["township"],
-                        village=data["village"],
-                        grid=data["grid"],
-                        place=data["place"],
-                        category=data["category"],
-                        risk_level=data["risk_level"],
-                        people_involved=data["people_involved"],
-                        amount=data["amount"],
-                        summary=data["summary"],
-                        demands=data["demands"],
-                        may_turn_criminal=data["may_turn_criminal"],
-                        major_emergency=data["major_emergency"],
-                        parties=[services.PartyData(**row) for row in party_rows],
-                        attachments=[(upload, "application") for upload in data["attachments"]],
+                    token=data["submission"],
+                    url_of=lambda case: reverse("disputes-detail", args=[case.number]),
+                    create=lambda: services.intake_case(
+                        by=request.user,
+                        data=services.IntakeData(
+                            channel=data["channel"],
+                            source_ref=data["source_ref"],
+                            received_at=data["received_at"],
+                            township=data["township"],
+                            village=data["village"],
+                            grid=data["grid"],
+                            place=data["place"],
+                            category=data["category"],
+                            risk_level=data["risk_level"],
+                            people_involved=data["people_involved"],
+                            amount=data["amount"],
+                            summary=data["summary"],
+                            demands=data["demands"],
+                            may_turn_criminal=data["may_turn_criminal"],
+                            major_emergency=data["major_emergency"],
+                            parties=[services.PartyData(**row) for row in party_rows],
+                            attachments=[(upload, "application") for upload in data["attachments"]],
+                        ),
                     ),
                 )
+            except AlreadySubmitted as done:
+                return already_submitted(request, done.url)
             except ValidationError as error:
                 _attach_errors(form, error)
             except services.TransitionRefused as refused:
@@ -361,10 +372,19 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
 @nav_required("cases")
 def case_progress(request: HttpRequest, number: str) -> HttpResponse:
     case = scoped_case(request, number, detail=True)
+    if (earlier := repeated_submission(request, prefix="progress")) is not None:
+        return earlier
     form = forms.ProgressForm(request.POST, prefix="progress")
     if form.is_valid():
         try:
-            services.add_progress(case=case, by=request.user, note=form.cleaned_data["note"])
+            submit_once(
+                by=request.user,
+                token=form.cleaned_data["submission"],
+                url_of=lambda _event: reverse("disputes-detail", args=[case.number]),
+                create=lambda: services.add_progress(case=case, by=request.user, note=form.cleaned_data["note"]),
+            )
+        except AlreadySubmitted as done:
+            return already_submitted(request, done.url)
         except services.TransitionRefused as refused:
             messages.error(request, str(refused))
         except ValidationError as error:
@@ -382,12 +402,20 @@ def case_progress(request: HttpRequest, number: str) -> HttpResponse:
 @nav_required("cases")
 def case_attach(request: HttpRequest, number: str) -> HttpResponse:
     case = scoped_case(request, number, detail=True)
+    if (earlier := repeated_submission(request, prefix="attachment")) is not None:
+        return earlier
     form = forms.AttachmentForm(request.POST, request.FILES, prefix="attachment")
     if form.is_valid():
+        d = form.cleaned_data
         try:
-            services.add_attachment(
-                case=case, by=request.user, upload=form.cleaned_data["file"], kind=form.cleaned_data["kind"]
+            submit_once(
+                by=request.user,
+                token=d["submission"],
+                url_of=lambda _attachment: reverse("disputes-detail", args=[case.number]),
+                create=lambda: services.add_attachment(case=case, by=request.user, upload=d["file"], kind=d["kind"]),
             )
+        except AlreadySubmitted as done:
+            return already_submitted(request, done.url)
         except services.TransitionRefused as refused:
             messages.error(request, str(refused))
             return redirect("disputes-detail", case.number)

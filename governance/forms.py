@@ -6,9 +6,13 @@ from datetime import date
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import CalendarYear
+
+# Long enough for any passphrase, short enough that hashing it is cheap.
+MAX_PASSWORD_LENGTH = 1024
 
 
 class LoginForm(AuthenticationForm):
@@ -23,6 +27,12 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].label = _("密码")
         self.fields["username"].error_messages["required"] = _("请输入用户名。")
         self.fields["password"].error_messages["required"] = _("请输入密码。")
+        # AuthenticationForm sets max_length on the username field after it is built, so nothing
+        # checks it: an overlong name would reach authenticate() and django-axes' 255-character column.
+        self.fields["username"].validators.append(
+            MaxLengthValidator(self.fields["username"].max_length or 150, _("用户名过长。"))
+        )
+        self.fields["password"].validators.append(MaxLengthValidator(MAX_PASSWORD_LENGTH, _("密码过长。")))
 
 
 class OwnPasswordChangeForm(PasswordChangeForm):

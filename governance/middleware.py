@@ -4,8 +4,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -48,3 +49,32 @@ class ForcePasswordChangeMiddleware:
                 messages.warning(request, _("首次登录或密码已被重置，请先修改密码。"))
                 return redirect("password_change")
         return self.get_response(request)
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the path, the query string or a posted field is refused with a 400.
+
+    No legitimate form or link carries one, PostgreSQL cannot store one in text, and refusing it
+    here keeps every view from having to (a NUL in a lookup would otherwise end in a 500)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.carries_nul(request):
+            message = _("请求中含有非法字符（空字符），已被拒绝。请检查输入的内容或链接。")
+            return HttpResponseBadRequest(render_to_string("400.html", {"message": message}))
+        return self.get_response(request)
+
+    @staticmethod
+    def carries_nul(request: HttpRequest) -> bool:
+        if "\x00" in request.path_info:
+            return True
+        fields = [request.GET]
+        if request.method == "POST":
+            fields += [request.POST, request.FILES]
+        for data in fields:
+            for key, values in data.lists():
+                if "\x00" in key or any("\x00" in str(getattr(v, "name", v)) for v in values):
+                    return True
+        return False

@@ -396,3 +396,22 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.address} {self.result}"
+
+
+class Submission(models.Model):
+    """One use of a create form: the token the form carried when it was rendered, and where the
+    object it created lives. The token is unique in the database, so a second post of the same form
+    (a double click, a resent request, five at once) creates nothing and is sent to the first one's
+    object (governance/submissions.py)."""
+
+    token = models.UUIDField(_("表单令牌"), unique=True)
+    user = models.ForeignKey(User, verbose_name=_("提交人"), on_delete=models.CASCADE, related_name="+")
+    url = models.CharField(_("创建的对象"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("表单提交")
+        verbose_name_plural = _("表单提交")
+
+    def __str__(self) -> str:
+        return str(self.token)

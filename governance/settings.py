@@ -7,7 +7,7 @@ anywhere: DEBUG on, SQLite under var/, and a Celery broker on the file system (n
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -51,6 +51,14 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from exc
 
 
+def env_date(name: str, default: str) -> date:
+    raw = os.environ.get(name) or default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a date (use YYYY-MM-DD)") from exc
+
+
 DEBUG = env_bool("DEBUG", default=not os.environ.get("SECRET_KEY"))
 
 SECRET_KEY = env_str("SECRET_KEY")
@@ -84,6 +92,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "governance.middleware.CookieLanguageMiddleware",
+    # Before anything looks a value up: a NUL byte in path, query or form is a 400 (governance/middleware.py).
+    "governance.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -297,6 +307,10 @@ SITE_TITLE = env_str("SITE_TITLE", "县综治中心矛盾纠纷多元化解平�
 # FIELD_ENCRYPTION_KEY: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
 BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY")
+
+# The earliest receipt date a case may carry (governance/bounds.py): cases received before the
+# system started are not entered. Every other date a person types lies in 1900–2100.
+EARLIEST_RECEIVED_DATE = env_date("EARLIEST_RECEIVED_DATE", "2000-01-01")
 
 # Uploads (case attachments): size and kinds accepted.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10) * 1024 * 1024

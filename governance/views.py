@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from governance.bounds import query_month
 from governance.forms import LoginForm, OwnPasswordChangeForm
 from governance.models import AuditEvent, Heartbeat, Notification, NotificationRead, Role, Unit
 from governance.navigation import NAV_BY_KEY
@@ -56,11 +57,8 @@ class LoginView(auth_views.LoginView):
 
 
 def month_param(request: HttpRequest) -> date:
-    """The month a report page shows: `?month=YYYY-MM`, or this month when absent or malformed."""
-    try:
-        return date.fromisoformat(request.GET.get("month", "") + "-01")
-    except ValueError:
-        return timezone.localdate().replace(day=1)
+    """The month a report page shows: `?month=YYYY-MM`, or this month when absent, malformed or out of range."""
+    return query_month(request)
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from disputes.forms import ChineseErrorsMixin
 from governance.models import User
 from governance.scoping import jurisdiction
+from governance.uploads import XLSX, sniff
 from governance.validators import validate_phone
 from grids.models import Grid, GridWorker, Region
 from grids.services import USERNAME_RE, grid_code_error
@@ -367,4 +368,11 @@ class ImportForm(ChineseErrorsMixin, forms.Form):
                 _("文件不能超过 5 MB（本文件 %(size).1f MB），请分成几个文件导入。")
                 % {"size": upload.size / 1024 / 1024}
             )
+        # The content must be an Excel workbook of bounded size unpacked (a zip bomb is refused here,
+        # before openpyxl unpacks anything).
+        unreadable = _("无法读取该文件：请确认是用 Excel 或 WPS 保存的 .xlsx 文件，没有加密，也没有损坏。")
+        try:
+            sniff(upload, {XLSX}, unreadable)
+        except ValidationError as error:
+            raise ValidationError(unreadable) if error.code in ("corrupt", "not_office") else error from None
         return upload

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.forms import ChineseErrorsMixin, style_widgets
 from disputes.models import Case, Category, Route
+from governance.submissions import SubmissionTokenField
 from grids.models import Region
 from mediation.models import Difficulty, FollowUp, Mediator, Membership, Session
 from mediation.services import FAILURE_ROUTES
@@ -71,6 +72,7 @@ class SessionForm(ChineseErrorsMixin, forms.Form):
         label=_("参加人员"), max_length=300, help_text=_("当事人、代理人、见证人、邀请参与的人员等")
     )
     rights_notified = forms.BooleanField(label=_("调解前已向当事人送达并告知《权利义务告知书》"), required=False)
+    submission = SubmissionTokenField()
     process = forms.CharField(
         label=_("调解经过"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000, required=False
     )
@@ -221,6 +223,7 @@ class MediatorForm(ChineseErrorsMixin, forms.Form):
     )
     certificate_no = forms.CharField(label=_("调解员证号"), max_length=40, required=False)
     is_active = forms.BooleanField(label=_("在岗"), required=False, initial=True)
+    submission = SubmissionTokenField()
 
     def clean_phone(self) -> str:
         from governance.validators import validate_phone
@@ -239,6 +242,7 @@ class TrainingForm(ChineseErrorsMixin, forms.Form):
     organiser = forms.CharField(label=_("主办单位"), max_length=80, required=False)
     hours = forms.IntegerField(label=_("学时"), min_value=0, max_value=500, required=False)
     certificate = forms.CharField(label=_("证书名称及编号"), max_length=120, required=False)
+    submission = SubmissionTokenField()
 
     def clean_hours(self) -> int:
         return self.cleaned_data["hours"] or 0

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from disputes.services import TransitionRefused
 from disputes.views import _attach_errors, scoped_case
 from governance.models import AuditEvent
 from governance.services import record_audit
+from governance.submissions import AlreadySubmitted, already_submitted, repeated_submission, submit_once
 from governance.views import month_param, nav_required
 from grids.models import Region
 from mediation import forms, queries, rules, services
@@ -203,23 +205,32 @@ def session_new(request: HttpRequest, number: str) -> HttpResponse:
             "place": case.lead_unit.name,
         },
     )
+    if request.method == "POST" and (earlier := repeated_submission(request)) is not None:
+        return earlier
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            session = services.record_session(
-                case=case,
+            session = submit_once(
                 by=request.user,
-                data=services.SessionData(
-                    held_at=d["held_at"],
-                    place=d["place"],
-                    mediators=d["mediators"],
-                    participants=d["participants"],
-                    rights_notified=d["rights_notified"],
-                    statements=form.statements(),
-                    process=d["process"],
-                    result=d["result"],
+                token=d["submission"],
+                url_of=lambda _session: reverse("mediation-case", args=[case.number]),
+                create=lambda: services.record_session(
+                    case=case,
+                    by=request.user,
+                    data=services.SessionData(
+                        held_at=d["held_at"],
+                        place=d["place"],
+                        mediators=d["mediators"],
+                        participants=d["participants"],
+                        rights_notified=d["rights_notified"],
+                        statements=form.statements(),
+                        process=d["process"],
+                        result=d["result"],
+                    ),
                 ),
             )
+        except AlreadySubmitted as done:
+            return already_submitted(request, done.url)
         except TransitionRefused as refused:
             messages.error(request, str(refused))
             return redirect("mediation-case", case.number)
@@ -633,11 +644,20 @@ def _mediator_data(data: dict) -> services.MediatorData:
 def mediator_new(request: HttpRequest, pk: int) -> HttpResponse:
     org = _roster_org(request, pk)
     form = forms.MediatorForm(request.POST or None)
+    if request.method == "POST" and (earlier := repeated_submission(request)) is not None:
+        return earlier
     if request.method == "POST" and form.is_valid():
         try:
-            mediator = services.add_mediator(
-                org=org, by=request.user, data=_mediator_data(form.cleaned_data), role=form.cleaned_data["role"]
+            mediator = submit_once(
+                by=request.user,
+                token=form.cleaned_data["submission"],
+                url_of=lambda _mediator: reverse("mediation-organisation", args=[org.pk]),
+                create=lambda: services.add_mediator(
+                    org=org, by=request.user, data=_mediator_data(form.cleaned_data), role=form.cleaned_data["role"]
+                ),
             )
+        except AlreadySubmitted as done:
+            return already_submitted(request, done.url)
         except ValidationError as error:
             _attach_errors(form, error)
         else:
@@ -704,16 +724,23 @@ def training_new(request: HttpRequest, pk: int, mediator_pk: int) -> HttpRespons
     if training.is_valid():
         d = training.cleaned_data
         try:
-            services.add_training(
-                org=org,
-                mediator=mediator,
+            submit_once(
                 by=request.user,
-                on=d["date"],
-                title=d["title"],
-                organiser=d["organiser"],
-                hours=d["hours"],
-                certificate=d["certificate"],
+                token=d["submission"],
+                url_of=lambda _training: reverse("mediation-mediator-edit", args=[org.pk, mediator.pk]),
+                create=lambda: services.add_training(
+                    org=org,
+                    mediator=mediator,
+                    by=request.user,
+                    on=d["date"],
+                    title=d["title"],
+                    organiser=d["organiser"],
+                    hours=d["hours"],
+                    certificate=d["certificate"],
+                ),
             )
+        except AlreadySubmitted as done:
+            return already_submitted(request, done.url)
         except ValidationError as error:
             _attach_errors(training, error)
         else:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django_fsm import has_transition_perm
 
 from disputes.services import TransitionRefused
+from governance.bounds import query_date
 from governance.models import AuditEvent
 from governance.services import record_audit
 from governance.views import nav_required
@@ -54,18 +55,11 @@ def _leaders() -> Prefetch:
     )
 
 
-def _parse_day(raw: str | None, today: date) -> date:
-    try:
-        return date.fromisoformat(raw) if raw else today
-    except ValueError:
-        return today
-
-
 @nav_required("visits")
 def calendar_view(request: HttpRequest) -> HttpResponse:
     """夜访与接访日历, by week or by month."""
     today = timezone.localdate()
-    day = _parse_day(request.GET.get("day"), today)
+    day = query_date(request, "day", today)
     mode = "week" if request.GET.get("view") == "week" else "month"
     if mode == "week":
         start = day - timedelta(days=day.weekday())
@@ -126,7 +120,7 @@ def visit_plan(request: HttpRequest) -> HttpResponse:
     if not request.user.has_role(*rules.PLANNING_ROLES):
         record_audit(AuditEvent.Action.ACCESS_DENIED, request=request, user=request.user)
         raise PermissionDenied
-    initial = {"date": _parse_day(request.GET.get("day"), timezone.localdate())}
+    initial = {"date": query_date(request, "day")}
     form = forms.PlanForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from disputes.services import TransitionRefused
+from governance.bounds import query_date
 from governance.models import AuditEvent, Role
 from governance.services import record_audit
 from governance.views import month_param, nav_required
@@ -25,10 +26,7 @@ HISTORY_DAYS = 14
 
 
 def _day(request: HttpRequest, name: str = "date") -> date:
-    try:
-        return date.fromisoformat(request.GET.get(name, ""))
-    except ValueError:
-        return timezone.localdate()
+    return query_date(request, name)
 
 
 @nav_required("reports")
