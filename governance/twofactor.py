@@ -87,8 +87,14 @@ def confirm_enrolment(request: HttpRequest, *, code: str) -> list[str] | None:
         codes = issue_recovery_codes(user)
         SecondFactorFailures.objects.filter(user=user).delete()
         record_audit(AuditEvent.Action.OTP_ENROLLED, request=request, user=user)
-    otp_login(request, device)
+    mark_verified(request, device)
     return codes
+
+
+def mark_verified(request: HttpRequest, device: TOTPDevice | StaticDevice) -> None:
+    # A new session key with the new privilege, as at login: a key seen before is worth nothing.
+    request.session.cycle_key()
+    otp_login(request, device)
 
 
 def issue_recovery_codes(user: User) -> list[str]:
@@ -143,7 +149,7 @@ def verify(request: HttpRequest, *, code: str, recovery: bool = False) -> Outcom
                 record_audit(AuditEvent.Action.OTP_VERIFIED, request=request, user=user)
     if device is None:
         return register_failure(request, user)
-    otp_login(request, device)
+    mark_verified(request, device)
     return Outcome(verified=True, recovery_codes_left=left)
 
 

@@ -132,8 +132,10 @@ def test_an_enrolled_person_types_the_code_after_the_password(org):
     assert "动态口令不正确或已过期" in wrong.content.decode() and "再错 4 次" in wrong.content.decode()
     # Full-width digits from a Chinese input method are the same digits.
     fullwidth = code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    before = client.session.session_key
     right = client.post("/2fa/verify/", {"code": fullwidth, "next": "/cases/"})
     assert right["Location"] == "/cases/"
+    assert client.session.session_key != before  # a new key for the verified session
     assert client.get("/cases/").status_code == 200
     assert AuditEvent.Action.OTP_FAILED in actions(user) and actions(user)[-1] == AuditEvent.Action.OTP_VERIFIED
 
