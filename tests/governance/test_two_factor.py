@@ -225,6 +225,8 @@ def test_the_security_administrator_resets_and_the_person_enrols_again(org, clie
     open_session.post("/2fa/verify/", {"code": code_for(device)})
     assert open_session.get("/").status_code == 200
 
+    listing = client.get("/admin/governance/user/")
+    assert "已绑定动态口令" in listing.content.decode() and "重置动态口令" in listing.content.decode()
     response = client.post(
         "/admin/governance/user/", {"action": "reset_two_factor", "_selected_action": [user.pk]}, follow=True
     )
