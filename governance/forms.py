@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from datetime import date
 
 from django import forms
@@ -150,3 +151,34 @@ class OfficialScheduleForm(forms.ModelForm):
             raise forms.ValidationError(_("同一调休上班日填写了两次。"))
         data["holidays"], data["working_days"] = ranges, workdays
         return data
+def _plain(value: str) -> str:
+    # NFKC turns the full-width digits and letters of a Chinese input method into ASCII.
+    return "".join(unicodedata.normalize("NFKC", value).split())
+
+
+class OneTimeCodeForm(forms.Form):
+    """The 6 digits an authenticator app shows."""
+
+    code = forms.CharField(
+        label=_("动态口令"), max_length=20, error_messages={"required": _("请输入手机上显示的 6 位数字。")}
+    )
+
+    def clean_code(self) -> str:
+        code = _plain(self.cleaned_data["code"])
+        if not re.fullmatch(r"[0-9]{6}", code):
+            raise forms.ValidationError(_("动态口令是 6 位数字，请对照手机重新输入。"), code="format")
+        return code
+
+
+class RecoveryCodeForm(forms.Form):
+    """One of the recovery codes shown at enrolment (10 letters and digits, a dash in the middle)."""
+
+    code = forms.CharField(label=_("恢复码"), max_length=40, error_messages={"required": _("请输入一个恢复码。")})
+
+    def clean_code(self) -> str:
+        code = _plain(self.cleaned_data["code"]).replace("-", "").upper()
+        if not re.fullmatch(r"[A-Z0-9]{10}", code):
+            raise forms.ValidationError(
+                _("恢复码是 10 位字母和数字（例如 ABCDE-FGH23），请核对后重新输入。"), code="format"
+            )
+        return code

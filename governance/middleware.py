@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 
@@ -33,10 +34,35 @@ class CookieLanguageMiddleware:
         return response
 
 
+# The pages of the second factor (governance/twofactor_views.py), open to a session not yet verified.
+TWO_FACTOR_NAMES = ("twofactor-setup", "twofactor-verify", "twofactor-recovery", "twofactor-codes")
+
+
+class RequireTwoFactorMiddleware:
+    """With REQUIRE_2FA, a signed-in person proves the second factor before anything else: the
+    code page if they have enrolled an authenticator app, the enrolment page if not."""
+
+    ALLOWED_NAMES = (*TWO_FACTOR_NAMES, "logout", "set_language", "healthz")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from governance import twofactor
+
+        user = getattr(request, "user", None)
+        if user is not None and twofactor.required_for(user) and not user.is_verified():
+            allowed = {reverse(name) for name in self.ALLOWED_NAMES}
+            if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
+                target = "twofactor-verify" if twofactor.is_enrolled(user) else "twofactor-setup"
+                return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
 class ForcePasswordChangeMiddleware:
     """A person whose password was set by someone else must choose their own before anything."""
 
-    ALLOWED_NAMES = ("password_change", "logout", "set_language", "healthz")
+    ALLOWED_NAMES = ("password_change", "logout", "set_language", "healthz", *TWO_FACTOR_NAMES)
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -164,6 +164,12 @@ class AuditEvent(models.Model):
         REVEAL = "reveal", _("查看敏感信息")
         ROLE_GRANTED = "role_granted", _("授予角色")
         ROLE_REVOKED = "role_revoked", _("撤销角色")
+        OTP_ENROLLED = "otp_enrolled", _("绑定动态口令")
+        OTP_ENROL_FAILED = "otp_enrol_failed", _("绑定动态口令失败")
+        OTP_VERIFIED = "otp_verified", _("动态口令验证成功")
+        OTP_FAILED = "otp_failed", _("动态口令验证失败")
+        OTP_RECOVERY_USED = "otp_recovery_used", _("使用恢复码")
+        OTP_RESET = "otp_reset", _("重置动态口令")
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     action = models.CharField(_("事件"), max_length=20, choices=Action.choices, db_index=True)
@@ -191,6 +197,20 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit events are append-only")
+
+
+class SecondFactorFailures(models.Model):
+    """Wrong one-time codes in a row for one account (rules in governance/twofactor.py).
+
+    Counted apart from django-axes' password failures, which a right password clears: otherwise
+    whoever holds the password could sign in again after every four guesses at the code."""
+
+    user = models.OneToOneField(User, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    count = models.PositiveSmallIntegerField(default=0)
+    last_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.count}"
 
 
 class Heartbeat(models.Model):

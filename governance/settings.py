@@ -80,6 +80,9 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "governance",
     "grids",
     "disputes",
@@ -97,7 +100,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Second factor before the forced password change: a stolen password alone changes nothing.
+    "governance.middleware.RequireTwoFactorMiddleware",
     "governance.middleware.ForcePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -175,6 +181,14 @@ AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
 # axes.W006 asks for IP-based lockout too; a county office shares one NAT address, so locking an
 # IP would lock every clerk at once. The rule here is per account (DESIGN.md, 等保2.0).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Second factor (TOTP, django-otp; rules in governance/twofactor.py). On by default in production;
+# off by default with DEBUG, so the demo logins of ./scripts/dev sign in with the password alone.
+REQUIRE_2FA = env_bool("REQUIRE_2FA", default=not DEBUG)
+# django-otp's back-off (1, 2, 4 … seconds) would refuse a right code typed just after a wrong one;
+# wrong codes lock the account instead, by the password's rule (AXES_FAILURE_LIMIT, AXES_COOLOFF_TIME).
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 # django-guardian: no anonymous user row; object grants only for signed-in staff.
 ANONYMOUS_USER_NAME = None
@@ -301,6 +315,8 @@ LOGGING = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 SITE_TITLE = env_str("SITE_TITLE", "县综治中心矛盾纠纷多元化解平台")
+# The name an authenticator app shows beside the account's codes.
+OTP_TOTP_ISSUER = SITE_TITLE
 
 # Keys for personal data at rest (governance/crypto.py). Derived from SECRET_KEY when unset, so
 # set them explicitly in production: rotating SECRET_KEY must not make stored data unreadable.

@@ -15,6 +15,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("2fa/", include("governance.twofactor_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("regions/", views.region_list, name="governance-regions"),
     path("regions/<str:code>/", views.region_detail, name="governance-region"),
