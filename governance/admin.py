@@ -3,10 +3,22 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from governance.models import AuditEvent, CalendarDay, Unit, User
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's admin, except that its page of a past version saves a POST for
+    anyone allowed to *view* the history: a view-only administrator (the security administrator
+    on units) could rewrite the row. Saving needs the change permission, as on the change page."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ResetPasswordForm(AdminPasswordChangeForm):
@@ -18,7 +30,7 @@ class ResetPasswordForm(AdminPasswordChangeForm):
 
 
 @admin.register(User)
-class StaffAdmin(UserAdmin, SimpleHistoryAdmin):
+class StaffAdmin(UserAdmin, HistoryAdmin):
     change_password_form = ResetPasswordForm
     list_display = ("username", "full_name", "unit", "is_unit_head", "is_active", "must_change_password", "last_login")
     list_filter = ("groups", "is_active", "unit__kind")
@@ -38,7 +50,7 @@ class StaffAdmin(UserAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin):
+class UnitAdmin(HistoryAdmin):
     list_display = ("code", "name", "kind", "sector", "region", "is_active")
     list_filter = ("kind", "sector", "is_active")
     search_fields = ("code", "name")
@@ -64,7 +76,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(SimpleHistoryAdmin):
+class CalendarDayAdmin(HistoryAdmin):
     list_display = ("date", "is_working_day", "name")
     list_filter = ("is_working_day",)
     date_hierarchy = "date"
