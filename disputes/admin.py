@@ -1,19 +1,19 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from disputes.models import Category, RiskLevel, StageLimit, StatutoryLimit, TimeLimitRule
+from governance.admin import HistoryAdmin
 
 
 @admin.register(Category)
-class CategoryAdmin(SimpleHistoryAdmin):
+class CategoryAdmin(HistoryAdmin):
     list_display = ("name", "code", "order", "is_active")
     list_editable = ("order", "is_active")
     search_fields = ("name", "code")
 
 
 @admin.register(RiskLevel)
-class RiskLevelAdmin(SimpleHistoryAdmin):
+class RiskLevelAdmin(HistoryAdmin):
     list_display = ("name", "code", "color", "severity", "is_active")
 
 
@@ -24,7 +24,7 @@ class StageLimitInline(admin.TabularInline):
 
 
 @admin.register(TimeLimitRule)
-class TimeLimitRuleAdmin(SimpleHistoryAdmin):
+class TimeLimitRuleAdmin(HistoryAdmin):
     """时限矩阵: one row per level × category × risk colour (blank = any); the most specific row
     that matches a case gives each stage's limit and its 临期 / 黄牌 / 红牌 thresholds."""
 
@@ -41,6 +41,6 @@ class TimeLimitRuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(StatutoryLimit)
-class StatutoryLimitAdmin(SimpleHistoryAdmin):
+class StatutoryLimitAdmin(HistoryAdmin):
     list_display = ("name", "amount", "unit", "extension", "citation", "handled_by_kind", "handled_by_sector")
     readonly_fields = ("code",)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -16,6 +17,17 @@ from governance.services import record_official_schedule
 from governance.workdays import forget_overrides
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's admin, except that its page of a past version saves a POST for
+    anyone allowed to *view* the history: a view-only administrator (the security administrator
+    on units) could rewrite the row. Saving needs the change permission, as on the change page."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 class ResetPasswordForm(AdminPasswordChangeForm):
     """A password set by the security administrator is temporary: the owner changes it at login."""
 
@@ -25,7 +37,7 @@ class ResetPasswordForm(AdminPasswordChangeForm):
 
 
 @admin.register(User)
-class StaffAdmin(UserAdmin, SimpleHistoryAdmin):
+class StaffAdmin(UserAdmin, HistoryAdmin):
     change_password_form = ResetPasswordForm
     list_display = ("username", "full_name", "unit", "is_unit_head", "is_active", "must_change_password", "last_login")
     list_filter = ("groups", "is_active", "unit__kind")
@@ -77,7 +89,7 @@ class StaffAdmin(UserAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin):
+class UnitAdmin(HistoryAdmin):
     list_display = ("code", "name", "kind", "sector", "region", "is_active")
     list_filter = ("kind", "sector", "is_active")
     search_fields = ("code", "name")
@@ -103,7 +115,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(SimpleHistoryAdmin):
+class CalendarDayAdmin(HistoryAdmin):
     list_display = ("date", "is_working_day", "name")
     list_filter = ("is_working_day",)
     date_hierarchy = "date"
@@ -126,7 +138,7 @@ class CalendarDayInline(admin.TabularInline):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(SimpleHistoryAdmin):
+class CalendarYearAdmin(HistoryAdmin):
     """The system administrator enters a year's 放假安排 from the State Council's notice in one
     form; afterwards the year is read-only here (its days can be corrected one by one under
     节假日与调休, or the year deleted and entered again)."""

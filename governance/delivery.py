@@ -11,7 +11,6 @@ from typing import Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -40,8 +39,8 @@ def sms_gateway() -> SmsGateway:
 
 
 def recipients(notice: Notification) -> list[User]:
-    condition = Q(pk=notice.user_id) if notice.user_id else Q(unit_id=notice.unit_id)
-    return list(User.objects.filter(condition, is_active=True))
+    people = User.objects.filter(pk=notice.user_id) if notice.user_id else User.objects.unit_audience(notice.unit_id)
+    return list(people.filter(is_active=True))
 
 
 def deliver(notice: Notification) -> list[Delivery]:

@@ -28,6 +28,7 @@ class Role(models.TextChoices):
 REGIONAL_ROLES = frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF, Role.LEADER})
 # 三权分立: the three administrators see configuration, accounts or the audit log, never cases.
 ADMIN_ROLES = frozenset({Role.SYSADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
+BUSINESS_ROLES = frozenset(Role.values) - ADMIN_ROLES
 
 
 class Unit(models.Model):
@@ -98,6 +99,14 @@ class StaffManager(UserManager):
     def with_role(self, role: str) -> models.QuerySet:
         return self.filter(groups__name=role)
 
+    def unit_audience(self, unit_id: int) -> models.QuerySet:
+        """Who a notice to a unit reaches: its staff holding a business role (`receives_unit_notices`),
+        never an administrator who happens to be attached to the unit (三权分立)."""
+        business = self.model.groups.through.objects.filter(
+            user_id=models.OuterRef("pk"), group__name__in=BUSINESS_ROLES
+        )
+        return self.filter(models.Exists(business), unit_id=unit_id)
+
 
 class User(AbstractUser):
     """A member of staff. Roles are group memberships; jurisdiction comes from the unit."""
@@ -139,6 +148,11 @@ class User(AbstractUser):
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_codes.intersection(roles))
+
+    @property
+    def receives_unit_notices(self) -> bool:
+        """Notices to the person's unit are business: for business roles only (see `unit_audience`)."""
+        return bool(self.role_codes & BUSINESS_ROLES)
 
     def sees_region(self) -> bool:
         """Whether this person sees everything in their unit's region (center staff, leaders)."""
@@ -229,11 +243,11 @@ class Heartbeat(models.Model):
 
 class NotificationQuerySet(models.QuerySet):
     def for_user(self, user: User) -> NotificationQuerySet:
-        """Notices to the person and to their unit."""
+        """Notices to the person and, for business roles, to their unit."""
         if not user.is_authenticated:
             return self.none()
         condition = models.Q(user=user)
-        if user.unit_id is not None:
+        if user.unit_id is not None and user.receives_unit_notices:
             condition |= models.Q(unit_id=user.unit_id, user__isnull=True)
         return self.filter(condition)
 

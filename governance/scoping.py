@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from governance.models import ADMIN_ROLES, Role
+from governance.models import BUSINESS_ROLES
 
 if TYPE_CHECKING:
     from governance.models import User
     from grids.models import Region
 
-BUSINESS_ROLES = frozenset(Role.values) - ADMIN_ROLES
+__all__ = ["BUSINESS_ROLES", "jurisdiction", "region_prefix", "region_q"]
 
 
 def jurisdiction(user: User) -> Region | None:

@@ -45,6 +45,7 @@ def nav_required(key: str):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
+        wrapped.nav_key = key  # read by tests/governance/test_routes.py (route table vs. menu table)
         return wrapped
 
     return decorator

@@ -1,11 +1,11 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from governance.admin import HistoryAdmin
 from grids.models import Grid, Region, ReportSettings, SensitivePeriod
 
 
 @admin.register(Region)
-class RegionAdmin(SimpleHistoryAdmin):
+class RegionAdmin(HistoryAdmin):
     list_display = ("code", "name", "level", "kind", "parent")
     list_filter = ("level", "kind")
     search_fields = ("code", "name")
@@ -14,7 +14,7 @@ class RegionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Grid)
-class GridAdmin(SimpleHistoryAdmin):
+class GridAdmin(HistoryAdmin):
     list_display = ("code", "name", "village")
     search_fields = ("code", "name", "village__name")
     list_select_related = ("village",)
@@ -23,7 +23,7 @@ class GridAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ReportSettings)
-class ReportSettingsAdmin(SimpleHistoryAdmin):
+class ReportSettingsAdmin(HistoryAdmin):
     list_display = ("__str__", "weekly_weekday", "cutoff", "grace_minutes")
 
     def has_add_permission(self, request) -> bool:
@@ -34,6 +34,6 @@ class ReportSettingsAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SensitivePeriod)
-class SensitivePeriodAdmin(SimpleHistoryAdmin):
+class SensitivePeriodAdmin(HistoryAdmin):
     list_display = ("name", "start", "end", "note")
     date_hierarchy = "start"

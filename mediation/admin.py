@@ -1,6 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from governance.admin import HistoryAdmin
 from mediation.models import Mediator, Membership, Organisation, SubsidyRate, Training
 
 
@@ -11,7 +11,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(HistoryAdmin):
     list_display = ["unit", "kind", "field", "region", "phone"]
     list_filter = ["kind", "field"]
     search_fields = ["unit__name", "unit__code"]
@@ -25,7 +25,7 @@ class TrainingInline(admin.TabularInline):
 
 
 @admin.register(Mediator)
-class MediatorAdmin(SimpleHistoryAdmin):
+class MediatorAdmin(HistoryAdmin):
     list_display = ["name", "employment", "background", "is_active"]
     list_filter = ["employment", "background", "is_active"]
     search_fields = ["name"]
@@ -35,6 +35,6 @@ class MediatorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SubsidyRate)
-class SubsidyRateAdmin(SimpleHistoryAdmin):
+class SubsidyRateAdmin(HistoryAdmin):
     list_display = ["difficulty", "category", "amount", "valid_from"]
     list_filter = ["difficulty"]
