@@ -20,4 +20,3 @@ def test_media_folder_is_not_served_even_in_development(settings):
     finally:
         settings.DEBUG = False
         importlib.reload(governance.urls)
-
