@@ -199,13 +199,14 @@ def check_scheduler(report: dict) -> bool:
 
 
 # Each check writes its keys into the report and says whether it passed. `web` marks the checks
-# the web process itself needs to serve pages: `/healthz?scope=web` (the web container's health
-# check) answers 503 only for those, so a stopped beat does not mark every web container
-# unhealthy; plain `/healthz` (monitoring, the on-call officer) answers 503 for any.
+# the web process itself needs to serve pages: only the database (without Redis pages read the
+# database, governance/cache.py). `/healthz?scope=web`, the web container's health check, answers
+# 503 only for those, so a stopped beat or broker does not take every web container out of a
+# load balancer; plain `/healthz` (monitoring, the on-call officer) answers 503 for any.
 # `manage.py healthcheck <name>…` runs the named ones (the beat container's health check).
 HEALTH_CHECKS: list[tuple[str, Callable[[dict], bool], bool]] = [
     ("database", check_database, True),
-    ("broker", check_broker, True),
+    ("broker", check_broker, False),
     ("scheduler", check_scheduler, False),
 ]
 

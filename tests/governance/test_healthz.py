@@ -33,6 +33,8 @@ def test_healthz_fails_when_the_broker_is_down(db, client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"].startswith("error")
+    # Pages do not need the broker (nor Redis at all): the web container stays healthy.
+    assert client.get("/healthz?scope=web").status_code == 200
 
 
 def test_healthz_answers_503_when_the_heartbeat_is_stale(db, client, settings):
