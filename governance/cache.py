@@ -36,6 +36,10 @@ class _Outages:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every outage (tests that point the cache at a server of their own)."""
         self._until: dict[str, float] = {}
         self._stale: dict[str, set[tuple[str, int | None]]] = {}
 

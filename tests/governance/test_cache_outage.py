@@ -66,11 +66,11 @@ def private_cache(settings, tmp_path):
     options = {**configured.get("OPTIONS", {}), "RETRY_SECONDS": 0}
     # Changing CACHES makes Django drop its cache connections (django.test.signals).
     settings.CACHES = {"default": {**configured, "LOCATION": server.url, "OPTIONS": options}}
-    outages.__init__()
+    outages.reset()
     yield server
     server.stop()
     settings.CACHES = {"default": configured}
-    outages.__init__()
+    outages.reset()
 
 
 def test_pages_and_the_overdue_scan_work_while_redis_is_down(org, login, private_cache, caplog):
