@@ -15,6 +15,7 @@ again, so no edit made during an outage is hidden by a stale copy afterwards.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -26,6 +27,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
+
+
+def _without_password(server: str) -> str:
+    """redis://:secret@host:6379/0 → redis://host:6379/0, for the log."""
+    return re.sub(r"//[^/@]*@", "//", server)
 
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
@@ -55,7 +61,7 @@ class _Outages:
         if first:
             logger.warning(
                 "cache %s unavailable (%s: %s); reading the database instead, retrying every %ss",
-                server,
+                _without_password(server),
                 exc.__class__.__name__,
                 exc,
                 retry_seconds,
@@ -82,7 +88,7 @@ class _Outages:
             if left:  # written by another thread meanwhile
                 self._stale[server] = left
         if was_down:
-            logger.warning("cache %s available again", server)
+            logger.warning("cache %s available again", _without_password(server))
 
 
 outages = _Outages()
