@@ -99,9 +99,9 @@ class UnitAdmin(HistoryAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "action", "username", "ip_address", "path", "detail")
+    list_display = ("at", "action", "username", "ip_address", "path", "detail", "request_id")
     list_filter = ("action",)
-    search_fields = ("username", "ip_address")
+    search_fields = ("username", "ip_address", "request_id")
     date_hierarchy = "at"
 
     def has_add_permission(self, request) -> bool:

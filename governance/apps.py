@@ -8,3 +8,5 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from governance import checks, receivers  # noqa: F401  (deploy checks; security events → audit log)
+
+        receivers.audit_admin_log()

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -104,3 +104,24 @@ class RefuseNulMiddleware:
                 if "\x00" in key or any("\x00" in str(getattr(v, "name", v)) for v in values):
                     return True
         return False
+
+
+class AuditNotFoundMiddleware:
+    """A signed-in person asking for an object outside their jurisdiction (scoped fetches answer
+    404, see governance/scoping.py) or one that does not exist leaves an audit row, so probing
+    for other townships' cases shows in the log. Unknown URLs never reach a view and are not
+    recorded."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        user = getattr(request, "user", None)
+        if isinstance(exception, Http404) and user is not None and user.is_authenticated:
+            from governance.models import AuditEvent
+            from governance.services import record_audit
+
+            record_audit(AuditEvent.Action.NOT_FOUND, request=request, user=user, detail=str(exception))

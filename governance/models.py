@@ -164,8 +164,12 @@ class User(AbstractUser):
 
 
 class AuditEvent(models.Model):
-    """Security events (登录、锁定、越权、导出、查看敏感信息、授权). Append-only: the application
-    never updates or deletes a row; on PostgreSQL a trigger refuses it as well."""
+    """Security events (登录、锁定、越权、导出、查看敏感信息、授权、配置变更). Append-only: the
+    application never updates or deletes a row; on PostgreSQL a trigger refuses it as well, and
+    the application's database role may only insert and read (`manage.py grant_app_role`). Rows
+    are kept at least RETENTION_DAYS (等保2.0: logs kept ≥ 6 months); only older ones are purged."""
+
+    RETENTION_DAYS = 180
 
     class Action(models.TextChoices):
         LOGIN = "login", _("登录成功")
@@ -184,6 +188,11 @@ class AuditEvent(models.Model):
         OTP_FAILED = "otp_failed", _("动态口令验证失败")
         OTP_RECOVERY_USED = "otp_recovery_used", _("使用恢复码")
         OTP_RESET = "otp_reset", _("重置动态口令")
+        NOT_FOUND = "not_found", _("访问范围外或不存在的对象")
+        ADMIN_ADDITION = "admin_addition", _("配置新增")
+        ADMIN_CHANGE = "admin_change", _("配置修改")
+        ADMIN_DELETION = "admin_deletion", _("配置删除")
+        PURGED = "audit_purged", _("清理过期审计日志")
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     action = models.CharField(_("事件"), max_length=20, choices=Action.choices, db_index=True)
@@ -194,6 +203,8 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
     path = models.CharField(_("访问路径"), max_length=255, blank=True)
     detail = models.CharField(_("说明"), max_length=255, blank=True)
+    # The id of the request that caused the event (X-Request-ID), also in every log line of it.
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("安全审计日志")

@@ -4,7 +4,10 @@ These receivers only record; no workflow rule lives here."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from axes.signals import user_locked_out
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry, LogEntryManager
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import m2m_changed
@@ -51,3 +54,40 @@ def on_groups_changed(sender, instance, action, reverse, pk_set, **kwargs) -> No
         names = list(Group.objects.filter(pk__in=pk_set).values_list("name", flat=True))
     for user, name in zip(users, names, strict=False):
         record_audit(event, user=user, detail=name)
+
+
+ADMIN_ACTIONS = {
+    ADDITION: AuditEvent.Action.ADMIN_ADDITION,
+    CHANGE: AuditEvent.Action.ADMIN_CHANGE,
+    DELETION: AuditEvent.Action.ADMIN_DELETION,
+}
+
+
+def record_admin_entries(entries: list[LogEntry]) -> None:
+    """Configuration changes made in /admin/ (units, regions, grids, accounts, time limits…)."""
+    for entry in entries:
+        label = f"{entry.content_type.app_label}.{entry.content_type.model}" if entry.content_type_id else ""
+        message = entry.get_change_message() if entry.action_flag == CHANGE else ""
+        record_audit(
+            ADMIN_ACTIONS[entry.action_flag],
+            user=entry.user,
+            detail=f"{label} #{entry.object_id} {entry.object_repr} {message}".strip(),
+        )
+
+
+def audit_admin_log() -> None:
+    """The admin writes its history through LogEntryManager.log_actions, and deleting several
+    objects at once saves those entries with bulk_create, which sends no post_save signal; so
+    the entries are taken where they are made. Called once from GovernanceConfig.ready()."""
+    original = LogEntryManager.log_actions
+    if getattr(original, "audited", False):
+        return
+
+    @wraps(original)
+    def log_actions(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        record_admin_entries([result] if isinstance(result, LogEntry) else list(result))
+        return result
+
+    log_actions.audited = True
+    LogEntryManager.log_actions = log_actions

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -28,6 +29,10 @@ def record_audit(
     username: str = "",
     detail: str = "",
 ) -> AuditEvent:
+    from governance.requestid import current_request
+
+    # Receivers of signals without a request (the admin's log entries) get the one running.
+    request = request if request is not None else current_request.get()
     if user is not None and not username:
         username = user.get_username()
     return AuditEvent.objects.create(
@@ -37,7 +42,26 @@ def record_audit(
         ip_address=client_ip(request),
         path=(request.path[:255] if request is not None else ""),
         detail=detail[:255],
+        request_id=getattr(request, "request_id", ""),
     )
+
+
+def purge_audit_log(*, keep_days: int | None = None) -> int:
+    """Delete audit rows older than the retention (never less than AuditEvent.RETENTION_DAYS);
+    returns how many. On PostgreSQL through governance_audit_purge(), a function owned by the
+    owner role: the application's role may not delete audit rows itself, and the append-only
+    trigger refuses any younger row whoever asks."""
+    keep_days = max(keep_days or settings.AUDIT_RETENTION_DAYS, AuditEvent.RETENTION_DAYS)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT governance_audit_purge(%s)", [keep_days])
+                removed = cursor.fetchone()[0]
+        else:
+            cutoff = timezone.now() - timedelta(days=keep_days)
+            removed = AuditEvent.objects.filter(at__lt=cutoff).delete()[0]
+        record_audit(AuditEvent.Action.PURGED, detail=f"{removed} rows older than {keep_days} days")
+    return removed
 
 
 def set_own_password(*, user: User, new_password: str, request: HttpRequest | None = None) -> None:

@@ -91,6 +91,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later log line and audit row of the request carries its id.
+    "governance.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -105,6 +107,7 @@ MIDDLEWARE = [
     # Second factor before the forced password change: a stolen password alone changes nothing.
     "governance.middleware.RequireTwoFactorMiddleware",
     "governance.middleware.ForcePasswordChangeMiddleware",
+    "governance.middleware.AuditNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that it sees the login view's response (django-axes requirement).
@@ -237,7 +240,18 @@ if not DEBUG:
 # --- Cache ------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis is an optimisation: governance.cache reads the database while it does not answer.
+    CACHES = {
+        "default": {
+            "BACKEND": "governance.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "RETRY_SECONDS": env_int("CACHE_RETRY_SECONDS", 30),
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -280,7 +294,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.clear_expired_sessions",
         "schedule": crontab(minute=5, hour=3),
     },
+    # Audit rows older than AUDIT_RETENTION_DAYS (never fewer than 180, 等保2.0 ≥ 6 months).
+    "purge-audit-log": {"task": "governance.tasks.purge_audit_log", "schedule": crontab(minute=20, hour=3)},
 }
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 # The overdue scan asks each of these for the reminders owed now (see governance/reminders.py).
 OVERDUE_SCANNERS = ["disputes.scan.case_dues", "visits.scan.issue_dues"]
 # A heartbeat older than this makes /healthz report the scheduler as stale.
@@ -306,8 +323,10 @@ SITE_URL = env_str("SITE_URL", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # request_id: the request's X-Request-ID ("-" in tasks and commands), also on its audit rows.
+    "filters": {"request_id": {"()": "governance.requestid.RequestIdFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -45,3 +45,11 @@ def overdue_scan() -> str:
     from governance.reminders import run_overdue_scan
 
     return str(run_overdue_scan())
+
+
+@shared_task(name="governance.tasks.purge_audit_log")
+def purge_audit_log() -> int:
+    """Nightly: audit rows past the retention (≥ 180 days) go; younger ones cannot."""
+    from governance.services import purge_audit_log as purge
+
+    return purge()

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -31,8 +30,6 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("admin/", admin.site.urls),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT (case attachments: IDs, contracts, photos) is never served as a folder, not even with
+# DEBUG on: each file downloads through a view that checks login and the case's scope
+# (disputes-attachment).
