@@ -808,7 +808,10 @@ def decide_extension(
 
 
 def reveal_party(*, case: Case, party: Party, by: User, reason: str, request=None) -> dict[str, str]:
-    """The full ID and phone number of a party, for a stated reason; the reveal is audited."""
+    """The full ID and phone number of a party, for a stated reason; the reveal is audited.
+
+    At most REVEAL_LIMIT_PER_HOUR reveals per person in any hour, counted from the audit log
+    itself (so the limit holds without Redis and across processes); a refusal is audited too."""
     from disputes.rules import may_reveal_personal_data
     from governance.crypto import decrypt
     from governance.models import AuditEvent
@@ -818,12 +821,29 @@ def reveal_party(*, case: Case, party: Party, by: User, reason: str, request=Non
         raise ValidationError({"reason": _("请写明查看完整信息的事由。")})
     if party.case_id != case.pk or not may_reveal_personal_data(case, by):
         raise TransitionRefused(_("您无权查看该当事人的完整身份信息。"))
-    record_audit(
-        AuditEvent.Action.REVEAL,
-        request=request,
-        user=by,
-        detail=f"{case.number} {party.name}: {reason.strip()}"[:255],
-    )
+    limit = settings.REVEAL_LIMIT_PER_HOUR
+    with transaction.atomic():
+        # One person's reveals are counted one at a time: two tabs cannot both take the last one.
+        User.objects.select_for_update().filter(pk=by.pk).exists()
+        since = timezone.now() - timedelta(hours=1)
+        allowed = AuditEvent.objects.filter(user=by, action=AuditEvent.Action.REVEAL, at__gte=since).count() < limit
+        if allowed:
+            record_audit(
+                AuditEvent.Action.REVEAL,
+                request=request,
+                user=by,
+                detail=f"{case.number} {party.name}: {reason.strip()}"[:255],
+            )
+    if not allowed:
+        record_audit(
+            AuditEvent.Action.ACCESS_DENIED,
+            request=request,
+            user=by,
+            detail=f"查看完整身份信息超过每小时 {limit} 次：{case.number} {party.name}"[:255],
+        )
+        raise TransitionRefused(
+            _("您在一小时内查看完整身份信息已达 %(limit)d 次上限，请稍后再试。") % {"limit": limit}
+        )
     return {"id_number": decrypt(party.id_number_encrypted), "phone": decrypt(party.phone_encrypted)}
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from disputes import forms, services
-from disputes.filters import filter_cases, list_queryset
+from disputes.filters import filter_cases, filter_data, list_queryset, search_address
 from disputes.models import (
     Case,
     CaseEvent,
@@ -62,7 +62,12 @@ def scoped_case(request: HttpRequest, number: str, *, detail: bool = False) -> C
 
 @nav_required("cases")
 def case_list(request: HttpRequest) -> HttpResponse:
-    form = forms.CaseFilterForm(request.GET or None, user=request.user)
+    if request.method == "POST":  # the filter form: the search term goes into the session, not the address
+        return redirect(search_address(request, request.path))
+    filters = filter_data(request)
+    if filters.notice:
+        messages.warning(request, filters.notice)
+    form = forms.CaseFilterForm(filters.data, user=request.user)
     cases = list_queryset(filter_cases(Case.objects.visible_to(request.user), form))
     page = Paginator(cases, 20).get_page(request.GET.get("page"))
     return render(request, "disputes/case_list.html", {"page": page, "form": form, "today": timezone.localdate()})

@@ -298,5 +298,8 @@ SITE_TITLE = env_str("SITE_TITLE", "县综治中心矛盾纠纷多元化解平�
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
 BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY")
 
+# A person may reveal a party's full ID and phone number at most this many times an hour.
+REVEAL_LIMIT_PER_HOUR = env_int("REVEAL_LIMIT_PER_HOUR", 20)
+
 # Uploads (case attachments): size and kinds accepted.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10) * 1024 * 1024
