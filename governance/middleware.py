@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 
@@ -48,3 +49,21 @@ class ForcePasswordChangeMiddleware:
                 messages.warning(request, _("首次登录或密码已被重置，请先修改密码。"))
                 return redirect("password_change")
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Nothing a signed-in person is shown is kept by the browser or a proxy (parties' names and
+    numbers, case details, exports, documents): `Cache-Control: no-store` on every response to a
+    signed-in request, `Pragma: no-cache` for HTTP/1.0 proxies. Static files never reach here
+    (WhiteNoise answers them first) and keep their long cache lifetimes."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True, no_cache=True, max_age=0)
+            response["Pragma"] = "no-cache"
+        return response

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "governance.middleware.CookieLanguageMiddleware",
@@ -90,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "governance.middleware.ForcePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "governance.middleware.NoStoreMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that it sees the login view's response (django-axes requirement).
     "axes.middleware.AxesMiddleware",
@@ -165,6 +168,9 @@ AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
 # axes.W006 asks for IP-based lockout too; a county office shares one NAT address, so locking an
 # IP would lock every clerk at once. The rule here is per account (DESIGN.md, 等保2.0).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# security.W021 asks for HSTS preload; an intranet host must not be on the browsers' preload list
+# (SECURE_HSTS_PRELOAD, off by default, below).
+SILENCED_SYSTEM_CHECKS += ["security.W021"]
 
 # django-guardian: no anonymous user row; object grants only for signed-in staff.
 ANONYMOUS_USER_NAME = None
@@ -206,9 +212,31 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    # Off by default: an intranet host name must not be submitted to the browsers' preload lists.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     if env_bool("BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts only from static/ (or an inline one carrying the
+# request's nonce, `nonce="{{ request.csp_nonce }}"`), no plug-ins, no framing, forms and <base>
+# only to this site. Style *attributes* stay allowed (style-src-attr): templates colour risk badges
+# from the database with them, and a style attribute cannot run script; <style> elements need the
+# nonce. Bootstrap's CSS draws its icons from data: URIs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Cache ------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
