@@ -24,6 +24,7 @@ from guardian.shortcuts import assign_perm
 from simple_history.utils import bulk_create_with_history
 
 from disputes.deadlines import handle_due_from_events, limit_for, statutory_cap
+from disputes.key_persons import mark_repeat_parties
 from disputes.models import (
     DIRECT_CHANNELS,
     OPEN_STATUSES,
@@ -50,7 +51,6 @@ from governance.models import Notification, Unit, User
 from grids.models import Grid, Region
 
 DUPLICATE_WINDOW_DAYS = 90
-KEY_PERSON_CASES_PER_YEAR = 3
 
 
 class TransitionRefused(Exception):
@@ -328,17 +328,8 @@ def _add_parties(case: Case, parties: Sequence[PartyData]) -> None:
         party = Party(case=case, role=data.role, kind=data.kind, name=data.name, address=data.address)
         party.set_identifiers(id_number=data.id_number, phone=data.phone)
         rows.append(party)
-    since = case.received_at - timedelta(days=365)
-    for party in rows:
-        # 重点人员: this party appears in three or more cases within a year (this one included).
-        same = Q(pk__in=[])
-        if party.id_number_index:
-            same |= Q(id_number_index=party.id_number_index)
-        if party.phone_index:
-            same |= Q(phone_index=party.phone_index)
-        earlier = Party.objects.filter(same, case__received_at__gte=since).values("case_id").distinct().count()
-        party.is_key_person = earlier + 1 >= KEY_PERSON_CASES_PER_YEAR
     bulk_create_with_history(rows, Party)
+    mark_repeat_parties(case, rows)
 
 
 def _raise_flags(case: Case, by: User) -> None:

@@ -164,6 +164,8 @@ class AuditEvent(models.Model):
         REVEAL = "reveal", _("查看敏感信息")
         ROLE_GRANTED = "role_granted", _("授予角色")
         ROLE_REVOKED = "role_revoked", _("撤销角色")
+        KEY_PERSON = "key_person", _("重点人员标记变更")
+        KEY_PERSON_VIEW = "key_person_view", _("查看重点人员名单")
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     action = models.CharField(_("事件"), max_length=20, choices=Action.choices, db_index=True)
