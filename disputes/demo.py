@@ -20,6 +20,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from disputes.deadlines import LimitBook, add_limit
+from disputes.key_persons import KEY_PERSON_CASES_PER_YEAR
 from disputes.models import (
     DIRECT_CHANNELS,
     Case,
@@ -27,6 +28,7 @@ from disputes.models import (
     CaseSequence,
     Category,
     Channel,
+    KeyPerson,
     Outcome,
     Party,
     RejectReason,
@@ -36,7 +38,6 @@ from disputes.models import (
     Stage,
     Status,
 )
-from disputes.services import KEY_PERSON_CASES_PER_YEAR
 from governance.models import Unit, User
 from governance.validators import id_check_digit
 from governance.workdays import add_working_days, is_working_day
@@ -1285,16 +1286,21 @@ def _numbers(plans: list[Plan], county: Region) -> dict[tuple[int, int], int]:
     return touched
 
 
-def _key_persons(rows: list[tuple[Party, datetime]]) -> None:
-    """重点人员 as the service marks them: a party whose ID number or phone appears in three or more
-    cases within a year, this one included (in order of receipt)."""
+def _key_persons(rows: list[tuple[Party, datetime]]) -> list[tuple[Party, datetime]]:
+    """重点人员 as intake lists them (disputes.key_persons): a person whose ID number or phone
+    appears in three or more cases within a year is listed, once, from the case that made it so."""
     seen: dict[str, list[datetime]] = defaultdict(list)
+    listed: set[str] = set()
+    marked = []
     for party, received in sorted(rows, key=lambda row: row[1]):
         keys = [k for k in (party.id_number_index, party.phone_index) if k]
         earlier = {at for k in keys for at in seen[k] if at >= received - timedelta(days=365)}
-        party.is_key_person = len(earlier) + 1 >= KEY_PERSON_CASES_PER_YEAR
+        if party.kind == Party.Kind.PERSON and len(earlier) + 1 >= KEY_PERSON_CASES_PER_YEAR and not listed & set(keys):
+            marked.append((party, received))
+            listed.update(keys)
         for k in keys:
             seen[k].append(received)
+    return marked
 
 
 def seed_cases(county: Region, *, scale: int = 1, now: datetime | None = None) -> int:
@@ -1410,8 +1416,23 @@ def seed_cases(county: Region, *, scale: int = 1, now: datetime | None = None) -
                 )
             )
         links += [through(case_id=case.pk, unit_id=unit.pk) for unit in plan.co_units]
-    _key_persons(parties)
     bulk_create_with_history([p for p, _at in parties], Party, batch_size=BATCH_SIZE)
+    township_of = {case.pk: case.township_id for case in cases}
+    register = [
+        KeyPerson(
+            party=party,
+            case_id=party.case_id,
+            township_id=township_of[party.case_id],
+            name=party.name,
+            id_number_index=party.id_number_index,
+            phone_index=party.phone_index,
+            source=KeyPerson.Source.RULE,
+            reason="一年内涉及3件及以上纠纷",
+            marked_at=received,
+        )
+        for party, received in _key_persons(parties)
+    ]
+    bulk_create_with_history(register, KeyPerson, batch_size=BATCH_SIZE)
     CaseEvent.objects.bulk_create(events, batch_size=2000)
     through.objects.bulk_create(links, batch_size=2000)
 

@@ -26,7 +26,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from disputes.filters import filter_cases, list_queryset
+from disputes.filters import filter_cases, filter_data, list_queryset
 from disputes.forms import CaseFilterForm
 from disputes.models import Case, Channel, Outcome, Party, Route, Satisfaction, Status
 from governance.crypto import mask
@@ -252,7 +252,7 @@ def _cases(cases: QuerySet[Case]) -> Iterator[Case]:
 
 @nav_required("cases")
 def ledger_export(request: HttpRequest) -> HttpResponse:
-    form = CaseFilterForm(request.GET or None, user=request.user)
+    form = CaseFilterForm(filter_data(request).data, user=request.user)
     cases = export_queryset(request, form)
     wb, written, truncated = build_workbook(cases, summary=filter_summary(form))
     buffer = BytesIO()

@@ -1,9 +1,21 @@
-"""The case list's filters, shared by the list page and the ledger export."""
+"""The case list's filters, shared by the list page and the ledger export.
+
+A search term never travels in the address: the filter form is a POST, the term is kept in the
+session under a short random token, and the list is redirected to `?s=<token>` with the other
+filters. Addresses end up in proxy and server logs, browser history and Referer headers, and a
+full ID or phone number must not (PIPL; 等保2.0 三级 个人信息保护)."""
 
 from __future__ import annotations
 
+import re
+import secrets
+import time
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from disputes.forms import CaseFilterForm
 from disputes.models import HANDLING_STATUSES, Case, Party, Supervision
@@ -19,6 +31,69 @@ def text_condition(q: str) -> Q:
     indexes = {blind_index(normalise_id_number(q)), blind_index(normalise_phone(q))}
     matches = Party.objects.filter(Q(id_number_index__in=indexes) | Q(phone_index__in=indexes)).values("case_id")
     return condition | Q(pk__in=matches)
+
+
+# A search token outlives an idle session by nothing: 30 minutes, and the last 20 per session.
+SEARCH_TOKEN_SECONDS = 30 * 60
+SEARCH_TOKENS_KEPT = 20
+_SESSION_KEY = "case_searches"
+_FULL_NUMBER = re.compile(r"\d{17}[\dX]|\d{15}|1[3-9]\d{9}|0\d{9,11}")
+# Form fields that never go into the redirect address.
+_NOT_IN_ADDRESS = {"csrfmiddlewaretoken", "q", "s", "page"}
+
+
+def looks_like_personal_number(term: str) -> bool:
+    """A full ID number (15 or 18 characters) or a mobile/landline number, however typed."""
+    compact = normalise_phone(normalise_id_number(term)).removeprefix("+86")
+    return bool(_FULL_NUMBER.fullmatch(compact))
+
+
+def search_address(request: HttpRequest, base: str) -> str:
+    """The address the filter form's POST redirects to: the filters, and the term as a token."""
+    params = QueryDict(mutable=True)
+    for name, values in request.POST.lists():
+        if name not in _NOT_IN_ADDRESS:
+            params.setlist(name, [v for v in values if v])
+    term = request.POST.get("q", "").strip()
+    if term:
+        token = secrets.token_urlsafe(9)
+        now = time.time()
+        kept = {k: v for k, v in request.session.get(_SESSION_KEY, {}).items() if now - v[1] < SEARCH_TOKEN_SECONDS}
+        kept[token] = (term, now)
+        request.session[_SESSION_KEY] = dict(sorted(kept.items(), key=lambda kv: kv[1][1])[-SEARCH_TOKENS_KEPT:])
+        params["s"] = token
+    query = params.urlencode()
+    return f"{base}?{query}" if query else base
+
+
+@dataclass
+class FilterData:
+    data: QueryDict | None
+    notice: str = ""
+
+
+def filter_data(request: HttpRequest) -> FilterData:
+    """The list's filters from the address, the search term taken back from its token.
+
+    A full ID or phone number typed straight into `?q=` (an old bookmark, a hand-made link) is
+    not searched for: the person is asked to use the search box."""
+    if not request.GET:
+        return FilterData(None)
+    params = request.GET.copy()
+    notice = ""
+    typed = params.pop("q", [""])[-1].strip()
+    if typed and looks_like_personal_number(typed):
+        notice = _("为保护个人信息，身份证号和电话号码不能写在网址中，请在搜索框中输入后点“查询”。")
+    elif typed:
+        params["q"] = typed
+    token = params.pop("s", [""])[-1]
+    if token:
+        stored = request.session.get(_SESSION_KEY, {}).get(token)
+        if stored and time.time() - stored[1] < SEARCH_TOKEN_SECONDS:
+            params["q"] = stored[0]
+        else:
+            notice = _("搜索条件已过期，请重新输入搜索内容。")
+    return FilterData(params, notice)
 
 
 def filter_cases(cases: QuerySet[Case], form: CaseFilterForm) -> QuerySet[Case]:

@@ -413,7 +413,6 @@ class Party(models.Model):
     phone_index = models.CharField(max_length=64, blank=True, db_index=True)
     phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
-    is_key_person = models.BooleanField(_("重点人员"), default=False, help_text=_("一年内涉及3件及以上纠纷"))
     history = HistoricalRecords(excluded_fields=["id_number_encrypted", "phone_encrypted"])
 
     class Meta:
@@ -430,6 +429,84 @@ class Party(models.Model):
         self.id_number_encrypted, self.id_number_index = encrypt(id_number), blind_index(id_number)
         self.id_number_masked = mask(id_number)
         self.phone_encrypted, self.phone_index, self.phone_masked = encrypt(phone), blind_index(phone), mask(phone)
+
+
+class KeyPersonQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> KeyPersonQuerySet:
+        """The register of the person's jurisdiction, for the roles that need it (rules.py)."""
+        from governance.scoping import region_q
+
+        if not rules.may_view_key_persons(user):
+            return self.none()
+        return self.filter(region_q(user, "township"))
+
+    def active(self) -> KeyPersonQuerySet:
+        return self.filter(state=KeyPerson.State.ACTIVE)
+
+    def matching(self, parties) -> KeyPersonQuerySet:
+        """Entries naming any of these parties: the party itself, or the same ID or phone number."""
+        parties = list(parties)
+        ids = {p.id_number_index for p in parties if p.id_number_index}
+        phones = {p.phone_index for p in parties if p.phone_index}
+        return self.filter(
+            Q(party__in=[p.pk for p in parties]) | Q(id_number_index__in=ids) | Q(phone_index__in=phones)
+        )
+
+
+class KeyPerson(models.Model):
+    """重点人员名单: who was marked, why, by whom, when, from which case, and whether the mark still
+    stands. Only the centers and leaders of the jurisdiction see it (rules.may_view_key_persons);
+    viewing it and every change are audited (disputes/key_persons.py)."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("在册")
+        REMOVED = "removed", _("已撤销")
+
+    class Source(models.TextChoices):
+        RULE = "rule", _("系统规则：一年内涉及3件及以上纠纷")
+        MANUAL = "manual", _("人工标记")
+
+    party = models.ForeignKey(Party, verbose_name=_("当事人"), on_delete=models.PROTECT, related_name="key_marks")
+    case = models.ForeignKey(Case, verbose_name=_("来源案件"), on_delete=models.PROTECT, related_name="+")
+    township = models.ForeignKey(
+        "grids.Region", verbose_name=_("镇（街道）"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("姓名"), max_length=80)
+    id_number_index = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
+    reason = models.TextField(_("列入理由"))
+    marked_by = models.ForeignKey(
+        "governance.User",
+        verbose_name=_("标记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("空白表示由系统规则列入"),
+    )
+    marked_at = models.DateTimeField(_("列入时间"), default=timezone.now)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.ACTIVE, db_index=True)
+    removed_by = models.ForeignKey(
+        "governance.User", verbose_name=_("撤销人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    removed_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    removal_reason = models.TextField(_("撤销理由"), blank=True)
+    history = HistoricalRecords()
+
+    objects = KeyPersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("重点人员")
+        verbose_name_plural = _("重点人员名单")
+        ordering = ["-marked_at", "-id"]
+        constraints = [
+            # One standing mark per party: two clerks marking at once cannot both succeed.
+            models.UniqueConstraint(fields=["party"], condition=Q(state="active"), name="key_person_one_active"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -123,3 +123,20 @@ def is_in_progress(case: Case) -> bool:
 def may_resume_clock(case: Case, user: User) -> bool:
     """The lead unit resumes when the materials or the appraisal arrive; the center may too."""
     return is_lead_unit_staff(case, user) or is_case_center(case, user)
+
+
+# --- 重点人员 (key persons) -------------------------------------------------------------------
+# The register and the key-person badge are for the centers and leaders of the jurisdiction, who
+# follow those persons up (the roles of the menu entry "key_persons", governance/navigation.py);
+# handlers, mediators and grid workers working a case see neither.
+
+
+def may_view_key_persons(user: User) -> bool:
+    from governance.navigation import NAV_BY_KEY
+
+    return user.is_authenticated and bool(user.role_codes & NAV_BY_KEY["key_persons"].roles)
+
+
+def may_mark_key_person(case: Case, user: User) -> bool:
+    """Marking or removing a mark: center staff of the case's jurisdiction."""
+    return is_case_center(case, user)

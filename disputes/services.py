@@ -24,6 +24,7 @@ from guardian.shortcuts import assign_perm
 from simple_history.utils import bulk_create_with_history
 
 from disputes.deadlines import handle_due_from_events, limit_for, statutory_cap
+from disputes.key_persons import mark_repeat_parties
 from disputes.models import (
     DIRECT_CHANNELS,
     OPEN_STATUSES,
@@ -51,7 +52,6 @@ from governance.uploads import display_name, sniff, stored_name
 from grids.models import Grid, Region
 
 DUPLICATE_WINDOW_DAYS = 90
-KEY_PERSON_CASES_PER_YEAR = 3
 
 
 class TransitionRefused(Exception):
@@ -329,17 +329,8 @@ def _add_parties(case: Case, parties: Sequence[PartyData]) -> None:
         party = Party(case=case, role=data.role, kind=data.kind, name=data.name, address=data.address)
         party.set_identifiers(id_number=data.id_number, phone=data.phone)
         rows.append(party)
-    since = case.received_at - timedelta(days=365)
-    for party in rows:
-        # 重点人员: this party appears in three or more cases within a year (this one included).
-        same = Q(pk__in=[])
-        if party.id_number_index:
-            same |= Q(id_number_index=party.id_number_index)
-        if party.phone_index:
-            same |= Q(phone_index=party.phone_index)
-        earlier = Party.objects.filter(same, case__received_at__gte=since).values("case_id").distinct().count()
-        party.is_key_person = earlier + 1 >= KEY_PERSON_CASES_PER_YEAR
     bulk_create_with_history(rows, Party)
+    mark_repeat_parties(case, rows)
 
 
 def _raise_flags(case: Case, by: User) -> None:
@@ -797,7 +788,10 @@ def decide_extension(
 
 
 def reveal_party(*, case: Case, party: Party, by: User, reason: str, request=None) -> dict[str, str]:
-    """The full ID and phone number of a party, for a stated reason; the reveal is audited."""
+    """The full ID and phone number of a party, for a stated reason; the reveal is audited.
+
+    At most REVEAL_LIMIT_PER_HOUR reveals per person in any hour, counted from the audit log
+    itself (so the limit holds without Redis and across processes); a refusal is audited too."""
     from disputes.rules import may_reveal_personal_data
     from governance.crypto import decrypt
     from governance.models import AuditEvent
@@ -807,12 +801,29 @@ def reveal_party(*, case: Case, party: Party, by: User, reason: str, request=Non
         raise ValidationError({"reason": _("请写明查看完整信息的事由。")})
     if party.case_id != case.pk or not may_reveal_personal_data(case, by):
         raise TransitionRefused(_("您无权查看该当事人的完整身份信息。"))
-    record_audit(
-        AuditEvent.Action.REVEAL,
-        request=request,
-        user=by,
-        detail=f"{case.number} {party.name}: {reason.strip()}"[:255],
-    )
+    limit = settings.REVEAL_LIMIT_PER_HOUR
+    with transaction.atomic():
+        # One person's reveals are counted one at a time: two tabs cannot both take the last one.
+        User.objects.select_for_update().filter(pk=by.pk).exists()
+        since = timezone.now() - timedelta(hours=1)
+        allowed = AuditEvent.objects.filter(user=by, action=AuditEvent.Action.REVEAL, at__gte=since).count() < limit
+        if allowed:
+            record_audit(
+                AuditEvent.Action.REVEAL,
+                request=request,
+                user=by,
+                detail=f"{case.number} {party.name}: {reason.strip()}"[:255],
+            )
+    if not allowed:
+        record_audit(
+            AuditEvent.Action.ACCESS_DENIED,
+            request=request,
+            user=by,
+            detail=f"查看完整身份信息超过每小时 {limit} 次：{case.number} {party.name}"[:255],
+        )
+        raise TransitionRefused(
+            _("您在一小时内查看完整身份信息已达 %(limit)d 次上限，请稍后再试。") % {"limit": limit}
+        )
     return {"id_number": decrypt(party.id_number_encrypted), "phone": decrypt(party.phone_encrypted)}
 
 

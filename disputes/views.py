@@ -18,12 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from disputes import forms, services
-from disputes.filters import filter_cases, list_queryset
+from disputes import forms, key_persons, services
+from disputes.filters import filter_cases, filter_data, list_queryset, search_address
 from disputes.models import (
     Case,
     CaseEvent,
     ExtensionRequest,
+    KeyPerson,
     Stage,
     StageLimit,
     Status,
@@ -36,11 +37,13 @@ from disputes.rules import (
     is_handling_staff,
     may_add_materials,
     may_answer_supervision,
+    may_mark_key_person,
     may_request_extension,
     may_reveal_personal_data,
     may_supervise,
 )
 from disputes.worklists import worklists_for
+from governance.models import Role
 from governance.submissions import AlreadySubmitted, already_submitted, repeated_submission, submit_once
 from governance.views import month_param, nav_required
 
@@ -64,7 +67,12 @@ def scoped_case(request: HttpRequest, number: str, *, detail: bool = False) -> C
 
 @nav_required("cases")
 def case_list(request: HttpRequest) -> HttpResponse:
-    form = forms.CaseFilterForm(request.GET or None, user=request.user)
+    if request.method == "POST":  # the filter form: the search term goes into the session, not the address
+        return redirect(search_address(request, request.path))
+    filters = filter_data(request)
+    if filters.notice:
+        messages.warning(request, filters.notice)
+    form = forms.CaseFilterForm(filters.data, user=request.user)
     cases = list_queryset(filter_cases(Case.objects.visible_to(request.user), form))
     page = Paginator(cases, 20).get_page(request.GET.get("page"))
     return render(request, "disputes/case_list.html", {"page": page, "form": form, "today": timezone.localdate()})
@@ -304,6 +312,8 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         "changes": _history_changes(case),
         "pending_extension": pending,
         "may_reveal": may_reveal_personal_data(case, user),
+        "key_party_ids": key_persons.key_party_ids(case.parties.all(), user),
+        "may_mark_key_person": may_mark_key_person(case, user),
         "supervision": active,
         "supervise_form": (bound or {}).get("supervise") or forms.SuperviseForm(prefix="supervise")
         if active is None and may_supervise(case, user)
@@ -490,6 +500,62 @@ def party_reveal(request: HttpRequest, number: str, pk: int) -> HttpResponse:
     )
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+@nav_required("key_persons")
+def key_person_list(request: HttpRequest) -> HttpResponse:
+    """重点人员名单 of the jurisdiction; every view is audited."""
+    state = request.GET.get("state", KeyPerson.State.ACTIVE)
+    entries = KeyPerson.objects.visible_to(request.user).select_related(
+        "case", "township", "party", "marked_by", "removed_by"
+    )
+    if state in KeyPerson.State.values:
+        entries = entries.filter(state=state)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    key_persons.record_register_view(request, len(page.object_list))
+    return render(
+        request,
+        "disputes/key_person_list.html",
+        {"page": page, "state": state, "states": KeyPerson.State.choices, "may_remove": request.user.has_role(Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF)},
+    )
+
+
+def _key_person_step(request: HttpRequest, run: Callable[[], object], done: str) -> None:
+    try:
+        run()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except key_persons.KeyPersonRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, done)
+
+
+@nav_required("cases")
+@require_POST
+def key_person_mark(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    case = scoped_case(request, number)
+    party = get_object_or_404(case.parties, pk=pk)
+    reason = request.POST.get("reason", "")
+    _key_person_step(
+        request,
+        lambda: key_persons.mark_key_person(case=case, party=party, by=request.user, reason=reason, request=request),
+        _("已列入重点人员名单。"),
+    )
+    return redirect("disputes-detail", case.number)
+
+
+@nav_required("key_persons")
+@require_POST
+def key_person_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(KeyPerson.objects.visible_to(request.user), pk=pk)
+    reason = request.POST.get("reason", "")
+    _key_person_step(
+        request,
+        lambda: key_persons.remove_key_person(entry=entry, by=request.user, reason=reason, request=request),
+        _("已撤销重点人员标记。"),
+    )
+    return redirect("disputes-key-persons")
 
 
 @nav_required("supervision")

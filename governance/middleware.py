@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -125,3 +126,21 @@ class AuditNotFoundMiddleware:
             from governance.services import record_audit
 
             record_audit(AuditEvent.Action.NOT_FOUND, request=request, user=user, detail=str(exception))
+
+
+class NoStoreMiddleware:
+    """Nothing a signed-in person is shown is kept by the browser or a proxy (parties' names and
+    numbers, case details, exports, documents): `Cache-Control: no-store` on every response to a
+    signed-in request, `Pragma: no-cache` for HTTP/1.0 proxies. Static files never reach here
+    (WhiteNoise answers them first) and keep their long cache lifetimes."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True, no_cache=True, max_age=0)
+            response["Pragma"] = "no-cache"
+        return response

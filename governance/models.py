@@ -193,6 +193,8 @@ class AuditEvent(models.Model):
         ADMIN_CHANGE = "admin_change", _("配置修改")
         ADMIN_DELETION = "admin_deletion", _("配置删除")
         PURGED = "audit_purged", _("清理过期审计日志")
+        KEY_PERSON = "key_person", _("重点人员标记变更")
+        KEY_PERSON_VIEW = "key_person_view", _("查看重点人员名单")
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     action = models.CharField(_("事件"), max_length=20, choices=Action.choices, db_index=True)

@@ -52,6 +52,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "disputes-list",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.HANDLER, R.MEDIATOR, R.LEADER}),
     ),
+    NavItem(
+        "key_persons",
+        _("重点人员"),
+        "disputes-key-persons",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+    ),
     NavItem("mediation", _("调解工作"), "mediation-work", frozenset({R.MEDIATOR}), group="mediation"),
     NavItem(
         "mediation_orgs",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -94,6 +95,7 @@ MIDDLEWARE = [
     # First: every later log line and audit row of the request carries its id.
     "governance.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "governance.middleware.CookieLanguageMiddleware",
@@ -109,6 +111,7 @@ MIDDLEWARE = [
     "governance.middleware.ForcePasswordChangeMiddleware",
     "governance.middleware.AuditNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "governance.middleware.NoStoreMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that it sees the login view's response (django-axes requirement).
     "axes.middleware.AxesMiddleware",
@@ -184,6 +187,9 @@ AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
 # axes.W006 asks for IP-based lockout too; a county office shares one NAT address, so locking an
 # IP would lock every clerk at once. The rule here is per account (DESIGN.md, 等保2.0).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# security.W021 asks for HSTS preload; an intranet host must not be on the browsers' preload list
+# (SECURE_HSTS_PRELOAD, off by default, below).
+SILENCED_SYSTEM_CHECKS += ["security.W021"]
 
 # Second factor (TOTP, django-otp; rules in governance/twofactor.py). On by default in production;
 # off by default with DEBUG, so the demo logins of ./scripts/dev sign in with the password alone.
@@ -233,9 +239,31 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    # Off by default: an intranet host name must not be submitted to the browsers' preload lists.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     if env_bool("BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts only from static/ (or an inline one carrying the
+# request's nonce, `nonce="{{ request.csp_nonce }}"`), no plug-ins, no framing, forms and <base>
+# only to this site. Style *attributes* stay allowed (style-src-attr): templates colour risk badges
+# from the database with them, and a style attribute cannot run script; <style> elements need the
+# nonce. Bootstrap's CSS draws its icons from data: URIs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Cache ------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
@@ -346,6 +374,8 @@ BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY")
 # The earliest receipt date a case may carry (governance/bounds.py): cases received before the
 # system started are not entered. Every other date a person types lies in 1900–2100.
 EARLIEST_RECEIVED_DATE = env_date("EARLIEST_RECEIVED_DATE", "2000-01-01")
+# A person may reveal a party's full ID and phone number at most this many times an hour.
+REVEAL_LIMIT_PER_HOUR = env_int("REVEAL_LIMIT_PER_HOUR", 20)
 
 # Uploads (case attachments): size and kinds accepted.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10) * 1024 * 1024

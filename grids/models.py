@@ -9,8 +9,10 @@ is one indexed prefix filter (`code LIKE '990101001%'`), never a walk of the tre
 from __future__ import annotations
 
 import datetime
+import re
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +23,54 @@ if TYPE_CHECKING:
 
 # How many leading digits of the code are significant at each level.
 PREFIX_LENGTH = {"county": 6, "township": 9, "village": 12}
+# The level a region's parent must have (a county has none).
+PARENT_LEVEL = {"county": None, "township": "county", "village": "township"}
+GRID_CODE_RE = re.compile(r"^\d{15}$")
+
+
+def region_code_error(code: str, level: str, parent: Region | None) -> str | None:
+    """Why `code` cannot be the code of a region of `level` under `parent`, or None when it can.
+
+    Jurisdiction follows the code (a prefix filter), so a village coded under another township
+    would be seen by that township's staff: the code must extend its parent's prefix, and the
+    digits below its own level must be zeros (GB/T 2260)."""
+    if not re.fullmatch(r"\d{12}", code or "") or level not in PREFIX_LENGTH:
+        return _("区划代码应为12位数字")
+    own = PREFIX_LENGTH[level]
+    if code[own:].strip("0") or code[own - 3 : own] == "000":
+        return _("%(level)s的区划代码应以%(digits)d位有效数字开头、其后补零，例如 %(example)s。") % {
+            "level": Region.Level(level).label,
+            "digits": own,
+            "example": (code[: own - 3] + "001").ljust(12, "0"),
+        }
+    expected_parent = PARENT_LEVEL[level]
+    if expected_parent is None:
+        return _("县（区）不能有上级区划。") if parent is not None else None
+    if parent is None or parent.level != expected_parent:
+        return _("%(level)s的上级区划应为%(parent)s。") % {
+            "level": Region.Level(level).label,
+            "parent": Region.Level(expected_parent).label,
+        }
+    if not code.startswith(parent.prefix):
+        return _("区划代码 %(code)s 不在上级区划“%(parent)s”（%(prefix)s）之下，应以 %(prefix)s 开头。") % {
+            "code": code,
+            "parent": parent.name,
+            "prefix": parent.prefix,
+        }
+    return None
+
+
+def grid_code_error(code: str, village: Region) -> str | None:
+    """Why `code` cannot be a grid code under `village` (GB/T 2260 village code + 3-digit
+    sequence), or None when it can."""
+    if not GRID_CODE_RE.fullmatch(code or "") or not code.startswith(village.code):
+        return _("网格编码应为所属村（社区）的12位区划代码 %(village)s 加3位序号，共15位数字，例如 %(example)s。") % {
+            "village": village.code,
+            "example": f"{village.code}001",
+        }
+    if code.endswith("000"):
+        return _("网格编码的最后3位序号应从 001 开始，不能是 000。")
+    return None
 
 
 class RegionQuerySet(models.QuerySet):
@@ -80,6 +130,20 @@ class Region(models.Model):
         verbose_name = _("行政区划")
         verbose_name_plural = _("行政区划")
         ordering = ["code"]
+        constraints = [
+            # The code's shape follows the level; that the code extends the parent's prefix is a
+            # trigger on PostgreSQL (grids/migrations), since a check cannot read another row.
+            models.CheckConstraint(
+                name="region_code_matches_level",
+                condition=(
+                    models.Q(level="county", parent__isnull=True, code__endswith="000000")
+                    | models.Q(level="township", parent__isnull=False, code__endswith="000")
+                    & ~models.Q(code__endswith="000000")
+                    | models.Q(level="village", parent__isnull=False) & ~models.Q(code__endswith="000")
+                ),
+                violation_error_message=_("区划代码与层级或上级区划不符。"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -87,6 +151,12 @@ class Region(models.Model):
     @property
     def prefix(self) -> str:
         return self.code[: PREFIX_LENGTH[self.level]]
+
+    def clean(self) -> None:
+        super().clean()
+        error = region_code_error(self.code, self.level, self.parent)
+        if error:
+            raise ValidationError({"code": error})
 
 
 class GridKind(models.TextChoices):
@@ -142,6 +212,11 @@ class Grid(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.village_id and (error := grid_code_error(self.code, self.village)):
+            raise ValidationError({"code": error})
 
 
 class GridWorker(models.Model):

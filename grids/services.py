@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from governance.management.commands.create_admins import temporary_password
 from governance.models import Role, Unit, User
 from governance.services import grant_role
-from grids.models import Grid, GridWorker, Region
+from grids.models import Grid, GridWorker, Region, grid_code_error
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -27,22 +27,8 @@ if TYPE_CHECKING:
 # Grids
 # ---------------------------------------------------------------------------------------------
 
-GRID_CODE_RE = re.compile(r"^\d{15}$")
 # Django's username rule (letters of any script, digits and @ . + - _).
 USERNAME_RE = re.compile(r"^[\w.@+-]+\Z")
-
-
-def grid_code_error(code: str, village: Region) -> str | None:
-    """Why `code` cannot be a grid code under `village` (GB/T 2260 village code + 3-digit
-    sequence), or None when it can."""
-    if not GRID_CODE_RE.fullmatch(code or "") or not code.startswith(village.code):
-        return _("网格编码应为所属村（社区）的12位区划代码 %(village)s 加3位序号，共15位数字，例如 %(example)s。") % {
-            "village": village.code,
-            "example": f"{village.code}001",
-        }
-    if code.endswith("000"):
-        return _("网格编码的最后3位序号应从 001 开始，不能是 000。")
-    return None
 
 
 def _check_village(village: Region, by: User) -> None:

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q
 
+from disputes.key_persons import listed_party_ids
 from disputes.models import Case, Party
 from grids.models import PatrolLog, Region, ZeroReport
 from visits.models import Visit, VisitIssue
@@ -40,12 +41,13 @@ def build_brief(visit: Visit, village: Region | None = None) -> Brief:
     # Key persons (重点人员) named in the village's cases of the last year; shown masked.
     year_ago = visit.date - timedelta(days=365)
     persons: dict[tuple[str, str], dict] = {}
-    parties = (
-        Party.objects.filter(is_key_person=True, case__village=village, case__received_at__date__gte=year_ago)
+    parties = list(
+        Party.objects.filter(case__village=village, case__received_at__date__gte=year_ago, kind=Party.Kind.PERSON)
         .select_related("case")
         .order_by("name", "-case__received_at")
     )
-    for party in parties:
+    listed = listed_party_ids(parties)
+    for party in (p for p in parties if p.pk in listed):
         key = (party.name, party.phone_index or party.id_number_index or party.name)
         row = persons.setdefault(
             key, {"name": party.name, "phone": party.phone_masked, "address": party.address, "cases": []}

@@ -36,8 +36,15 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 800}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # Every browser test also checks that nothing on its pages broke the Content-Security-Policy.
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture

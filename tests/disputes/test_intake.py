@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from disputes.models import Case, CaseEvent, Category, Party, RiskLevel
+from disputes.models import Case, CaseEvent, Category, KeyPerson, Party, RiskLevel
 from disputes.services import PartyData
 from governance.models import Notification
 from tests.disputes.conftest import VALID_ID, intake
@@ -159,9 +159,14 @@ def test_same_grid_and_category_is_a_possible_duplicate(org, login):
 def test_third_case_in_a_year_marks_a_key_person(org):
     intake(org)
     intake(org)
+    assert not KeyPerson.objects.exists()
     third = intake(org)
-    assert third.parties.get(role="applicant").is_key_person is True
-    assert not Case.objects.order_by("id").first().parties.get(role="applicant").is_key_person
+    entry = KeyPerson.objects.get(name="张三")  # one entry, from the case that made the rule fire
+    assert entry.party == third.parties.get(role="applicant") and entry.case == third
+    assert entry.source == "rule" and entry.state == "active" and entry.marked_by is None
+    assert set(KeyPerson.objects.values_list("name", flat=True)) == {"张三", "李四"}
+    intake(org)  # a fourth case: both are already listed
+    assert KeyPerson.objects.count() == 2
 
 
 def test_flags_notify_police_and_report_upward(org, django_capture_on_commit_callbacks):

@@ -20,6 +20,7 @@ from disputes.models import (
     CaseSequence,
     Category,
     Channel,
+    KeyPerson,
     Party,
     RiskLevel,
     Route,
@@ -161,9 +162,9 @@ def test_parties_carry_valid_encrypted_identifiers_and_key_persons(seeded):
     assert organisations.exists() and not organisations.exclude(id_number_encrypted="").exists()
     assert Party.history.count() == parties.count() and Case.history.count() == Case.objects.count()
 
-    # 重点人员: three or more cases within a year, marked from the third on (as intake does).
-    key = people.filter(is_key_person=True)
-    assert key.count() >= 5
+    # 重点人员: three or more cases within a year, listed once from the third on (as intake does).
+    key = people.filter(key_marks__state="active")
+    assert key.count() >= 5 and KeyPerson.objects.count() == key.count()
     for party in key.select_related("case"):
         since = party.case.received_at - timedelta(days=365)
         same = people.filter(id_number_index=party.id_number_index, case__received_at__gte=since)

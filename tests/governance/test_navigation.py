@@ -9,15 +9,16 @@ from governance.models import AuditEvent
 CASES = {"work", "cases"}
 MEDIATION = {"mediation_orgs", "subsidy"}
 VISITS = {"visits", "followups"}  # 平安夜访, 夜访交办
-CENTER = {"home", "regions", "units", "intake", "board", "grids", "supervision"} | CASES | MEDIATION | VISITS
+KEY_PERSONS = {"key_persons"}  # 重点人员名单: centers and leaders only
+CENTER = {"home", "regions", "units", "intake", "board", "grids", "supervision"} | CASES | MEDIATION | VISITS | KEY_PERSONS
 NAV = {
     "county_officer": CENTER,
     "township_officer": CENTER,
     "police": {"home", "followups"} | CASES,
     "mediator": {"home", "mediation", "followups"} | CASES | MEDIATION,
     "grid_worker": {"home", "regions", "reports", "patrols"},
-    "leader": {"home", "regions", "units", "board", "supervision"} | CASES | MEDIATION | VISITS,
-    "township_leader": {"home", "regions", "units", "board", "supervision"} | CASES | MEDIATION | VISITS,
+    "leader": {"home", "regions", "units", "board", "supervision"} | CASES | MEDIATION | VISITS | KEY_PERSONS,
+    "township_leader": {"home", "regions", "units", "board", "supervision"} | CASES | MEDIATION | VISITS | KEY_PERSONS,
     "outsider": CENTER,
     "sysadmin": {"home", "units", "config"},
     "security_admin": {"home", "units", "accounts", "audit"},
@@ -31,6 +32,7 @@ PAGES = {
     "/regions/": {p: 200 if "regions" in NAV[p] else 403 for p in NAV},
     "/units/": {p: 200 if "units" in NAV[p] else 403 for p in NAV},
     "/audit/": {p: 200 if "audit" in NAV[p] else 403 for p in NAV},
+    "/cases/key-persons/": {p: 200 if "key_persons" in NAV[p] else 403 for p in NAV},
     "/regions/990101001001/": {
         **{p: 200 if "regions" in NAV[p] else 403 for p in NAV},
         "outsider": 404,
