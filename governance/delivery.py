@@ -40,8 +40,9 @@ def sms_gateway() -> SmsGateway:
 
 
 def recipients(notice: Notification) -> list[User]:
+    """The active people a notice is for; never the administrators (receiving_notices)."""
     condition = Q(pk=notice.user_id) if notice.user_id else Q(unit_id=notice.unit_id)
-    return list(User.objects.filter(condition, is_active=True))
+    return list(User.objects.receiving_notices().filter(condition, is_active=True))
 
 
 def deliver(notice: Notification) -> list[Delivery]:

@@ -8,14 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from governance.models import AuditEvent, Role, User
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    from axes.helpers import get_client_ip_address
-
-    return get_client_ip_address(request) or None
+from governance.network import client_ip
 
 
 def record_audit(
@@ -25,10 +18,13 @@ def record_audit(
     user: User | None = None,
     username: str = "",
     detail: str = "",
+    actor: User | None = None,
 ) -> AuditEvent:
+    """`user` is the account concerned; `actor` who acted on it, when that is someone else."""
     if user is not None and not username:
         username = user.get_username()
     return AuditEvent.objects.create(
+        actor=actor.get_username() if actor is not None else "",
         action=action,
         user=user if user is not None and user.pk else None,
         username=username[:150],
@@ -49,8 +45,8 @@ def set_own_password(*, user: User, new_password: str, request: HttpRequest | No
 
 
 def grant_role(*, user: User, role: str) -> None:
-    """Give a role (its group). The grant is audited by the m2m receiver in governance.apps,
-    which also sees grants made in the admin."""
+    """Give a role (its group). The role-change receiver (governance/receivers.py) checks it
+    against 三权分立 and audits it, as it does for grants made in the admin."""
     group, _created = Group.objects.get_or_create(name=Role(role).value)
     user.groups.add(group)
     user.__dict__.pop("role_codes", None)

@@ -45,3 +45,11 @@ def overdue_scan() -> str:
     from governance.reminders import run_overdue_scan
 
     return str(run_overdue_scan())
+
+
+@shared_task(name="governance.tasks.disable_inactive_accounts")
+def disable_inactive_accounts() -> list[str]:
+    """Nightly: disable accounts unused for ACCOUNT_INACTIVE_DAYS (governance/accounts.py)."""
+    from governance.accounts import disable_inactive_accounts as run
+
+    return run()
