@@ -153,3 +153,11 @@ def test_grants_creations_and_resets_are_audited_with_who_and_where(org, login):
     )
     reset = AuditEvent.objects.get(action=AuditEvent.Action.PASSWORD_RESET, username="police")
     assert (reset.actor, reset.ip_address) == ("security_admin", "127.0.0.1")
+
+
+def test_the_auditor_sees_who_did_it(org, login):
+    grant = AuditEvent.objects.create(
+        action=AuditEvent.Action.ROLE_GRANTED, username="police", actor="security_admin", detail="mediator"
+    )
+    body = login(org["auditor"]).get("/audit/?action=role_granted").content.decode()
+    assert "操作人" in body and f"<td>{grant.actor}</td>" in body
