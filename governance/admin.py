@@ -1,19 +1,32 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from governance import twofactor
+from governance.accounts import (
+    AccountActionRefused,
+    account_edit_error,
+    check_role_change,
+    password_reset_error,
+    record_account_created,
+    reset_password,
+    set_account_active,
+)
 from governance.forms import OfficialScheduleForm
-from governance.models import AuditEvent, CalendarDay, CalendarYear, Role, Unit, User
-from governance.services import record_official_schedule
+from governance.models import ADMIN_ROLES, AuditEvent, CalendarDay, CalendarYear, Role, Unit, User
+from governance.services import record_audit, record_official_schedule
 from governance.workdays import forget_overrides
 
 
@@ -29,32 +42,55 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
 
 class ResetPasswordForm(AdminPasswordChangeForm):
-    """A password set by the security administrator is temporary: the owner changes it at login."""
+    """A password set by the security administrator (governance.accounts.reset_password is what
+    saves it: temporary, audited). No "disable password" option: every account signs in."""
 
-    def save(self, commit: bool = True) -> User:
-        self.user.must_change_password = True
-        return super().save(commit=commit)
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.fields.pop("usable_password", None)
+        self.fields["password1"].required = self.fields["password2"].required = True
+
+
+class StaffChangeForm(UserChangeForm):
+    acting_user: User | None = None  # set per request by StaffAdmin.get_form
+
+    def clean_groups(self):
+        groups = self.cleaned_data.get("groups")
+        if groups is not None and self.acting_user is not None and self.instance.pk:
+            check_role_change(
+                by=self.acting_user,
+                user=self.instance,
+                before=self.instance.role_codes,
+                after={group.name for group in groups},
+            )
+        return groups
 
 
 @admin.register(User)
 class StaffAdmin(UserAdmin, HistoryAdmin):
+    """Accounts, for the security administrator. The 三权分立 rules are in governance/accounts.py:
+    administrator roles are not offered, one's own roles and state are read-only, other
+    administrators' accounts are view-only and their passwords are reset on the server."""
+
+    form = StaffChangeForm
     change_password_form = ResetPasswordForm
     list_display = ("username", "full_name", "unit", "is_unit_head", "is_active", "must_change_password", "last_login")
     list_filter = ("groups", "is_active", "unit__kind")
     search_fields = ("username", "full_name", "phone", "unit__name")
     list_select_related = ("unit",)
     autocomplete_fields = ("unit",)
+    actions = ("disable_accounts", "enable_accounts", "reset_two_factor")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("个人信息"), {"fields": ("full_name", "phone", "unit", "title", "is_unit_head")}),
         (_("角色与状态"), {"fields": ("groups", "is_active", "must_change_password", "is_staff")}),
-        (_("时间"), {"fields": ("last_login", "password_changed_at", "date_joined")}),
+        (_("时间"), {"fields": ("last_login", "password_changed_at", "reactivated_at", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "full_name", "unit", "password1", "password2")}),
     )
-    readonly_fields = ("last_login", "password_changed_at", "date_joined")
-    actions = ["reset_two_factor"]
+    # Enabling and disabling go through the list's actions, which audit them and stamp the re-enabling.
+    readonly_fields = ("is_active", "last_login", "password_changed_at", "reactivated_at", "date_joined")
 
     @admin.action(description=_("重置动态口令（下次登录时重新绑定手机）"), permissions=["reset_two_factor"])
     def reset_two_factor(self, request, queryset) -> None:
@@ -87,6 +123,66 @@ class StaffAdmin(UserAdmin, HistoryAdmin):
         # Accounts are the security administrator's (三权分立), not the system administrator's.
         return request.user.has_role(Role.SECURITY_ADMIN)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            fields += ("groups", "is_staff", "must_change_password")
+        return fields
+
+    def get_form(self, request: HttpRequest, obj: User | None = None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if issubclass(form, StaffChangeForm):
+            form = type(form.__name__, (form,), {"acting_user": request.user})
+        return form
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "groups":
+            kwargs["queryset"] = Group.objects.exclude(name__in=ADMIN_ROLES).order_by("name")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        if obj is not None and account_edit_error(by=request.user, user=obj):
+            return False  # view-only
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            record_account_created(user=obj, by=request.user, request=request)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        target = self.get_object(request, unquote(id))
+        if target is not None and (refusal := password_reset_error(by=request.user, user=target)):
+            record_audit(AuditEvent.Action.ACCESS_DENIED, request=request, user=request.user, detail=refusal)
+            messages.error(request, refusal)
+            return redirect("admin:governance_user_change", target.pk)
+        if request.method == "POST" and target is not None and self.has_change_permission(request, target):
+            form = self.change_password_form(target, request.POST)
+            if form.is_valid():
+                reset_password(user=target, password=form.cleaned_data["password1"], by=request.user, request=request)
+                self.log_change(request, target, self.construct_change_message(request, form, None))
+                messages.success(request, _("密码已重置，该账号下次登录时须修改密码。"))
+                return redirect("admin:governance_user_change", target.pk)
+        return super().user_change_password(request, id, form_url)  # the form, or its errors
+
+    @admin.action(description=_("停用所选账号"), permissions=["change"])
+    def disable_accounts(self, request: HttpRequest, queryset) -> None:
+        self._set_active(request, queryset, active=False)
+
+    @admin.action(description=_("重新启用所选账号"), permissions=["change"])
+    def enable_accounts(self, request: HttpRequest, queryset) -> None:
+        self._set_active(request, queryset, active=True)
+
+    def _set_active(self, request: HttpRequest, queryset, *, active: bool) -> None:
+        changed = 0
+        for user in queryset:
+            try:
+                changed += set_account_active(user=user, active=active, by=request.user, request=request)
+            except AccountActionRefused as refusal:
+                messages.error(request, f"{user.username}：{refusal}")
+        if changed:
+            messages.success(request, _("已处理 %(n)d 个账号。") % {"n": changed})
+
 
 @admin.register(Unit)
 class UnitAdmin(HistoryAdmin):
@@ -102,6 +198,9 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_display = ("at", "action", "username", "ip_address", "path", "detail", "request_id")
     list_filter = ("action",)
     search_fields = ("username", "ip_address", "request_id")
+    list_display = ("at", "action", "username", "actor", "ip_address", "path", "detail")
+    list_filter = ("action",)
+    search_fields = ("username", "actor", "ip_address")
     date_hierarchy = "at"
 
     def has_add_permission(self, request) -> bool:

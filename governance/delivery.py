@@ -39,8 +39,10 @@ def sms_gateway() -> SmsGateway:
 
 
 def recipients(notice: Notification) -> list[User]:
+    """The active people a notice is for: the person it names, or the business staff of its unit;
+    never an administrator (三权分立: `receiving_notices`)."""
     people = User.objects.filter(pk=notice.user_id) if notice.user_id else User.objects.unit_audience(notice.unit_id)
-    return list(people.filter(is_active=True))
+    return list(people.filter(pk__in=User.objects.receiving_notices().values("pk"), is_active=True))
 
 
 def deliver(notice: Notification) -> list[Delivery]:

@@ -61,7 +61,8 @@ class RequireTwoFactorMiddleware:
 
 
 class ForcePasswordChangeMiddleware:
-    """A person whose password was set by someone else must choose their own before anything."""
+    """A person whose password was set by someone else, or is older than PASSWORD_MAX_AGE_DAYS,
+    must choose a new one before anything."""
 
     ALLOWED_NAMES = ("password_change", "logout", "set_language", "healthz", *TWO_FACTOR_NAMES)
 
@@ -70,10 +71,15 @@ class ForcePasswordChangeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.must_change_password:
+        if user is not None and user.is_authenticated and (user.must_change_password or user.password_expired()):
             allowed = {reverse(name) for name in self.ALLOWED_NAMES}
             if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
-                messages.warning(request, _("首次登录或密码已被重置，请先修改密码。"))
+                if user.must_change_password:
+                    messages.warning(request, _("首次登录或密码已被重置，请先修改密码。"))
+                else:
+                    messages.warning(
+                        request, _("密码已使用超过 %(n)d 天，请修改密码。") % {"n": settings.PASSWORD_MAX_AGE_DAYS}
+                    )
                 return redirect("password_change")
         return self.get_response(request)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
@@ -107,6 +109,11 @@ class StaffManager(UserManager):
         )
         return self.filter(models.Exists(business), unit_id=unit_id)
 
+    def receiving_notices(self) -> models.QuerySet:
+        """Who business notices reach: everyone but the three administrators (三权分立: they see
+        no business data, so neither red cards nor digests with citizens' disputes)."""
+        return self.exclude(groups__name__in=ADMIN_ROLES)
+
 
 class User(AbstractUser):
     """A member of staff. Roles are group memberships; jurisdiction comes from the unit."""
@@ -129,6 +136,12 @@ class User(AbstractUser):
         _("下次登录须修改密码"), default=True, help_text=_("新建或重置密码的账号首次登录时必须修改密码。")
     )
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    reactivated_at = models.DateTimeField(
+        _("重新启用时间"),
+        null=True,
+        blank=True,
+        help_text=_("安全管理员重新启用账号的时间；长期未用的停用从此时重新计算。"),
+    )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     objects = StaffManager()
@@ -153,6 +166,23 @@ class User(AbstractUser):
     def receives_unit_notices(self) -> bool:
         """Notices to the person's unit are business: for business roles only (see `unit_audience`)."""
         return bool(self.role_codes & BUSINESS_ROLES)
+
+    @property
+    def is_administrator(self) -> bool:
+        """One of the three separated administrators (三权分立)."""
+        return self.has_role(*ADMIN_ROLES)
+
+    def set_password(self, raw_password: str | None) -> None:
+        # Every way a password is set (own change, reset, creation) restarts the 90-day clock.
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    def password_expired(self) -> bool:
+        """等保2.0: a password older than PASSWORD_MAX_AGE_DAYS must be changed."""
+        from django.conf import settings
+
+        since = self.password_changed_at or self.date_joined
+        return timezone.now() - since > timedelta(days=settings.PASSWORD_MAX_AGE_DAYS)
 
     def sees_region(self) -> bool:
         """Whether this person sees everything in their unit's region (center staff, leaders)."""
@@ -195,6 +225,10 @@ class AuditEvent(models.Model):
         PURGED = "audit_purged", _("清理过期审计日志")
         KEY_PERSON = "key_person", _("重点人员标记变更")
         KEY_PERSON_VIEW = "key_person_view", _("查看重点人员名单")
+        ACCOUNT_CREATED = "account_created", _("新建账号")
+        PASSWORD_RESET = "password_reset", _("重置密码")
+        ACCOUNT_DISABLED = "account_disabled", _("停用账号")
+        ACCOUNT_ENABLED = "account_enabled", _("启用账号")
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     action = models.CharField(_("事件"), max_length=20, choices=Action.choices, db_index=True)
@@ -207,6 +241,9 @@ class AuditEvent(models.Model):
     detail = models.CharField(_("说明"), max_length=255, blank=True)
     # The id of the request that caused the event (X-Request-ID), also in every log line of it.
     request_id = models.CharField(_("请求编号"), max_length=64, blank=True, db_index=True)
+    # Who did it when it was done to someone else (a grant, a reset); blank for one's own
+    # actions (login) and for server commands and scheduled tasks, which say so in `detail`.
+    actor = models.CharField(_("操作人"), max_length=150, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("安全审计日志")
@@ -257,8 +294,8 @@ class Heartbeat(models.Model):
 class NotificationQuerySet(models.QuerySet):
     def for_user(self, user: User) -> NotificationQuerySet:
         """Notices to the person and, for business roles, to their unit."""
-        if not user.is_authenticated:
-            return self.none()
+        if not user.is_authenticated or user.is_administrator:
+            return self.none()  # 三权分立: administrators get no business notice
         condition = models.Q(user=user)
         if user.unit_id is not None and user.receives_unit_notices:
             condition |= models.Q(unit_id=user.unit_id, user__isnull=True)
@@ -462,3 +499,18 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return str(self.token)
+class PasswordHistory(models.Model):
+    """The hashes of a person's recent passwords (never the passwords), so that none of the last
+    few is chosen again (governance.validators.PasswordHistoryValidator keeps it)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(_("密码哈希"), max_length=128)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"

@@ -1,6 +1,8 @@
 """Security events raised by Django and django-axes, written to the audit log.
 
-These receivers only record; no workflow rule lives here."""
+These receivers record; the one rule checked here is 三权分立 on role changes, by calling
+governance.accounts.check_role_change, so that no path (admin, service, command, shell) can
+combine an administrator role with another."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
+from governance.accounts import acting_user, check_role_change, current_request, record_role_change
 from governance.models import AuditEvent, User
 from governance.services import record_audit
 
@@ -43,17 +46,33 @@ def on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
 
 @receiver(m2m_changed, sender=User.groups.through)
 def on_groups_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
-    if action not in {"post_add", "post_remove"} or not pk_set:
+    """Before a change: refuse it if it breaks 三权分立. After: audit each grant and revocation
+    with the person who made it and their address (none for a server command)."""
+    if action not in {"pre_add", "pre_remove", "pre_clear", "post_add", "post_remove"}:
         return
-    event = AuditEvent.Action.ROLE_GRANTED if action == "post_add" else AuditEvent.Action.ROLE_REVOKED
+    changes = _role_changes(instance, action, reverse, pk_set)
+    request = current_request()
+    by = acting_user(request)
+    if action.startswith("pre_"):
+        for user, names in changes.items():
+            before = set(user.groups.values_list("name", flat=True))
+            after = before | names if action == "pre_add" else before - names
+            check_role_change(by=by, user=user, before=before, after=after)
+    if action in {"post_add", "post_remove", "pre_clear"}:  # post_clear no longer knows the roles
+        for user, names in changes.items():
+            for name in sorted(names):
+                record_role_change(user=user, role=name, granted=action == "post_add", by=by, request=request)
+            user.__dict__.pop("role_codes", None)
+
+
+def _role_changes(instance, action: str, reverse: bool, pk_set: set[int] | None) -> dict[User, set[str]]:
+    """{user: role names} the change touches, whichever side it was made from."""
     if reverse:  # group.user_set.add(...)
-        names = [instance.name] * len(pk_set)
-        users = list(User.objects.filter(pk__in=pk_set))
-    else:
-        users = [instance] * len(pk_set)
-        names = list(Group.objects.filter(pk__in=pk_set).values_list("name", flat=True))
-    for user, name in zip(users, names, strict=False):
-        record_audit(event, user=user, detail=name)
+        users = User.objects.filter(pk__in=pk_set) if pk_set is not None else instance.user_set.all()
+        return {user: {instance.name} for user in users}
+    groups = Group.objects.filter(pk__in=pk_set) if pk_set is not None else instance.groups.all()
+    names = set(groups.values_list("name", flat=True))
+    return {instance: names} if names else {}
 
 
 ADMIN_ACTIONS = {

@@ -11,14 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from governance.models import AuditEvent, CalendarDay, CalendarYear, Role, User
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    from axes.helpers import get_client_ip_address
-
-    return get_client_ip_address(request) or None
+from governance.network import client_ip
 
 
 def record_audit(
@@ -28,7 +21,9 @@ def record_audit(
     user: User | None = None,
     username: str = "",
     detail: str = "",
+    actor: User | None = None,
 ) -> AuditEvent:
+    """`user` is the account concerned; `actor` who acted on it, when that is someone else."""
     from governance.requestid import current_request
 
     # Receivers of signals without a request (the admin's log entries) get the one running.
@@ -36,6 +31,7 @@ def record_audit(
     if user is not None and not username:
         username = user.get_username()
     return AuditEvent.objects.create(
+        actor=actor.get_username() if actor is not None else "",
         action=action,
         user=user if user is not None and user.pk else None,
         username=username[:150],
@@ -75,8 +71,8 @@ def set_own_password(*, user: User, new_password: str, request: HttpRequest | No
 
 
 def grant_role(*, user: User, role: str) -> None:
-    """Give a role (its group). The grant is audited by the m2m receiver in governance.apps,
-    which also sees grants made in the admin."""
+    """Give a role (its group). The role-change receiver (governance/receivers.py) checks it
+    against 三权分立 and audits it, as it does for grants made in the admin."""
     group, _created = Group.objects.get_or_create(name=Role(role).value)
     user.groups.add(group)
     user.__dict__.pop("role_codes", None)

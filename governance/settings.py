@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A session older than SESSION_ABSOLUTE_SECONDS ends before anything else looks at it.
+    "governance.session_limit.AbsoluteSessionLifetimeMiddleware",
     # Second factor before the forced password change: a stolen password alone changes nothing.
     "governance.middleware.RequireTwoFactorMiddleware",
     "governance.middleware.ForcePasswordChangeMiddleware",
@@ -164,7 +166,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "governance.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "governance.validators.KnownPatternValidator"},
+    # Also keeps the hashes: password_changed() is called on every password set.
+    {"NAME": "governance.validators.PasswordHistoryValidator", "OPTIONS": {"keep": 5}},
 ]
+# A password older than this must be changed at the next request (等保2.0: periodic change).
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
+# Accounts without a sign-in for this long are disabled by the nightly task (governance/accounts.py).
+ACCOUNT_INACTIVE_DAYS = env_int("ACCOUNT_INACTIVE_DAYS", 90)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -174,6 +183,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+# Absolute lifetime: however active, a session ends this long after sign-in.
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
 
 # django-axes: 5 failures lock the account (not the IP: clerks share one NAT) for 30 minutes.
 AXES_FAILURE_LIMIT = 5
@@ -183,7 +194,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "governance.views.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
+# Reverse proxies in front of the application: governance/network.py takes the client address
+# from X-Forwarded-For accordingly, for the lockout and the audit log alike. (django-axes 8 reads
+# AXES_IPWARE_PROXY_COUNT only through django-ipware, which is not installed: it calls ours.)
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "governance.network.client_ip"
 # axes.W006 asks for IP-based lockout too; a county office shares one NAT address, so locking an
 # IP would lock every clerk at once. The rule here is per account (DESIGN.md, 等保2.0).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -318,6 +333,11 @@ CELERY_BEAT_SCHEDULE = {
     "overdue-scan": {"task": "governance.tasks.overdue_scan", "schedule": crontab(minute="*/15")},
     # Email/SMS for new notices: claimed from the database each minute, so nothing is lost.
     "deliver-notices": {"task": "governance.tasks.deliver_notices", "schedule": 60.0},
+    # 等保2.0: accounts unused for ACCOUNT_INACTIVE_DAYS are disabled (re-enabled by the security admin).
+    "disable-inactive-accounts": {
+        "task": "governance.tasks.disable_inactive_accounts",
+        "schedule": crontab(minute=20, hour=2),
+    },
     "purge-expired-sessions": {
         "task": "governance.tasks.clear_expired_sessions",
         "schedule": crontab(minute=5, hour=3),

@@ -53,3 +53,11 @@ def purge_audit_log() -> int:
     from governance.services import purge_audit_log as purge
 
     return purge()
+
+
+@shared_task(name="governance.tasks.disable_inactive_accounts")
+def disable_inactive_accounts() -> list[str]:
+    """Nightly: disable accounts unused for ACCOUNT_INACTIVE_DAYS (governance/accounts.py)."""
+    from governance.accounts import disable_inactive_accounts as run
+
+    return run()

@@ -1,4 +1,5 @@
-"""Password rules for 等保2.0 三级: at least 8 characters mixing three of four character classes."""
+"""Password rules for 等保2.0 三级: at least 8 characters mixing three of four character classes, no
+well-known pattern, none of the last five passwords again."""
 
 from __future__ import annotations
 
@@ -43,6 +44,108 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
 
     def get_help_text(self) -> str:
         return _("密码至少需要 %(n)d 个字符。") % {"n": self.min_length}
+
+
+# Words every password-guessing list starts with (lower case, after the decoration is stripped).
+WEAK_WORDS = frozenset(
+    {
+        "admin", "administrator", "password", "passwd", "pass", "pwd", "root", "test", "user", "guest",
+        "welcome", "login", "system", "super", "master", "manager", "iloveyou", "letmein", "hello",
+        "china", "zhongguo", "woaini", "zongzhi", "zhongxin", "gov", "zhengfu",
+    }
+)  # fmt: skip
+# Keyboard rows and columns, the alphabet and the digits: any run of 3+ along them, either way.
+RUNS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qazwsxedcrfvtgbyhnujmikolp", "abcdefghijklmnopqrstuvwxyz")
+DIGIT_RUNS = ("1234567890", "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p")
+LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "3": "e", "5": "s", "$": "s", "7": "t", "!": "i"})
+COUNTY_SUFFIXES = ("自治县", "县", "区", "市", "旗")
+
+
+def pattern_core(password: str) -> str:
+    """What is left of a password once the usual decoration is taken off: leading and trailing
+    digits and symbols (Admin@123, 2026Shifan!), then look-alike characters (P@ssw0rd)."""
+    core = password.lower().strip("0123456789" + string.punctuation + " ")
+    return core.translate(LEET)
+
+
+def is_run(text: str, runs: tuple[str, ...] = RUNS) -> bool:
+    return len(text) >= 3 and any(text in run or text in run[::-1] for run in runs)
+
+
+def county_names() -> set[str]:
+    """The site's county in Chinese and pinyin, with and without 县: 示范县, 示范, shifanxian, shifan."""
+    from pypinyin import lazy_pinyin
+
+    from grids.models import Region
+
+    names: set[str] = set()
+    for name in Region.objects.filter(level=Region.Level.COUNTY).values_list("name", flat=True):
+        forms = {name}
+        for suffix in COUNTY_SUFFIXES:
+            if name.endswith(suffix) and len(name) > len(suffix) + 1:
+                forms.add(name.removesuffix(suffix))
+                break
+        for form in forms:
+            names.update({form, "".join(lazy_pinyin(form)).lower()})
+    return names
+
+
+class KnownPatternValidator:
+    """Refuses what guessing tries first: Admin@123, Password123!, Qwerty123!, keyboard runs
+    (1qaz2wsx), and the county's own name with a year (示范县2026, Shifan@2026)."""
+
+    def validate(self, password: str, user=None) -> None:
+        core = pattern_core(password)
+        bare = "".join(c for c in password.lower() if c.isalnum())
+        if (
+            not core
+            or core in WEAK_WORDS
+            or is_run(core)
+            or len(set(core)) == 1
+            or (len(bare) >= 6 and is_run(bare, RUNS + DIGIT_RUNS))
+            or core in county_names()
+        ):
+            raise ValidationError(
+                _("密码使用了常见的弱口令模式（如 Admin@123、键盘连续字符、本县名称加年份），请换一个。"),
+                code="password_known_pattern",
+            )
+
+    def get_help_text(self) -> str:
+        return _("不能使用常见弱口令模式，如 Admin@123、Qwerty123!、本县名称加年份。")
+
+
+class PasswordHistoryValidator:
+    """None of the last `keep` passwords again. Keeps the history itself: Django calls
+    password_changed() after every save that set a password, whichever form or command set it.
+    Only hashes are kept."""
+
+    def __init__(self, keep: int = 5) -> None:
+        self.keep = keep
+
+    def validate(self, password: str, user=None) -> None:
+        from django.contrib.auth.hashers import check_password
+
+        from governance.models import PasswordHistory
+
+        if user is None or user.pk is None:
+            return
+        recent = list(PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[: self.keep])
+        if user.password:
+            recent.append(user.password)  # the current one, also for accounts older than the history
+        if any(check_password(password, encoded) for encoded in recent):
+            raise ValidationError(
+                _("新密码不能与最近 %(n)d 次使用过的密码相同。") % {"n": self.keep}, code="password_reused"
+            )
+
+    def password_changed(self, password: str, user) -> None:
+        from governance.models import PasswordHistory
+
+        PasswordHistory.objects.create(user=user, password=user.password)
+        stale = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[self.keep :]
+        PasswordHistory.objects.filter(pk__in=list(stale)).delete()
+
+    def get_help_text(self) -> str:
+        return _("不能与最近 %(n)d 次使用过的密码相同。") % {"n": self.keep}
 
 
 # --- Citizens' identifiers ------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from governance.accounts import current_request, record_account_created
 from governance.management.commands.create_admins import temporary_password
 from governance.models import Role, Unit, User
 from governance.services import grant_role
@@ -140,6 +141,7 @@ def create_grid_worker(
         )
         user._history_user = by
         user.save()
+        record_account_created(user=user, by=by, request=current_request())
         grant_role(user=user, role=Role.GRID_WORKER)
         profile = GridWorker(user=user, employment=data.employment, phone=data.phone, is_active=True)
         profile._history_user = by

@@ -85,14 +85,16 @@ def test_first_login_forces_a_password_change(db, client):
     assert client.get("/").status_code == 200
 
 
-def test_password_reset_by_security_admin_forces_change_again(org, client):
-    from governance.admin import ResetPasswordForm
-
+def test_password_reset_by_security_admin_forces_change_again(org, login):
     target = org["police"]
-    form = ResetPasswordForm(target, {"password1": "Reset#Pass2026", "password2": "Reset#Pass2026"})
-    assert form.is_valid(), form.errors
-    form.save()
+    admin = login(org["security_admin"])
+    response = admin.post(
+        f"/admin/governance/user/{target.pk}/password/",
+        {"password1": "Reset#Pass2026", "password2": "Reset#Pass2026"},
+    )
+    assert response.status_code == 302
     target = User.objects.get(pk=target.pk)
     assert target.must_change_password is True
-    client.post("/login/", {"username": "police", "password": "Reset#Pass2026"})
-    assert client.get("/")["Location"] == "/password/"
+    assert target.check_password("Reset#Pass2026")
+    police = login(target, "Reset#Pass2026")
+    assert police.get("/")["Location"] == "/password/"

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from governance.accounts import record_account_created
 from governance.models import Role, User
 from governance.services import ensure_role_groups
 
@@ -53,5 +54,7 @@ class Command(BaseCommand):
                 user = User.objects.create_user(
                     username=username, password=password, full_name=role.label, is_staff=True, must_change_password=True
                 )
+                # The role-change receiver checks 三权分立 and audits the grant.
                 user.groups.add(groups[role])
+                record_account_created(user=user, by=None, via="manage.py create_admins")
             self.stdout.write(f"{username}: {role.label}，一次性密码 {password}（首次登录须修改）")
