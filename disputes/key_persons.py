@@ -93,9 +93,9 @@ def mark_key_person(*, case: Case, party: Party, by: User, reason: str, request:
             entry = _entry(party, case, source=KeyPerson.Source.MANUAL, reason=reason.strip(), marked_by=by)
             entry._history_user = by
             entry.save()
-            record_audit(
-                AuditEvent.Action.KEY_PERSON, request=request, user=by, detail=f"列入 {party.name}（{case.number}）：{reason.strip()}"
-            )
+            # The audit log names the register entry, not the person or the reason: the auditor
+            # reads the log and sees no business data (三权分立); the entry keeps them, with history.
+            record_audit(AuditEvent.Action.KEY_PERSON, request=request, user=by, detail=f"列入 重点人员登记#{entry.pk}")
     except IntegrityError as exc:  # the unique active mark: someone marked this party meanwhile
         raise KeyPersonRefused(_("该当事人已在重点人员名单中。")) from exc
     return entry
@@ -118,7 +118,7 @@ def remove_key_person(*, entry: KeyPerson, by: User, reason: str, request: HttpR
             AuditEvent.Action.KEY_PERSON,
             request=request,
             user=by,
-            detail=f"撤销 {entry.name}（{entry.case.number}）：{reason.strip()}",
+            detail=f"撤销 重点人员登记#{entry.pk}",
         )
     return entry
 

@@ -25,10 +25,12 @@ class AccountActionRefused(Exception):
 
 
 def current_request() -> HttpRequest | None:
-    """The request being served, if any (governance/requestid.py keeps it for its length)."""
-    from governance.requestid import current_request as running
+    """The request being served, if any: django-simple-history's middleware keeps it for the
+    length of the request and forgets it in a `finally` (documented as
+    HistoricalRecords.context.request), so code running outside a request never sees a stale one."""
+    from simple_history.models import HistoricalRecords
 
-    return running.get()
+    return getattr(HistoricalRecords.context, "request", None)
 
 
 def acting_user(request: HttpRequest | None) -> User | None:

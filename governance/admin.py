@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -282,3 +283,11 @@ class CalendarYearAdmin(HistoryAdmin):
     def delete_queryset(self, request, queryset) -> None:
         super().delete_queryset(request, queryset)
         forget_overrides()
+
+
+# django-otp registers admin pages for its devices. No role manages devices there (the security
+# administrator resets a person's second factor with the action on the account list), so the pages
+# are removed: fewer doors, and no page that shows a device's secret key.
+for _device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device):
+        admin.site.unregister(_device)

@@ -18,6 +18,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
+def _no_request_left_over():
+    # A test-client request that raised never sends request_finished, so the request id's
+    # "current request" could outlive it into the next test's non-request code.
+    from governance.requestid import current_request
+
+    current_request.set(None)
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     # The cache (Redis under scripts/test) outlives each test's rolled-back transaction.
     from django.core.cache import cache

@@ -53,14 +53,16 @@ def test_a_clerk_marks_with_a_reason_and_removes_with_a_reason(org, login):
     entry = KeyPerson.objects.get()
     assert (entry.party, entry.case, entry.source, entry.state) == (respondent, case, "manual", "active")
     assert entry.marked_by == org["township_officer"] and entry.reason == "多次到镇政府缠访"
-    assert AuditEvent.objects.filter(action="key_person", detail__contains="列入 李四").exists()
+    marked = AuditEvent.objects.get(action="key_person")
+    # The auditor learns which register entry changed, never the person or the reason (三权分立).
+    assert marked.detail == f"列入 重点人员登记#{entry.pk}" and "李四" not in marked.detail
     assert "已在重点人员名单" in client.post(url, {"reason": "再次"}, follow=True).content.decode()
 
     client.post(f"{REGISTER}{entry.pk}/remove/", {"reason": "矛盾已化解，半年无新纠纷"})
     entry.refresh_from_db()
     assert entry.state == "removed" and entry.removed_by == org["township_officer"]
     assert entry.removal_reason == "矛盾已化解，半年无新纠纷" and entry.removed_at is not None
-    assert AuditEvent.objects.filter(action="key_person", detail__contains="撤销 李四").exists()
+    assert AuditEvent.objects.filter(action="key_person", detail=f"撤销 重点人员登记#{entry.pk}").exists()
     assert 'data-testid="key-person-badge"' not in client.get(f"/cases/{case.number}/").content.decode()
     assert entry.history.count() == 2  # who changed what
 

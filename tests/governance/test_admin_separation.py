@@ -23,12 +23,6 @@ def test_a_unit_notice_is_sent_to_its_business_staff_only(org):
     assert recipients(notice) == [org["county_officer"]]
 
 
-def test_a_notice_to_an_administrator_in_person_still_reaches_them(org, client):
-    Notification.objects.create(user=org["security_admin"], title="账号即将过期")
-    client.force_login(org["security_admin"])
-    assert "账号即将过期" in client.get("/inbox/").content.decode()
-
-
 def test_a_view_only_administrator_cannot_save_a_past_version(org, client):
     unit = org.police_a
     unit.name = "甲镇派出所（改名前）"

@@ -67,8 +67,8 @@ def test_the_application_role_cannot_erase_the_audit_log(owned_database):
     with psycopg.connect(server_url(app, name), autocommit=True) as conn:
         before = conn.execute("SELECT count(*) FROM governance_auditevent").fetchone()[0]
         row = conn.execute(
-            "INSERT INTO governance_auditevent (at, action, username, path, detail, request_id)"
-            " VALUES (now(), 'login', 'x', '', '', '') RETURNING id"
+            "INSERT INTO governance_auditevent (at, action, username, path, detail, request_id, actor)"
+            " VALUES (now(), 'login', 'x', '', '', '', '') RETURNING id"
         ).fetchone()
         assert conn.execute("SELECT count(*) FROM governance_auditevent WHERE id = %s", row).fetchone() == (1,)
 
@@ -107,8 +107,8 @@ def test_only_rows_past_the_retention_can_be_purged(owned_database):
     with psycopg.connect(server_url(app, name), autocommit=True) as conn:
         ids = [
             conn.execute(
-                "INSERT INTO governance_auditevent (at, action, username, path, detail, request_id)"
-                " VALUES (%s, 'login', 'x', '', '', '') RETURNING id",
+                "INSERT INTO governance_auditevent (at, action, username, path, detail, request_id, actor)"
+                " VALUES (%s, 'login', 'x', '', '', '', '') RETURNING id",
                 [at],
             ).fetchone()[0]
             for at in (old, recent)
@@ -123,8 +123,8 @@ def test_only_rows_past_the_retention_can_be_purged(owned_database):
     # The nightly purge, run as the application: the old row goes, the recent one stays.
     with psycopg.connect(server_url(owner, name), autocommit=True) as conn:
         conn.execute(
-            "INSERT INTO governance_auditevent (at, action, username, path, detail, request_id)"
-            " VALUES (%s, 'login', 'x', '', '', '') RETURNING id",
+            "INSERT INTO governance_auditevent (at, action, username, path, detail, request_id, actor)"
+            " VALUES (%s, 'login', 'x', '', '', '', '') RETURNING id",
             [old],
         )
     manage("purge_audit_log", database_url=server_url(app, name))

@@ -22,9 +22,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from disputes import key_persons
 from disputes import services as case_services
 from disputes.models import Status
-from governance.models import Notification, User
+from governance.models import Heartbeat, Notification, User
 from grids.models import Grid, ZeroReport
 from mediation import services as mediation_services
 from tests.disputes.conftest import advance, intake
@@ -143,6 +144,10 @@ def seed() -> dict[str, list[dict[str, str]]]:
     visit_issue = issue(org, visit)
     notice = Notification.objects.create(unit=org.center_a, title="新案件", url=f"/cases/{registered.number}/")
     assert follow_up is not None
+    key_person = key_persons.mark_key_person(
+        case=registered, party=registered.parties.first(), by=org["township_officer"], reason="多次来访"
+    )
+    Heartbeat.objects.create(name="heartbeat", at=timezone.now())  # a live scheduler: /healthz answers 200
 
     cases = [registered, submitted, in_progress, closed, mediated]
     numbers = [{"number": c.number} for c in cases]
@@ -166,6 +171,8 @@ def seed() -> dict[str, list[dict[str, str]]]:
         "disputes-attachment": on(registered, pk=attachment.pk),
         "disputes-extension-decide": on(in_progress, pk=extension.pk),
         "disputes-reveal": on(registered, pk=registered.parties.first().pk),
+        "disputes-key-person-mark": on(registered, pk=registered.parties.last().pk),
+        "disputes-key-person-remove": [{"pk": key_person.pk}],
         "disputes-supervision-answer": on(in_progress, pk=supervision.pk),
         "disputes-supervision-lift": on(in_progress, pk=supervision.pk),
         "mediation-recuse": on(mediated, pk=Assignment.objects.filter(case=mediated).first().pk),

@@ -87,12 +87,17 @@ ROUTES: dict[str, Route] = {
     "password_change": Route(ALL),
     "set_language": Route(ALL, public=True),
     "healthz": Route(ALL, public=True),
+    # The second factor's pages, for every signed-in person (REQUIRE_2FA off here: they still answer).
+    "twofactor-setup": Route(ALL),
+    "twofactor-verify": Route(ALL),
+    "twofactor-recovery": Route(ALL),
+    "twofactor-codes": Route(ALL),
     "governance-regions": Route(WATCH | GRID),
     "governance-region": Route(WATCH | GRID, "region"),
     "governance-units": Route(WATCH | {SA, SEC}),
     "governance-audit": Route(frozenset({AUD, SEC})),
     "inbox": Route(ALL),
-    "inbox-read": Route(ALL, "notice"),
+    "inbox-read": Route(ALL - ADMINS, "notice"),  # administrators have no notices at all (三权分立)
     "inbox-read-all": Route(ALL),
     # --- disputes ----------------------------------------------------------------------------------
     "disputes-list": Route(CASES),
@@ -116,6 +121,10 @@ ROUTES: dict[str, Route] = {
     "disputes-supervision-lift": Route(CASES, "case", "supervision"),
     "disputes-receipt": Route(CASES, "case"),
     "disputes-dispatch-order": Route(CASES, "case"),
+    "disputes-key-persons": Route(WATCH),
+    # Offered to center staff on the case page; anyone else's post is refused by the service with a message.
+    "disputes-key-person-mark": Route(CASES, "case", "party"),
+    "disputes-key-person-remove": Route(WATCH, "key_person"),
     # --- grids -------------------------------------------------------------------------------------
     "grids-list": Route(CENTER),
     "grids-create": Route(CENTER),
@@ -197,6 +206,7 @@ ROUTES: dict[str, Route] = {
     **admin_model("governance.unit", view={SA, SEC}, add={SA}, change={SA}),
     **admin_model("governance.auditevent", view={AUD}, history=False),
     **admin_model("governance.calendarday", **CONFIG, delete={SA}),
+    **admin_model("governance.calendaryear", **CONFIG, delete={SA}),
     **admin_model("grids.region", **CONFIG),
     **admin_model("grids.grid", **CONFIG),
     **admin_model("grids.reportsettings", view={SA}, change={SA}),
@@ -268,6 +278,7 @@ SEES: dict[str, dict[str, set[str]]] = {
     "org": {"A": SEEN_A | {"police", "mediator", "grid_worker"}, "B": SEEN_B},
     "visit": {"A": SEEN_A, "B": SEEN_B},
     "issue": {"A": SEEN_A | {"police"}, "B": SEEN_B},  # A's issue is owned by the police station
+    "key_person": {"A": SEEN_A, "B": SEEN_B},  # the register: center staff and leaders
 }
 
 
@@ -299,6 +310,7 @@ def foreign_markers(county: County, persona: str) -> list[str]:
 def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker, leader) -> dict[str, object]:
     """One township's business: a case handled by its mediation committee with every object a case
     route can name, a held night visit with an issue, a zero report, a patrol log."""
+    from disputes import key_persons
     from disputes import services as case_services
     from disputes.models import Attachment, Category, Party, RiskLevel
     from grids.models import Grid, PatrolLog, ZeroReport, ZeroReportItem
@@ -369,6 +381,9 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
         uploaded_by=clerk,
     )
     case.refresh_from_db()
+    key_person = key_persons.mark_key_person(
+        case=case, party=case.parties.first(), by=clerk, reason=f"{label}多次上访"
+    )
 
     day = today - timedelta(days=1)
     with time_machine.travel(timezone.make_aware(datetime.combine(day, time(9))), tick=False):
@@ -416,6 +431,7 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
         "mediator": profile,
         "visit": visit,
         "issue": issue,
+        "key_person": key_person,
         "markers": [
             case.number,
             f"{label}当事人甲某",
@@ -433,7 +449,7 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
 def build_county() -> County:
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-    from governance.models import AuditEvent, CalendarDay, Notification, Unit
+    from governance.models import AuditEvent, CalendarDay, CalendarYear, Heartbeat, Notification, Unit
     from grids.models import Grid, ReportSettings, SensitivePeriod
     from mediation.models import SubsidyRate
 
@@ -457,6 +473,8 @@ def build_county() -> County:
     # One row of each configuration or security model, for the admin's object pages.
     AuditEvent.objects.create(action=AuditEvent.Action.LOGIN, username="auditor")
     CalendarDay.objects.create(date=date(2031, 1, 2), is_working_day=False, name="测试假日")
+    CalendarYear.objects.create(year=2032, source="测试通知")
+    Heartbeat.objects.create(name="heartbeat", at=timezone.now())  # a live scheduler: /healthz answers 200
     SensitivePeriod.objects.create(name="测试敏感期", start=date(2031, 3, 1), end=date(2031, 3, 5))
     ReportSettings.objects.get_or_create(pk=1)
     SubsidyRate.objects.create(
