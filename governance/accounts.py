@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.models import ADMIN_ROLES, AuditEvent, User
+from governance.models import ADMIN_ROLES, AuditEvent, Role, User
 from governance.services import record_audit
 
 
@@ -64,7 +64,9 @@ def check_role_change(*, by: User | None, user: User, before: Iterable[str], aft
 
 def record_role_change(*, user: User, role: str, granted: bool, by: User | None, request: HttpRequest | None) -> None:
     action = AuditEvent.Action.ROLE_GRANTED if granted else AuditEvent.Action.ROLE_REVOKED
-    record_audit(action, request=request, user=user, actor=by, detail=role)
+    # The role's name as the auditor reads it, with its code for searching: "人民调解员（mediator）".
+    label = Role(role).label if role in Role.values else role
+    record_audit(action, request=request, user=user, actor=by, detail=f"{label}（{role}）")
 
 
 # --- Who may change an account in the account pages -------------------------------------------

@@ -135,8 +135,8 @@ def test_grants_creations_and_resets_are_audited_with_who_and_where(org, login):
     assert fresh(police).role_codes == {Role.MEDIATOR}
     rows = AuditEvent.objects.filter(username="police", action__in=["role_granted", "role_revoked"])
     assert {(e.action, e.detail, e.actor, e.ip_address) for e in rows.filter(actor="security_admin")} == {
-        ("role_granted", "mediator", "security_admin", "127.0.0.1"),
-        ("role_revoked", "handler", "security_admin", "127.0.0.1"),
+        ("role_granted", "人民调解员（mediator）", "security_admin", "127.0.0.1"),
+        ("role_revoked", "部门经办人（handler）", "security_admin", "127.0.0.1"),
     }
 
     response = client.post(
