@@ -220,10 +220,7 @@ ROUTES: dict[str, Route] = {
     **admin_model("mediation.subsidyrate"),
     **admin_model("visits.visit"),
     **admin_model("visits.visitissue"),
-    # Uploaded files straight from disk, only with DEBUG on (development).
-    "^media/(?P<path>.*)$": Route(NOBODY, "media", public=True),
 }
-DEBUG_ONLY = {"^media/(?P<path>.*)$"}
 
 
 # --- The URLconf --------------------------------------------------------------------------------
@@ -563,8 +560,6 @@ def path_for(county: County, walked: Walked, route: Route, persona: str, variant
         values = {"app_label": "grids"}
     elif route.subject == "admin_any":
         values = {"url": "no-such-page/"}
-    elif route.subject == "media":
-        values = {"path": objects[first]["attachment"].file.name}
     if walked.name is None:
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m[1]]), walked.pattern)
         path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m[1]]), path)
@@ -649,7 +644,7 @@ def ask(county: County, client: Client, persona: str, method: str, path: str):
 
 def test_every_route_is_in_the_table():
     missing = sorted(set(WALKED) - set(ROUTES))
-    stale = sorted(set(ROUTES) - set(WALKED) - DEBUG_ONLY)
+    stale = sorted(set(ROUTES) - set(WALKED))
     assert not missing, f"routes without a row in ROUTES (add who may use them): {missing}"
     assert not stale, f"rows in ROUTES for routes that no longer exist: {stale}"
 
