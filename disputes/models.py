@@ -582,6 +582,9 @@ class CaseEvent(models.Model):
         "governance.Unit", verbose_name=_("操作单位"), null=True, on_delete=models.PROTECT, related_name="+"
     )
     at = models.DateTimeField(_("时间"), default=timezone.now)
+    # When the row was written, whatever `at` says: a step dated on a day already counted makes
+    # that day's statistics dirty (governance.stats).
+    recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now, db_index=True)
     from_status = models.CharField(_("原状态"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20, choices=Status.choices, blank=True)
     note = models.TextField(_("说明"), blank=True)
@@ -591,7 +594,8 @@ class CaseEvent(models.Model):
         verbose_name = _("案件流转记录")
         verbose_name_plural = _("案件流转记录")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at"])]
+        # (at): the daily statistics read one day's steps at a time.
+        indexes = [models.Index(fields=["case", "at"]), models.Index(fields=["at"], name="case_event_at")]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action}"

@@ -487,6 +487,8 @@ def dispatch_case(
             lead_unit=lead_unit.name,
             co_units=[u.name for u in co_units],
             due=due.isoformat(),
+            # The sign limit of this dispatch, so 及时签收 can be counted from the timeline.
+            sign_due=case.sign_due.isoformat() if case.sign_due else "",
         )
         _notify_unit(lead_unit, _("新转办案件：%(n)s，请及时签收") % {"n": case.number}, case)
         for unit in co_units:

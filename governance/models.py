@@ -514,3 +514,90 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.created_at:%Y-%m-%d}"
+
+
+# --- Daily statistics (governance/stats.py fills them; each app contributes its metrics) ------
+
+
+class StatLevel(models.TextChoices):
+    """Where a step was handled: the level of the acting unit's region (小事不出村、大事不出镇)."""
+
+    VILLAGE = "village", _("村居")
+    TOWNSHIP = "township", _("乡镇街道")
+    COUNTY = "county", _("县")
+
+
+class DailyStatQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> DailyStatQuerySet:
+        """Rows of the person's jurisdiction: one region-code prefix condition (governance.scoping)."""
+        from governance.scoping import region_prefix
+
+        prefix = region_prefix(user)
+        return self.none() if prefix is None else self.filter(region_code__startswith=prefix)
+
+
+class DailyStat(models.Model):
+    """One counted figure of one day, never typed in: built by governance.stats.fill_day from the
+    records. A row per (day, place, handling level, category, channel, colour, metric); blank
+    dimension values mean "not applicable" (a zero-report has no channel)."""
+
+    day = models.DateField(_("日期"))
+    # The grid's code where the record has a grid, else the village's, else the township's, so
+    # the jurisdiction rule (a code prefix) scopes the rows.
+    region_code = models.CharField(_("区划/网格代码"), max_length=15)
+    level = models.CharField(_("办理层级"), max_length=10, choices=StatLevel.choices, blank=True)
+    category = models.CharField(_("纠纷类别"), max_length=30, blank=True)
+    channel = models.CharField(_("来源渠道"), max_length=20, blank=True)
+    colour = models.CharField(_("风险等级"), max_length=20, blank=True)
+    metric = models.CharField(_("指标"), max_length=40)
+    value = models.IntegerField(_("数值"))
+
+    objects = DailyStatQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("每日统计")
+        verbose_name_plural = _("每日统计")
+        constraints = [
+            # A day's rows are replaced as a whole; a second copy of a row cannot exist.
+            models.UniqueConstraint(
+                fields=["day", "region_code", "level", "category", "channel", "colour", "metric"],
+                name="daily_stat_one_row",
+            )
+        ]
+        indexes = [
+            # The dashboard's read: a metric over a day range under a code prefix (LIKE 'p%' needs
+            # the pattern operator class on PostgreSQL; other databases ignore opclasses).
+            models.Index(
+                fields=["metric", "day", "region_code"],
+                name="daily_stat_metric_day_region",
+                opclasses=["varchar_ops", "date_ops", "varchar_pattern_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region_code} {self.metric}={self.value}"
+
+
+class StatFill(models.Model):
+    """The fill state of one day: `started` while (or if a run died while) it is being filled,
+    `done` once its rows were replaced in one transaction."""
+
+    class State(models.TextChoices):
+        STARTED = "started", _("填充中")
+        DONE = "done", _("已完成")
+
+    day = models.DateField(_("日期"), unique=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices)
+    # When the last run began reading: a record written after this (less a margin) and dated on
+    # the day makes the day dirty (governance.stats.dirty_days).
+    started_at = models.DateTimeField(_("开始时间"))
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+
+    class Meta:
+        verbose_name = _("统计填充状态")
+        verbose_name_plural = _("统计填充状态")
+        indexes = [models.Index(fields=["state", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.state}"

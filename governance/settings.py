@@ -344,10 +344,31 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Audit rows older than AUDIT_RETENTION_DAYS (never fewer than 180, 等保2.0 ≥ 6 months).
     "purge-audit-log": {"task": "governance.tasks.purge_audit_log", "schedule": crontab(minute=20, hour=3)},
+    # Daily statistics (governance/stats.py): today, dirty and crashed days every 15 minutes...
+    "refresh-stats": {"task": "governance.tasks.refresh_stats", "schedule": crontab(minute="7-59/15")},
+    # ...and yesterday closed just after midnight (the quarter-hour run would also close it).
+    "close-yesterday-stats": {"task": "governance.tasks.refresh_stats", "schedule": crontab(minute=2, hour=0)},
 }
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 # The overdue scan asks each of these for the reminders owed now (see governance/reminders.py).
 OVERDUE_SCANNERS = ["disputes.scan.case_dues", "visits.scan.issue_dues"]
+# The daily statistics ask each of these for a day's rows, and each of STATS_CHANGES for the days
+# whose records were written since a moment (see governance/stats.py).
+STATS_PROVIDERS = [
+    "disputes.stats.received",
+    "disputes.stats.steps",
+    "disputes.stats.closed",
+    "disputes.stats.open_at_end",
+    "grids.stats.zero_reports",
+    "mediation.stats.agreements",
+    "visits.stats.night_visits",
+]
+STATS_CHANGES = [
+    "disputes.stats.changed_days",
+    "grids.stats.changed_days",
+    "mediation.stats.changed_days",
+    "visits.stats.changed_days",
+]
 # A heartbeat older than this makes /healthz report the scheduler as stale.
 HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 300)
 

@@ -61,3 +61,11 @@ def disable_inactive_accounts() -> list[str]:
     from governance.accounts import disable_inactive_accounts as run
 
     return run()
+
+
+@shared_task(name="governance.tasks.refresh_stats")
+def refresh_stats() -> str:
+    """Every 15 minutes and after midnight: today, yesterday, dirty and crashed days (governance/stats)."""
+    from governance.stats import refresh_stats as run
+
+    return str(run())

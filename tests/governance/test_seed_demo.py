@@ -79,3 +79,18 @@ def test_seed_demo_refuses_with_debug_off_unless_forced(db, settings):
     assert not Region.objects.exists()
     call_command("seed_demo", force=True)
     assert Region.objects.villages().count() == 156
+
+
+def test_seed_demo_fills_a_year_of_statistics_that_match_a_live_count(db, capsys):
+    import random
+
+    from governance.models import DailyStat, StatFill
+    from governance.stats import check_sample
+
+    call_command("seed_demo")
+    assert "每日统计：近一年 366 天" in capsys.readouterr().out
+    assert StatFill.objects.filter(state=StatFill.State.DONE).count() == 366
+    assert DailyStat.objects.filter(metric="received").exists()
+    assert DailyStat.objects.filter(metric="open_end").exists()
+    days, mismatches = check_sample(10, rng=random.Random(3))
+    assert len(days) == 10 and mismatches == []

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disputes.demo import seed_cases
 from disputes.models import Case, Status
 from governance.demo import DEMO_PASSWORD, seed_logins, seed_units
 from governance.models import Role, Unit, User
+from governance.stats import fill_range
 from grids.demo import (
     REPORT_HISTORY_DAYS,
     seed_grid_figures,
@@ -49,6 +54,15 @@ class Command(BaseCommand):
             seed_patrols(county)
             mediation = seed_mediation(county)
             new_visits = seed_visits(county)
+        stats_began = time.monotonic()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Fresh bulk data has no planner statistics yet (autovacuum has not seen it, least of
+                # all inside a test's transaction): without them the timeline's GROUP BYs are planned
+                # as nested loops over "empty" tables and take minutes instead of seconds.
+                cursor.execute("ANALYZE")
+        stats_rows = fill_range(timezone.localdate() - timedelta(days=365), timezone.localdate())
+        self.stdout.write(f"每日统计：近一年 366 天，{stats_rows} 行，用时 {time.monotonic() - stats_began:.1f} 秒。")
 
         regions = Region.objects.within(county)
         self.stdout.write(

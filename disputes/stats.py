@@ -1,0 +1,145 @@
+"""The case timeline's daily metrics (governance/stats.py stores them; settings.STATS_PROVIDERS).
+
+Every figure is one GROUP BY over the day's `CaseEvent` rows (or the day's received cases), keyed
+by the case's place (grid, else village, else township code), category, channel and risk colour
+as they are now, and by the level of the unit that acted (its region's level: 村居 / 乡镇街道 / 县).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+
+from django.db.models import Case as Cond
+from django.db.models import CharField, Count, F, Max, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, TruncDate
+
+from disputes.models import OPEN_STATUSES, Case, CaseEvent
+
+Action = CaseEvent.Action
+
+# A step and the metric it counts. A desk registration is a submission and its acceptance at once.
+STEP_METRICS = {
+    Action.REGISTER: "accepted",
+    Action.ACCEPT: "accepted",
+    Action.REJECT: "rejected",
+    Action.DISPATCH: "dispatched",
+    Action.SIGN: "signed",
+    Action.RETURN: "returned",
+    Action.REPORT: "reported",
+    Action.SEND_BACK: "sent_back",
+    Action.EVALUATE: "evaluated",
+    Action.ARCHIVE: "archived",
+    Action.REOPEN: "reopened",
+}
+
+
+def case_dimensions(prefix: str = "") -> dict:
+    """The case's place, category, channel and colour as SQL expressions (`prefix`: "case__")."""
+    return {
+        "stat_region_code": Coalesce(
+            F(f"{prefix}grid__code"),
+            F(f"{prefix}village__code"),
+            F(f"{prefix}township__code"),
+            output_field=CharField(),
+        ),
+        "stat_category": Coalesce(F(f"{prefix}category__code"), Value(""), output_field=CharField()),
+        "stat_channel": F(f"{prefix}channel"),
+        "stat_colour": Coalesce(F(f"{prefix}risk_level__code"), Value(""), output_field=CharField()),
+    }
+
+
+def _rows(queryset, metric: str) -> Iterable[Mapping]:
+    for row in queryset:
+        yield {**row, "metric": metric}
+
+
+def received(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """新受理: cases received on the day (by their receipt time), by channel and the intake level."""
+    cases = Case.objects.filter(received_at__gte=start, received_at__lt=end).order_by()
+    return _rows(
+        cases.values(**case_dimensions(), stat_level=F("intake_unit__region__level")).annotate(value=Count("pk")),
+        "received",
+    )
+
+
+def steps(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """The day's steps, each counted once, at the level of the unit that took it."""
+    events = CaseEvent.objects.filter(at__gte=start, at__lt=end, action__in=list(STEP_METRICS)).order_by()
+    grouped = events.values("action", **case_dimensions("case__"), stat_level=F("actor_unit__region__level")).annotate(
+        value=Count("pk")
+    )
+    for row in grouped:
+        action = row.pop("action")
+        yield {**row, "metric": STEP_METRICS[action]}
+    evaluated = (
+        events.filter(action=Action.EVALUATE)
+        .values(**case_dimensions("case__"), stat_level=F("actor_unit__region__level"), rating=KT("data__satisfaction"))
+        .annotate(value=Count("pk"))
+    )
+    for row in evaluated:
+        yield {**row, "metric": f"evaluated_{row.pop('rating') or 'unknown'}"}
+
+
+def closed(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """办结 (审核通过) by outcome, at the level of the unit that resolved the case: the unit that
+    made the last 办结反馈 before the approval (小事不出村 counts who resolved, not who approved)."""
+    last_report = CaseEvent.objects.filter(
+        case=OuterRef("case"), action=Action.REPORT, at__lte=OuterRef("at")
+    ).order_by("-at", "-id")
+    approvals = (
+        CaseEvent.objects.filter(at__gte=start, at__lt=end, action=Action.APPROVE)
+        .order_by()
+        .annotate(
+            outcome=Subquery(last_report.values(o=KT("data__outcome"))[:1]),
+            resolver_level=Subquery(last_report.values("actor_unit__region__level")[:1]),
+        )
+        .values("outcome", **case_dimensions("case__"), stat_level=F("resolver_level"))
+        .annotate(value=Count("pk"))
+    )
+    for row in approvals:
+        outcome = row.pop("outcome") or "unknown"
+        yield {**row, "metric": "closed"}
+        yield {**row, "metric": f"closed_{outcome}"}
+
+
+def open_at_end(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """在办 at the end of the day (a stock), by colour: the net of every step before the day's end
+    that took a case into an open state (+1) or out of one (−1), summed per case dimension — one
+    GROUP BY over the timeline up to that moment, so any past day is counted as it stood."""
+    into_open = Q(to_status__in=OPEN_STATUSES) & ~Q(from_status__in=OPEN_STATUSES)
+    out_of_open = Q(from_status__in=OPEN_STATUSES) & ~Q(to_status__in=OPEN_STATUSES)
+    delta = Cond(
+        # A desk registration records from 待受理 to 已受理 but is the case's first step.
+        When(action=Action.REGISTER, then=Value(1)),
+        When(into_open, then=Value(1)),
+        When(out_of_open, then=Value(-1)),
+        default=Value(0),
+    )
+    events = CaseEvent.objects.filter(at__lt=end).exclude(to_status="").order_by()
+    return _rows(events.values(**case_dimensions("case__")).annotate(value=Sum(delta)), "open_end")
+
+
+def changed_days(since: datetime) -> dict[date, datetime]:
+    """Days whose case figures may have changed by steps written since `since`: the day each step
+    is dated on; for a new case, its receipt day; for an acceptance (which sets the category and
+    colour), every day from the case's receipt to the acceptance."""
+    written = CaseEvent.objects.filter(recorded_at__gte=since).order_by()
+    days: dict[date, datetime] = {}
+
+    def note(day: date, at: datetime) -> None:
+        days[day] = max(at, days.get(day, at))
+
+    for day, at in written.values_list(TruncDate("at")).annotate(Max("recorded_at")):
+        note(day, at)
+    for first, last, at in (
+        written.filter(action__in=[Action.REGISTER, Action.SUBMIT, Action.ACCEPT])
+        .values_list(TruncDate("case__received_at"), TruncDate("at"))
+        .annotate(Max("recorded_at"))
+    ):
+        day = min(first, last)
+        while day <= max(first, last):
+            note(day, at)
+            day += timedelta(days=1)
+    return days

@@ -1,0 +1,218 @@
+"""Daily statistics, counted from the records and stored per day (DailyStat).
+
+Each app contributes its metrics the way it contributes its overdue scanner: settings.STATS_PROVIDERS
+lists functions that, given a day, return that day's rows computed in SQL (GROUP BY), and
+settings.STATS_CHANGES lists functions that say which days have records written since a moment.
+This module imports no app above the organisation core.
+
+Crash safety (compare Zulip's analytics FillState): a fill first marks the day `started` in its own
+committed write, then, inside ONE transaction, locks the day's fill row, reads every provider,
+deletes the day's rows, inserts the new ones and marks the day `done`. A run that dies anywhere
+rolls the transaction back: the old rows stay whole and the day stays `started`, so the next
+refresh redoes it. Zulip commits rows hour by hour and deletes a `started` hour's rows before
+redoing it, because its fills are large and long; a day of ours is at most some thousands of
+rows, so one transaction is simpler and readers never see half a day. The unique constraint on
+the row key makes a second copy of a row impossible, whatever goes wrong.
+
+Dirty days: a record written after a day's fill began reading (less CHANGE_MARGIN, for
+transactions that were open at the time) and dated on that day — a back-dated step, a late
+zero-report, a reopen that re-classifies — makes the day dirty; refresh_stats re-fills it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from governance.models import DailyStat, Heartbeat, StatFill
+
+# Dimensions of a row besides the day, in the order of the row key.
+DIMENSIONS = ("region_code", "level", "category", "channel", "colour")
+# A transaction open when a fill began may commit a record written just before: look back this far.
+CHANGE_MARGIN = timedelta(minutes=10)
+# fill_stats accepts at most this many days at once, and nothing after today.
+MAX_RANGE_DAYS = 366 * 3
+EARLIEST_STATS_DATE = date(2000, 1, 1)
+REFRESH_NAME = "stats_refresh"
+
+Key = tuple[str, str, str, str, str, str]  # DIMENSIONS + metric
+Provider = Callable[[date, datetime, datetime, datetime], Iterable[Mapping]]
+ChangedDays = Callable[[datetime], Mapping[date, datetime]]
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The local day [start, end) as aware datetimes (Asia/Shanghai)."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def providers() -> list[Provider]:
+    return [import_string(path) for path in settings.STATS_PROVIDERS]
+
+
+def change_detectors() -> list[ChangedDays]:
+    return [import_string(path) for path in settings.STATS_CHANGES]
+
+
+def count_day(day: date, now: datetime | None = None) -> dict[Key, int]:
+    """Every provider's rows for `day`, as counted from the records now; zero rows are left out.
+    A provider returns mappings with `metric`, `value` and any of DIMENSIONS prefixed `stat_`
+    (`stat_region_code`; the prefix keeps them apart from model fields such as Case.channel),
+    blank if absent."""
+    now = now or timezone.now()
+    start, end = day_bounds(day)
+    counts: dict[Key, int] = {}
+    for provider in providers():
+        for row in provider(day, start, end, now):
+            if not row["value"]:
+                continue
+            key = (*(row.get(f"stat_{d}") or "" for d in DIMENSIONS), row["metric"])
+            counts[key] = counts.get(key, 0) + int(row["value"])
+    return counts
+
+
+def stored_day(day: date) -> dict[Key, int]:
+    return {
+        (*values[:-1],): values[-1]
+        for values in DailyStat.objects.filter(day=day).values_list(*DIMENSIONS, "metric", "value")
+    }
+
+
+def fill_day(day: date, *, now: datetime | None = None) -> int:
+    """Replace `day`'s rows with a fresh count; returns the number of rows. Crash-safe (see the
+    module docstring); a fixed number of queries whatever the volume."""
+    now = now or timezone.now()
+    StatFill.objects.update_or_create(day=day, defaults={"state": StatFill.State.STARTED, "started_at": now})
+    with transaction.atomic():
+        # Concurrent fills of the same day (beat and a manual rebuild) take turns on this row.
+        fill = StatFill.objects.select_for_update().get(day=day)
+        started = timezone.now()
+        counts = count_day(day, now)
+        DailyStat.objects.filter(day=day).delete()
+        rows = [
+            DailyStat(day=day, **dict(zip(DIMENSIONS, key[:-1], strict=True)), metric=key[-1], value=value)
+            for key, value in counts.items()
+        ]
+        DailyStat.objects.bulk_create(rows, batch_size=5000)
+        fill.state, fill.started_at, fill.done_at, fill.rows = StatFill.State.DONE, started, timezone.now(), len(rows)
+        fill.save(update_fields=["state", "started_at", "done_at", "rows"])
+    return len(rows)
+
+
+def check_range(first: date, last: date, today: date | None = None) -> None:
+    """Refuse a range the fill must not take: inverted, in the future, too long or too early."""
+    from django.core.exceptions import ValidationError
+
+    today = today or timezone.localdate()
+    if first > last:
+        raise ValidationError(_("起始日期 %(a)s 晚于截止日期 %(b)s。") % {"a": first, "b": last})
+    if last > today:
+        raise ValidationError(_("截止日期 %(b)s 晚于今天（%(t)s），不能统计未来。") % {"b": last, "t": today})
+    if first < EARLIEST_STATS_DATE:
+        raise ValidationError(_("起始日期不能早于 %(d)s。") % {"d": EARLIEST_STATS_DATE})
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise ValidationError(
+            _("一次最多统计 %(n)d 天，请分段执行（所选范围 %(m)d 天）。")
+            % {"n": MAX_RANGE_DAYS, "m": (last - first).days + 1}
+        )
+
+
+def days_between(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def fill_range(first: date, last: date, *, now: datetime | None = None) -> int:
+    check_range(first, last)
+    return sum(fill_day(day, now=now) for day in days_between(first, last))
+
+
+def dirty_days(since: datetime, today: date) -> set[date]:
+    """Days before today whose fill is not done, or that have records written after their fill
+    began reading (less CHANGE_MARGIN). `since`: look for records written from then on."""
+    changed: dict[date, datetime] = {}
+    for detector in change_detectors():
+        for day, written in detector(since).items():
+            changed[day] = max(written, changed.get(day, written))
+    fills = dict(
+        StatFill.objects.filter(day__in=list(changed), state=StatFill.State.DONE).values_list("day", "started_at")
+    )
+    dirty = {
+        day
+        for day, written in changed.items()
+        if day < today and (day not in fills or written >= fills[day] - CHANGE_MARGIN)
+    }
+    dirty |= set(StatFill.objects.filter(state=StatFill.State.STARTED, day__lt=today).values_list("day", flat=True))
+    return {day for day in dirty if day >= EARLIEST_STATS_DATE}
+
+
+@dataclass
+class RefreshResult:
+    today: date
+    filled: list[date] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.today}: {len(self.filled)} day(s) filled"
+
+
+def refresh_stats(now: datetime | None = None) -> RefreshResult:
+    """Beat, every 15 minutes: today, yesterday until it was filled after midnight, and every
+    dirty or crashed day. Everything from the database; Redis is never needed."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    last = Heartbeat.objects.filter(name=REFRESH_NAME).values_list("at", flat=True).first()
+    # The first run looks back as far as the oldest fill: everything written since might be new.
+    since = last or StatFill.objects.aggregate(at=Min("started_at"))["at"] or now
+    days = dirty_days(since - CHANGE_MARGIN, today)
+    yesterday = today - timedelta(days=1)
+    closed = StatFill.objects.filter(day=yesterday, state=StatFill.State.DONE, started_at__gte=day_bounds(today)[0])
+    if not closed.exists():
+        days.add(yesterday)  # close yesterday: its last fill must have begun after midnight
+    days.add(today)
+    result = RefreshResult(today)
+    for day in sorted(days):
+        fill_day(day, now=now)
+        result.filled.append(day)
+    Heartbeat.objects.update_or_create(name=REFRESH_NAME, defaults={"at": now})
+    return result
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    day: date
+    key: Key
+    stored: int
+    live: int
+
+    def __str__(self) -> str:
+        return f"{self.day} {'/'.join(self.key)}: stored {self.stored}, live {self.live}"
+
+
+def check_day(day: date, now: datetime | None = None) -> list[Mismatch]:
+    live, stored = count_day(day, now), stored_day(day)
+    return [
+        Mismatch(day, key, stored.get(key, 0), live.get(key, 0))
+        for key in sorted(live.keys() | stored.keys())
+        if stored.get(key, 0) != live.get(key, 0)
+    ]
+
+
+def check_sample(
+    n: int = 7, *, rng: random.Random | None = None, today: date | None = None
+) -> tuple[list[date], list[Mismatch]]:
+    """Recount `n` random filled days before today live and compare them with the stored rows."""
+    today = today or timezone.localdate()
+    done = list(StatFill.objects.filter(state=StatFill.State.DONE, day__lt=today).values_list("day", flat=True))
+    days = sorted((rng or random.Random()).sample(done, min(n, len(done))))
+    return days, [m for day in days for m in check_day(day)]

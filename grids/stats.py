@@ -1,0 +1,35 @@
+"""日排查零报告 daily metrics per village (governance/stats.py; settings.STATS_PROVIDERS):
+due, filed on time, filed late, missed (due, none filed, and the grace has run out)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+
+from django.db.models import Count, F, Max
+
+from governance.models import StatLevel
+from grids.models import Region, ZeroReport
+from grids.zero_report import Calendar
+
+
+def zero_reports(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    calendar = Calendar.load()
+    if not calendar.is_due(day):
+        return
+    villages = Region.objects.villages().order_by().values(stat_region_code=F("code")).annotate(value=Count("pk"))
+    for row in villages:
+        yield {**row, "stat_level": StatLevel.VILLAGE, "metric": "zr_due"}
+    filed = ZeroReport.objects.filter(date=day, grid=None).order_by()
+    for row in filed.values("is_late", stat_region_code=F("village__code")).annotate(value=Count("pk")):
+        yield {**row, "stat_level": StatLevel.VILLAGE, "metric": "zr_late" if row.pop("is_late") else "zr_on_time"}
+    if now > calendar.grace_end(day):
+        missed = villages.exclude(pk__in=filed.values("village_id"))
+        for row in missed:
+            yield {**row, "stat_level": StatLevel.VILLAGE, "metric": "zr_missed"}
+
+
+def changed_days(since: datetime) -> dict[date, datetime]:
+    """A report filed (late) after its day was counted makes that day dirty."""
+    filed = ZeroReport.objects.filter(submitted_at__gte=since, grid=None).order_by()
+    return dict(filed.values_list("date").annotate(Max("submitted_at")))
