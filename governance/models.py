@@ -601,3 +601,92 @@ class StatFill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.state}"
+
+
+class Indicator(models.Model):
+    """One figure of the leaders' dashboard and its 口径, as data the county reads and adjusts in
+    /admin/: what is counted over what, on which date, against which target. Evaluated from the
+    DailyStat rows by governance.indicators.evaluate; the term syntax is parsed there too."""
+
+    class Unit(models.TextChoices):
+        COUNT = "count", _("件")
+        PERCENT = "percent", _("%")
+
+    class DateBasis(models.TextChoices):
+        # From daily rows every metric is summed on the day its own row is dated (a case's receipt,
+        # the approval of its closure, the evaluation...). The basis names the date that places the
+        # indicator's numerator in the window: the 口径说明 says it, and a drill-down filters the
+        # case list on that date.
+        RECEIVED = "received", _("受理日期")
+        CLOSED = "closed", _("办结日期")
+        EVALUATED = "evaluated", _("评价日期")
+        EVENT = "event", _("事项发生日期")
+
+    class Mode(models.TextChoices):
+        FLOW = "flow", _("流量（窗口内发生的数量）")
+        COHORT = "cohort", _("批次（窗口内受理案件的后续结果）")
+
+    class Direction(models.TextChoices):
+        HIGHER = "higher", _("越高越好")
+        LOWER = "lower", _("越低越好")
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=40)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
+    unit = models.CharField(_("单位"), max_length=10, choices=Unit.choices)
+    numerator = models.CharField(
+        _("分子"),
+        max_length=200,
+        help_text=_(
+            "每日统计指标，用“+”相加，如 closed_resolved + closed_partial；存量指标（如 open_end）默认取窗口末日，"
+            "写 open_end@start 取窗口开始前一日；places:villages_visited 计窗口内出现过的不同地点数。"
+        ),
+    )
+    numerator_filter = models.CharField(
+        _("分子筛选"),
+        max_length=200,
+        blank=True,
+        help_text=_("按维度筛选，如 level=village 或 level=village,township；多个维度用“;”分隔。"),
+    )
+    denominator = models.CharField(_("分母"), max_length=200, blank=True, help_text=_("写法同分子；单位为%时必填。"))
+    denominator_filter = models.CharField(_("分母筛选"), max_length=200, blank=True)
+    date_basis = models.CharField(_("统计日期"), max_length=10, choices=DateBasis.choices)
+    mode = models.CharField(_("口径类型"), max_length=10, choices=Mode.choices, default=Mode.FLOW)
+    direction = models.CharField(_("方向"), max_length=10, choices=Direction.choices, default=Direction.HIGHER)
+    target = models.DecimalField(_("目标值"), max_digits=8, decimal_places=1, null=True, blank=True)
+    good_at = models.DecimalField(
+        _("绿色阈值"), max_digits=8, decimal_places=1, null=True, blank=True, help_text=_("达到此值为绿色。")
+    )
+    warn_at = models.DecimalField(
+        _("黄色阈值"),
+        max_digits=8,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("达到此值为黄色，未达到为红色。"),
+    )
+    explanation = models.TextField(_("口径说明"), help_text=_("显示在数字旁边，用群众和领导都能读懂的话写。"))
+    beside = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("并列显示"),
+        help_text=_("与本指标并排显示的指标，如满意率旁显示参评率。"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("统计指标")
+        verbose_name_plural = _("统计指标")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from governance.indicators import check_definition
+
+        check_definition(self)

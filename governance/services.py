@@ -122,6 +122,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "disputes.delete_stagelimit",
         "disputes.change_statutorylimit",
         "disputes.view_statutorylimit",
+        # The dashboard's indicators (口径): adjusted, never deleted (a row is switched off instead).
+        "governance.add_indicator",
+        "governance.change_indicator",
+        "governance.view_indicator",
     ),
     Role.SECURITY_ADMIN: (
         "governance.add_user",

@@ -207,6 +207,7 @@ ROUTES: dict[str, Route] = {
     **admin_model("governance.auditevent", view={AUD}, history=False),
     **admin_model("governance.calendarday", **CONFIG, delete={SA}),
     **admin_model("governance.calendaryear", **CONFIG, delete={SA}),
+    **admin_model("governance.indicator", **CONFIG),
     **admin_model("grids.region", **CONFIG),
     **admin_model("grids.grid", **CONFIG),
     **admin_model("grids.reportsettings", view={SA}, change={SA}),
