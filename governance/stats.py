@@ -138,6 +138,18 @@ def fill_range(first: date, last: date, *, now: datetime | None = None) -> int:
     return sum(fill_day(day, now=now) for day in days_between(first, last))
 
 
+def fill_missing(first: date, last: date, *, since: datetime) -> tuple[int, int]:
+    """Fill the days of [first, last] never filled, or changed by records written since `since`
+    (seed_demo: a second run that adds nothing fills nothing). Returns (days, rows) filled."""
+    check_range(first, last)
+    done = set(
+        StatFill.objects.filter(day__range=(first, last), state=StatFill.State.DONE).values_list("day", flat=True)
+    )
+    todo = {day for day in days_between(first, last) if day not in done}
+    todo |= {day for day in dirty_days(since, last + timedelta(days=1)) if first <= day <= last}
+    return len(todo), sum(fill_day(day) for day in sorted(todo))
+
+
 def dirty_days(since: datetime, today: date) -> set[date]:
     """Days before today whose fill is not done, or that have records written after their fill
     began reading (less CHANGE_MARGIN). `since`: look for records written from then on."""

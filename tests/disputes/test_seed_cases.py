@@ -58,7 +58,7 @@ def _debug_on(settings):
 
 @pytest.fixture
 def seeded(db):
-    call_command("seed_demo")
+    call_command("seed_demo", stats_days=0)
     return Region.objects.get(code="990101000000")
 
 
@@ -175,7 +175,7 @@ def test_parties_carry_valid_encrypted_identifiers_and_key_persons(seeded):
 
 def test_a_second_run_adds_nothing_and_intake_continues_the_numbers(seeded):
     before = (Case.objects.count(), Party.objects.count(), CaseEvent.objects.count())
-    call_command("seed_demo")
+    call_command("seed_demo", stats_days=0)
     assert (Case.objects.count(), Party.objects.count(), CaseEvent.objects.count()) == before
 
     for sequence in CaseSequence.objects.select_related("township"):

@@ -38,7 +38,7 @@ def counts():
 
 
 def test_seed_demo_builds_the_county_and_is_idempotent(db, capsys):
-    call_command("seed_demo")
+    call_command("seed_demo", stats_days=0)
     out = capsys.readouterr().out
     townships, villages, grids, _units, users, _history = counts()
     assert townships == 12 and villages == 156 and grids == 468
@@ -63,21 +63,21 @@ def test_seed_demo_builds_the_county_and_is_idempotent(db, capsys):
     assert User.objects.get(username="gridworker").grids.count() == 1
 
     before = counts()
-    call_command("seed_demo")
+    call_command("seed_demo", stats_days=0)
     assert counts() == before
 
 
 def test_seed_demo_scale_grows_the_data(db):
-    call_command("seed_demo", scale=2)
+    call_command("seed_demo", scale=2, stats_days=0)
     assert Grid.objects.count() == 156 * 3 * 2
 
 
 def test_seed_demo_refuses_with_debug_off_unless_forced(db, settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="--force"):
-        call_command("seed_demo")
+        call_command("seed_demo", stats_days=0)
     assert not Region.objects.exists()
-    call_command("seed_demo", force=True)
+    call_command("seed_demo", force=True, stats_days=0)
     assert Region.objects.villages().count() == 156
 
 
@@ -88,9 +88,11 @@ def test_seed_demo_fills_a_year_of_statistics_that_match_a_live_count(db, capsys
     from governance.stats import check_sample
 
     call_command("seed_demo")
-    assert "每日统计：近一年 366 天" in capsys.readouterr().out
+    assert "每日统计：近 366 天，本次填充 366 天" in capsys.readouterr().out
     assert StatFill.objects.filter(state=StatFill.State.DONE).count() == 366
     assert DailyStat.objects.filter(metric="received").exists()
     assert DailyStat.objects.filter(metric="open_end").exists()
     days, mismatches = check_sample(10, rng=random.Random(3))
     assert len(days) == 10 and mismatches == []
+    call_command("seed_demo")  # adds nothing, so fills nothing again
+    assert "本次填充 0 天 0 行" in capsys.readouterr().out

@@ -7,7 +7,7 @@ from visits.models import Kind, Visit, VisitIssue
 
 
 def test_seed_demo_adds_visits_once(db):
-    call_command("seed_demo", force=True)
+    call_command("seed_demo", force=True, stats_days=0)
     today = timezone.localdate()
     for username in ("leader", "tleader"):
         mine = Visit.objects.filter(leader_rows__leader__username=username)
@@ -20,5 +20,5 @@ def test_seed_demo_adds_visits_once(db):
     assert linked.exists() and all(i.case.channel in {"night_visit", "visit"} for i in linked)
     assert VisitIssue.objects.overdue(today).exists()
     counts = (Visit.objects.count(), VisitIssue.objects.count())
-    call_command("seed_demo", force=True)
+    call_command("seed_demo", force=True, stats_days=0)
     assert (Visit.objects.count(), VisitIssue.objects.count()) == counts
