@@ -66,6 +66,7 @@ COUNTED_METRICS = frozenset(
         "zr_on_time",
         "zr_late",
         "zr_missed",
+        "villages",
         # mediation/stats.py
         "agreements_signed",
         "confirmations_applied",

@@ -360,6 +360,7 @@ STATS_PROVIDERS = [
     "disputes.stats.closed",
     "disputes.stats.open_at_end",
     "grids.stats.zero_reports",
+    "grids.stats.villages",
     "mediation.stats.agreements",
     "visits.stats.night_visits",
 ]

@@ -1,5 +1,6 @@
-"""日排查零报告 daily metrics per village (governance/stats.py; settings.STATS_PROVIDERS):
-due, filed on time, filed late, missed (due, none filed, and the grace has run out)."""
+"""Daily metrics of the grid app (governance/stats.py; settings.STATS_PROVIDERS): 日排查零报告 per
+village — due, filed on time, filed late, missed (due, none filed, and the grace has run out) —
+and the villages themselves, a stock that coverage rates divide by."""
 
 from __future__ import annotations
 
@@ -27,6 +28,14 @@ def zero_reports(day: date, start: datetime, end: datetime, now: datetime) -> It
         missed = villages.exclude(pk__in=filed.values("village_id"))
         for row in missed:
             yield {**row, "stat_level": StatLevel.VILLAGE, "metric": "zr_missed"}
+
+
+def villages(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """One row per village (村/社区) of the tree, the denominator of 夜访覆盖率. Regions carry no
+    founding date, so a past day counts the villages of the tree as it is when the day is filled."""
+    rows = Region.objects.villages().order_by().values(stat_region_code=F("code")).annotate(value=Count("pk"))
+    for row in rows:
+        yield {**row, "metric": "villages"}
 
 
 def changed_days(since: datetime) -> dict[date, datetime]:

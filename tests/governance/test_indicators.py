@@ -82,6 +82,11 @@ def march(db) -> None:
             row(d(3), VA, "villages_visited", 1),
             row(d(17), VA, "villages_visited", 1),
             row(d(18), VB, "villages_visited", 1),
+            # 村（社区）总数 at the window's end: the two, and 乙镇二村 that no one visited.
+            row(d(31), VA, "villages", 1),
+            row(d(31), VB, "villages", 1),
+            row(d(31), "990101002002", "villages", 1),
+            row(d(15), "990101002003", "villages", 1),  # a stock in mid-window is never read
             row(d(7), A, "agreements_signed", 2, "township"),
             row(d(28), A, "confirmations_confirmed", 1, "township"),
         ]
@@ -105,6 +110,7 @@ EXPECTED_MARCH = {
     "township_rate": Decimal("50.0"),  # (3 + 2) / 10
     "in_county_rate": Decimal("90.0"),  # (3 + 2 + 4) / 10
     "zero_report_rate": Decimal("75.0"),  # 3 / 4
+    "night_visit_coverage": Decimal("66.7"),  # 2 villages visited / 3 villages
     "agreements": 2,
     "confirmations": 1,
 }
@@ -141,7 +147,6 @@ def test_a_metric_no_provider_counts_gives_none_with_a_note_naming_it(indicators
         "timely_sign_rate": ["signed_on_time"],
         "overdue": ["overdue_end"],
         "red_cards": ["red_end"],
-        "night_visit_coverage": ["villages"],
     }
     for code in missing:
         assert results[code].value is None and results[code].display == "—"

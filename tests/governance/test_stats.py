@@ -91,6 +91,9 @@ def test_a_small_county_counts_as_worked_out_by_hand(org):
     # Zero-reports of the three villages: one on time, one late, one missed.
     assert (total(d1, "zr_due"), total(d1, "zr_on_time"), total(d1, "zr_late"), total(d1, "zr_missed")) == (3, 1, 1, 1)
     assert total(d1, "zr_missed", region_code=org.village_b1.code) == 1
+    # The villages of the tree, every day: the denominator of 夜访覆盖率.
+    assert total(d1, "villages") == total(d2, "villages") == 3
+    assert total(d1, "villages", region_code=org.village_b1.code) == 1
     # Day 2: the online case accepted, two dispatched; still three open.
     assert (total(d2, "received"), total(d2, "accepted"), total(d2, "dispatched"), total(d2, "open_end")) == (
         0,
