@@ -1097,6 +1097,7 @@ def _walk(ctx: Context, plan: Plan) -> None:
             lead_unit=lead.name,
             co_units=[u.name for u in co_units],
             due=due.isoformat(),
+            sign_due=f["sign_due"].isoformat(),  # as dispatch_case records it (及时签收)
         )
         if plan.stop == E.DISPATCHED:
             return

@@ -10,10 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    DateTimeField,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models import Case as Cond
-from django.db.models import CharField, Count, F, Max, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate
 
 from disputes.models import OPEN_STATUSES, Case, CaseEvent
 
@@ -102,6 +115,26 @@ def closed(day: date, start: datetime, end: datetime, now: datetime) -> Iterable
         outcome = row.pop("outcome") or "unknown"
         yield {**row, "metric": "closed"}
         yield {**row, "metric": f"closed_{outcome}"}
+
+
+def signs_in_time(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """及时签收: each of the day's signs against the sign limit its dispatch recorded (`sign_due` in
+    the dispatch step's data), at the level of the signing unit: `signed_on_time` or
+    `signed_late`. A sign whose dispatch recorded no limit (steps written before the limit was kept
+    on the step) is counted in neither, so the rate is never guessed."""
+    dispatch = CaseEvent.objects.filter(case=OuterRef("case"), action=Action.DISPATCH, at__lte=OuterRef("at"))
+    limit = dispatch.order_by("-at", "-id").values(due=NullIf(KT("data__sign_due"), Value(""), output_field=CharField()))[:1]
+    signs = (
+        CaseEvent.objects.filter(at__gte=start, at__lt=end, action=Action.SIGN)
+        .order_by()
+        .annotate(limit=Cast(Subquery(limit), DateTimeField()))
+        .exclude(limit=None)
+        .annotate(in_time=Cond(When(at__lte=F("limit"), then=Value(True)), default=Value(False), output_field=BooleanField()))
+        .values("in_time", **case_dimensions("case__"), stat_level=F("actor_unit__region__level"))
+        .annotate(value=Count("pk"))
+    )
+    for row in signs:
+        yield {**row, "metric": "signed_on_time" if row.pop("in_time") else "signed_late"}
 
 
 def open_at_end(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:

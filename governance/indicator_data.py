@@ -3,7 +3,7 @@ The county adjusts them in /admin/ (统计指标); loading again never overwrite
 
 Fields per row: code, name, unit, numerator, numerator filter, denominator, denominator filter,
 date basis, direction, target, green threshold, yellow threshold, 口径说明. Metrics named here that
-no provider counts yet (closed_on_time, signed_on_time, overdue_end, red_end, villages) make the
+no provider counts yet (closed_on_time, overdue_end, red_end) make the
 indicator show 尚无数据 until one does (governance.indicators.COUNTED_METRICS).
 """
 
@@ -37,9 +37,9 @@ DEFAULT_INDICATORS = [
     ("on_time_closure_rate", "按期办结率", "percent", "closed_on_time", "", "closed", "", "closed", "higher",
      "95", "95", "90",
      "窗口内办结的案件中，在办理期限内（含批准延期）办结的比例。"),
-    ("timely_sign_rate", "及时签收率", "percent", "signed_on_time", "", "signed", "", "event", "higher",
-     "95", "95", "90",
-     "窗口内签收的转办案件中，在签收时限内签收的比例，按签收时间计。"),
+    ("timely_sign_rate", "及时签收率", "percent", "signed_on_time", "", "signed_on_time + signed_late", "", "event",
+     "higher", "95", "95", "90",
+     "窗口内签收的转办案件中，在分流时规定的签收时限内签收的比例，按签收时间计；分流时未记录签收时限的不计入。"),
     ("evaluation_rate", "参评率", "percent", "evaluated", "", "closed", "", "evaluated", "higher", "80", "80", "60",
      "窗口内群众评价次数 ÷ 窗口内办结量；评价与办结不一定在同一窗口，故可能超过100%。"),
     ("satisfaction_rate", "满意率", "percent", "evaluated_satisfied + evaluated_basically", "", "evaluated", "",

@@ -45,6 +45,8 @@ COUNTED_METRICS = frozenset(
         "rejected",
         "dispatched",
         "signed",
+        "signed_on_time",
+        "signed_late",
         "returned",
         "reported",
         "sent_back",

@@ -67,6 +67,9 @@ def march(db) -> None:
             row(d(25), A, "evaluated_basically", 2),
             row(d(25), A, "evaluated_dissatisfied", 1),
             row(d(3), B, "dispatched", 8, "county"),
+            # 签收 against the dispatch's limit: 7 in time, 1 late.
+            row(d(4), B, "signed_on_time", 7, "county"),
+            row(d(12), B, "signed_late", 1, "county"),
             row(d(4), B, "returned", 2, "county"),
             row(d(22), A, "reopened", 1, "township"),
             # 零报告: due 4 (two villages, two report days), on time 3, late 1.
@@ -105,6 +108,7 @@ EXPECTED_MARCH = {
     "evaluation_rate": Decimal("80.0"),  # 8 / 10
     "satisfaction_rate": Decimal("87.5"),  # (5 + 2) / 8
     "return_rate": Decimal("25.0"),  # 2 / 8
+    "timely_sign_rate": Decimal("87.5"),  # 7 / (7 + 1)
     "reopen_rate": Decimal("10.0"),  # 1 / 10
     "village_rate": Decimal("30.0"),  # 3 / 10
     "township_rate": Decimal("50.0"),  # (3 + 2) / 10
@@ -144,7 +148,6 @@ def test_a_metric_no_provider_counts_gives_none_with_a_note_naming_it(indicators
     missing = {code: r.missing for code, r in results.items() if r.missing}
     assert missing == {
         "on_time_closure_rate": ["closed_on_time"],
-        "timely_sign_rate": ["signed_on_time"],
         "overdue": ["overdue_end"],
         "red_cards": ["red_end"],
     }

@@ -60,6 +60,37 @@ def fill(*days: date) -> None:
             fill_day(day)
 
 
+def test_signs_are_counted_against_the_limit_their_dispatch_recorded(org):
+    """及时签收: a sign before the dispatch's sign limit is on time, one after it is late, and a sign
+    whose dispatch recorded no limit (an older step) is counted in neither."""
+    with time_machine.travel(at(MONDAY), tick=False):
+        early, late, unknown = intake(org), intake(org), intake(org)
+        for case in (early, late, unknown):
+            advance(org, case, Status.DISPATCHED)
+    dispatch = CaseEvent.objects.filter(case=unknown, action=CaseEvent.Action.DISPATCH)
+    # A dispatch step written before the limit was kept on it.
+    CaseEvent.objects.filter(pk=dispatch.get().pk).update(data={**dispatch.get().data, "sign_due": ""})
+    early.refresh_from_db()
+    late.refresh_from_db()
+    assert early.sign_due is not None and late.sign_due is not None
+    police = org["police"]
+    with time_machine.travel(early.sign_due - timedelta(hours=1), tick=False):
+        services.sign_case(case=early, by=police, version=early.version)
+    sign_day = timezone.localdate(late.sign_due + timedelta(days=1))
+    with time_machine.travel(late.sign_due + timedelta(days=1), tick=False):
+        services.sign_case(case=late, by=police, version=late.version)
+        unknown.refresh_from_db()
+        services.sign_case(case=unknown, by=police, version=unknown.version)
+    first_day = timezone.localdate(early.sign_due - timedelta(hours=1))
+    fill(first_day, sign_day)
+    assert (total(first_day, "signed_on_time"), total(first_day, "signed_late")) == (1, 0)
+    assert (total(sign_day, "signed_on_time"), total(sign_day, "signed_late")) == (0, 1)
+    assert total(first_day, "signed") + total(sign_day, "signed") == 3  # every sign is still a sign
+    assert total(first_day, "signed_on_time", level="township") == 1  # the police station's level
+    for day in (first_day, sign_day):
+        assert check_day(day, now=at(sign_day, 23)) == []
+
+
 def test_a_small_county_counts_as_worked_out_by_hand(org):
     d1, d2, d3 = MONDAY, MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)
     center = org["township_officer"]
