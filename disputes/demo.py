@@ -1188,7 +1188,8 @@ def _walk(ctx: Context, plan: Plan) -> None:
         if t > now:
             return
         f["closed_at"] = t
-        emit(A.APPROVE, t, center, center_unit, to=E.CLOSED)
+        due = f.get("handle_due")
+        emit(A.APPROVE, t, center, center_unit, to=E.CLOSED, handle_due=due.isoformat() if due else "")
         if plan.stop == E.CLOSED:
             return
 

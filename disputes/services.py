@@ -629,7 +629,10 @@ def approve_case(*, case: Case, by: User, note: str = "", version: int | None) -
         case.closed_at = timezone.now()
         case.approve()
         _save(case, by, ["closed_at"])
-        _record(case, CaseEvent.Action.APPROVE, by, before, note=note.strip())
+        # The handling deadline in effect (extensions and pauses included), so 按期办结 can be
+        # counted from the timeline.
+        due = case.handle_due.isoformat() if case.handle_due else ""
+        _record(case, CaseEvent.Action.APPROVE, by, before, note=note.strip(), handle_due=due)
     return case
 
 

@@ -14,6 +14,7 @@ from django.db.models import (
     BooleanField,
     CharField,
     Count,
+    DateField,
     DateTimeField,
     F,
     Max,
@@ -115,6 +116,36 @@ def closed(day: date, start: datetime, end: datetime, now: datetime) -> Iterable
         outcome = row.pop("outcome") or "unknown"
         yield {**row, "metric": "closed"}
         yield {**row, "metric": f"closed_{outcome}"}
+
+
+def closures_in_time(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """按期办结: each of the day's closures (审核通过) by whether the last 办结反馈 before it came on or
+    before the handling deadline in effect, which the approval step recorded (`handle_due`):
+    `closed_on_time` or `closed_late`, at the level of the unit that reported, like `closed`. A
+    closure whose step recorded no deadline (never dispatched, or written before the deadline was
+    kept on the step) is counted in neither."""
+    last_report = CaseEvent.objects.filter(
+        case=OuterRef("case"), action=Action.REPORT, at__lte=OuterRef("at")
+    ).order_by("-at", "-id")
+    due = Cast(NullIf(KT("data__handle_due"), Value(""), output_field=CharField()), DateField())
+    closures = (
+        CaseEvent.objects.filter(at__gte=start, at__lt=end, action=Action.APPROVE)
+        .order_by()
+        .annotate(
+            due=due,
+            reported_on=Subquery(last_report.values(on=TruncDate("at"))[:1]),
+            resolver_level=Subquery(last_report.values("actor_unit__region__level")[:1]),
+        )
+        .exclude(due=None)
+        .exclude(reported_on=None)
+        .annotate(
+            in_time=Cond(When(reported_on__lte=F("due"), then=Value(True)), default=Value(False), output_field=BooleanField())
+        )
+        .values("in_time", **case_dimensions("case__"), stat_level=F("resolver_level"))
+        .annotate(value=Count("pk"))
+    )
+    for row in closures:
+        yield {**row, "metric": "closed_on_time" if row.pop("in_time") else "closed_late"}
 
 
 def signs_in_time(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:

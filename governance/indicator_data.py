@@ -3,7 +3,7 @@ The county adjusts them in /admin/ (统计指标); loading again never overwrite
 
 Fields per row: code, name, unit, numerator, numerator filter, denominator, denominator filter,
 date basis, direction, target, green threshold, yellow threshold, 口径说明. Metrics named here that
-no provider counts yet (closed_on_time, overdue_end, red_end) make the
+no provider counts yet (overdue_end, red_end) make the
 indicator show 尚无数据 until one does (governance.indicators.COUNTED_METRICS).
 """
 
@@ -34,9 +34,10 @@ DEFAULT_INDICATORS = [
     ("mediation_success_rate", "调解成功率", "percent", "closed_resolved", "", "closed", "", "closed", "higher",
      "80", "80", "70",
      "窗口内办结的案件中，办结反馈为“调解成功”的比例；部分成功、调解不成功计入分母。"),
-    ("on_time_closure_rate", "按期办结率", "percent", "closed_on_time", "", "closed", "", "closed", "higher",
-     "95", "95", "90",
-     "窗口内办结的案件中，在办理期限内（含批准延期）办结的比例。"),
+    ("on_time_closure_rate", "按期办结率", "percent", "closed_on_time", "", "closed_on_time + closed_late", "",
+     "closed", "higher", "95", "95", "90",
+     "窗口内办结的案件中，最后一次办结反馈在当时有效的办理期限（含批准延期、暂停计时）当日或之前的比例，"
+     "按审核通过时间计；未经分流、没有办理期限的不计入。"),
     ("timely_sign_rate", "及时签收率", "percent", "signed_on_time", "", "signed_on_time + signed_late", "", "event",
      "higher", "95", "95", "90",
      "窗口内签收的转办案件中，在分流时规定的签收时限内签收的比例，按签收时间计；分流时未记录签收时限的不计入。"),

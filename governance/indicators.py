@@ -62,6 +62,8 @@ COUNTED_METRICS = frozenset(
         "closed_partial",
         "closed_failed",
         "closed_unknown",
+        "closed_on_time",
+        "closed_late",
         "open_end",
         # grids/stats.py
         "zr_due",

@@ -359,6 +359,7 @@ STATS_PROVIDERS = [
     "disputes.stats.steps",
     "disputes.stats.closed",
     "disputes.stats.signs_in_time",
+    "disputes.stats.closures_in_time",
     "disputes.stats.open_at_end",
     "grids.stats.zero_reports",
     "grids.stats.villages",

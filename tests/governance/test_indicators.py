@@ -61,6 +61,11 @@ def march(db) -> None:
             row(d(20), B, "closed_resolved", 3, "county"),
             row(d(6), A, "closed_partial", 1, "township"),
             row(d(1, 4), A, "closed", 50, "village"),  # after the window
+            # Of the 10 closures, 9 had a deadline: 6 reported in time, 3 late.
+            row(d(5), A, "closed_on_time", 3, "village"),
+            row(d(20), B, "closed_on_time", 3, "county"),
+            row(d(6), A, "closed_late", 2, "township"),
+            row(d(20), B, "closed_late", 1, "county"),
             # 评价 8: 5 满意, 2 基本满意, 1 不满意.
             row(d(25), A, "evaluated", 8),
             row(d(25), A, "evaluated_satisfied", 5),
@@ -105,6 +110,7 @@ EXPECTED_MARCH = {
     "closure_rate": Decimal("66.7"),  # 10 / 15
     "resolution_rate": Decimal("33.3"),  # 5 / 15
     "mediation_success_rate": Decimal("50.0"),  # 5 / 10
+    "on_time_closure_rate": Decimal("66.7"),  # 6 / (6 + 3)
     "evaluation_rate": Decimal("80.0"),  # 8 / 10
     "satisfaction_rate": Decimal("87.5"),  # (5 + 2) / 8
     "return_rate": Decimal("25.0"),  # 2 / 8
@@ -147,7 +153,6 @@ def test_a_metric_no_provider_counts_gives_none_with_a_note_naming_it(indicators
     results = {r.indicator.code: r for r in evaluate(indicators.values(), MARCH, prefix="")}
     missing = {code: r.missing for code, r in results.items() if r.missing}
     assert missing == {
-        "on_time_closure_rate": ["closed_on_time"],
         "overdue": ["overdue_end"],
         "red_cards": ["red_end"],
     }

@@ -60,6 +60,36 @@ def fill(*days: date) -> None:
             fill_day(day)
 
 
+def test_closures_are_counted_against_the_deadline_in_effect(org):
+    """按期办结: a closure whose last 办结反馈 came on or before the handling deadline in effect is on
+    time, one reported after it is late; a closure whose step recorded no deadline counts in neither."""
+    with time_machine.travel(at(MONDAY), tick=False):
+        early, late, unknown = intake(org), intake(org), intake(org)
+        for case in (early, late, unknown):
+            advance(org, case, Status.IN_PROGRESS)  # dispatched with 10 days to handle, signed
+    early.refresh_from_db()
+    due = early.handle_due
+    assert due == MONDAY + timedelta(days=10)
+    with time_machine.travel(at(due, 16), tick=False):  # on the last day
+        for case in (early, unknown):
+            case.refresh_from_db()
+            advance(org, case, Status.PENDING_REVIEW)
+    with time_machine.travel(at(due + timedelta(days=1)), tick=False):
+        late.refresh_from_db()
+        advance(org, late, Status.PENDING_REVIEW)
+        for case in (early, late, unknown):
+            case.refresh_from_db()
+            advance(org, case, Status.CLOSED)  # approved the day after the deadline: early still on time
+    approval = CaseEvent.objects.get(case=unknown, action=CaseEvent.Action.APPROVE)
+    CaseEvent.objects.filter(pk=approval.pk).update(data={})  # a step written before the deadline was kept
+    closing_day = due + timedelta(days=1)
+    fill(closing_day)
+    assert (total(closing_day, "closed_on_time"), total(closing_day, "closed_late")) == (1, 1)
+    assert total(closing_day, "closed") == 3  # every closure is still a closure
+    assert total(closing_day, "closed_on_time", level="township") == 1  # the police station reported
+    assert check_day(closing_day, now=at(closing_day, 23)) == []
+
+
 def test_signs_are_counted_against_the_limit_their_dispatch_recorded(org):
     """及时签收: a sign before the dispatch's sign limit is on time, one after it is late, and a sign
     whose dispatch recorded no limit (an older step) is counted in neither."""
