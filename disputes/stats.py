@@ -29,7 +29,8 @@ from django.db.models import Case as Cond
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate
 
-from disputes.models import OPEN_STATUSES, Case, CaseEvent
+from disputes.models import OPEN_STATUSES, Case, CaseEvent, Outcome, Satisfaction
+from governance.stats import provides
 
 Action = CaseEvent.Action
 
@@ -69,6 +70,7 @@ def _rows(queryset, metric: str) -> Iterable[Mapping]:
         yield {**row, "metric": metric}
 
 
+@provides("received")
 def received(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
     """新受理: cases received on the day (by their receipt time), by channel and the intake level."""
     cases = Case.objects.filter(received_at__gte=start, received_at__lt=end).order_by()
@@ -78,6 +80,7 @@ def received(day: date, start: datetime, end: datetime, now: datetime) -> Iterab
     )
 
 
+@provides(*STEP_METRICS.values(), *(f"evaluated_{rating}" for rating in (*Satisfaction.values, "unknown")))
 def steps(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
     """The day's steps, each counted once, at the level of the unit that took it."""
     events = CaseEvent.objects.filter(at__gte=start, at__lt=end, action__in=list(STEP_METRICS)).order_by()
@@ -96,6 +99,7 @@ def steps(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[
         yield {**row, "metric": f"evaluated_{row.pop('rating') or 'unknown'}"}
 
 
+@provides("closed", *(f"closed_{outcome}" for outcome in (*Outcome.values, "unknown")))
 def closed(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
     """办结 (审核通过) by outcome, at the level of the unit that resolved the case: the unit that
     made the last 办结反馈 before the approval (小事不出村 counts who resolved, not who approved)."""
@@ -118,6 +122,7 @@ def closed(day: date, start: datetime, end: datetime, now: datetime) -> Iterable
         yield {**row, "metric": f"closed_{outcome}"}
 
 
+@provides("closed_on_time", "closed_late")
 def closures_in_time(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
     """按期办结: each of the day's closures (审核通过) by whether the last 办结反馈 before it came on or
     before the handling deadline in effect, which the approval step recorded (`handle_due`):
@@ -148,6 +153,7 @@ def closures_in_time(day: date, start: datetime, end: datetime, now: datetime) -
         yield {**row, "metric": "closed_on_time" if row.pop("in_time") else "closed_late"}
 
 
+@provides("signed_on_time", "signed_late")
 def signs_in_time(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
     """及时签收: each of the day's signs against the sign limit its dispatch recorded (`sign_due` in
     the dispatch step's data), at the level of the signing unit: `signed_on_time` or
@@ -168,6 +174,7 @@ def signs_in_time(day: date, start: datetime, end: datetime, now: datetime) -> I
         yield {**row, "metric": "signed_on_time" if row.pop("in_time") else "signed_late"}
 
 
+@provides("open_end")
 def open_at_end(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
     """在办 at the end of the day (a stock), by colour: the net of every step before the day's end
     that took a case into an open state (+1) or out of one (−1), summed per case dimension — one

@@ -4,7 +4,7 @@ The county adjusts them in /admin/ (统计指标); loading again never overwrite
 Fields per row: code, name, unit, numerator, numerator filter, denominator, denominator filter,
 date basis, direction, target, green threshold, yellow threshold, 口径说明. Metrics named here that
 no provider counts yet (overdue_end, red_end) make the
-indicator show 尚无数据 until one does (governance.indicators.COUNTED_METRICS).
+indicator show 尚无数据 until one does (the metrics providers declare: governance.stats.counted_metrics).
 """
 
 from __future__ import annotations

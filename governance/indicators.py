@@ -32,56 +32,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.models import DailyStat, Indicator, StatLevel, User
-from governance.stats import EARLIEST_STATS_DATE
+from governance.stats import EARLIEST_STATS_DATE, counted_metrics
 
-# The metrics the providers in settings.STATS_PROVIDERS count today. An indicator may name any
-# other metric (its definition is kept), but evaluates to None with a note until a provider counts
-# it and the metric is added here.
-COUNTED_METRICS = frozenset(
-    {
-        # disputes/stats.py
-        "received",
-        "accepted",
-        "rejected",
-        "dispatched",
-        "signed",
-        "signed_on_time",
-        "signed_late",
-        "returned",
-        "reported",
-        "sent_back",
-        "evaluated",
-        "archived",
-        "reopened",
-        "evaluated_satisfied",
-        "evaluated_basically",
-        "evaluated_dissatisfied",
-        "evaluated_unknown",
-        "closed",
-        "closed_resolved",
-        "closed_partial",
-        "closed_failed",
-        "closed_unknown",
-        "closed_on_time",
-        "closed_late",
-        "open_end",
-        # grids/stats.py
-        "zr_due",
-        "zr_on_time",
-        "zr_late",
-        "zr_missed",
-        "villages",
-        # mediation/stats.py
-        "agreements_signed",
-        "confirmations_applied",
-        "confirmations_confirmed",
-        # visits/stats.py
-        "night_visits",
-        "villages_visited",
-        "visit_issues_raised",
-        "visit_issues_closed",
-    }
-)
+# An indicator may name a metric no provider counts yet (governance.stats.counted_metrics: what the
+# providers of settings.STATS_PROVIDERS declare): its definition is kept, and it evaluates to None
+# with a note until a provider counts it.
 # Metrics that are a stock at the end of a day, not a count of what happened during it.
 STOCK_METRICS = frozenset({"open_end", "overdue_end", "red_end", "villages"})
 FILTER_DIMENSIONS = ("level", "category", "channel", "colour")
@@ -360,9 +315,10 @@ def evaluate(
     windows = {"current": window, "previous": window.previous(), "year_earlier": window.year_earlier()}
     sums = _read(definitions, windows, prefix)
     results = []
+    counted = counted_metrics()
     for d in definitions:
         missing = sorted(
-            m for side in (d.numerator, d.denominator) if side for m in side.metrics if m not in COUNTED_METRICS
+            m for side in (d.numerator, d.denominator) if side for m in side.metrics if m not in counted
         )
         figures = {name: _figure(d, name, w, sums, missing) for name, w in windows.items()}
         results.append(
@@ -379,7 +335,7 @@ def _read(definitions: list[_Definition], windows: dict[str, Window], prefix: st
     """One GROUP BY metric (and the filtered dimensions) over the union of the windows, with a
     conditional sum per window, per stock day and a distinct-place count per window."""
     sides = [s for d in definitions for s in (d.numerator, d.denominator) if s]
-    metrics = {m for s in sides for m in s.metrics} & COUNTED_METRICS
+    metrics = {m for s in sides for m in s.metrics} & counted_metrics()
     if prefix is None or not metrics:
         return []
     dimensions = sorted({dim for s in sides for dim, _values in s.where})

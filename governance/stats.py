@@ -55,8 +55,23 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
+def provides(*metrics: str) -> Callable[[Provider], Provider]:
+    """Declare the metrics a provider counts (indicators ask which metrics exist: `counted_metrics`)."""
+
+    def declare(provider: Provider) -> Provider:
+        provider.metrics = frozenset(metrics)
+        return provider
+
+    return declare
+
+
 def providers() -> list[Provider]:
     return [import_string(path) for path in settings.STATS_PROVIDERS]
+
+
+def counted_metrics() -> frozenset[str]:
+    """Every metric some provider of STATS_PROVIDERS counts, as they declare it (`provides`)."""
+    return frozenset(metric for provider in providers() for metric in provider.metrics)
 
 
 def change_detectors() -> list[ChangedDays]:

@@ -10,10 +10,12 @@ from datetime import date, datetime
 from django.db.models import Count, F, Max
 
 from governance.models import StatLevel
+from governance.stats import provides
 from grids.models import Region, ZeroReport
 from grids.zero_report import Calendar
 
 
+@provides("zr_due", "zr_on_time", "zr_late", "zr_missed")
 def zero_reports(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
     calendar = Calendar.load()
     if not calendar.is_due(day):
@@ -30,6 +32,7 @@ def zero_reports(day: date, start: datetime, end: datetime, now: datetime) -> It
             yield {**row, "stat_level": StatLevel.VILLAGE, "metric": "zr_missed"}
 
 
+@provides("villages")
 def villages(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
     """One row per village (村/社区) of the tree, the denominator of 夜访覆盖率. Regions carry no
     founding date, so a past day counts the villages of the tree as it is when the day is filled."""

@@ -10,9 +10,11 @@ from datetime import date, datetime
 from django.db.models import Count, F, Max
 
 from disputes.stats import case_dimensions
+from governance.stats import provides
 from mediation.models import Agreement, Confirmation
 
 
+@provides("agreements_signed", "confirmations_applied", "confirmations_confirmed")
 def agreements(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
     # A correction is a new version of the same agreement: only first versions count.
     signed = Agreement.objects.filter(status=Agreement.Status.FINAL, signed_on=day, supersedes=None).order_by()

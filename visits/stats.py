@@ -9,9 +9,11 @@ from datetime import date, datetime
 from django.db.models import Count, F, Max
 from django.db.models.functions import TruncDate
 
+from governance.stats import provides
 from visits.models import Kind, Visit, VisitIssue
 
 
+@provides("night_visits", "villages_visited", "visit_issues_raised", "visit_issues_closed")
 def night_visits(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
     held = Visit.objects.filter(kind=Kind.NIGHT_VISIT, status=Visit.Status.RECORDED, date=day).order_by()
     for row in held.values(stat_region_code=F("region__code")).annotate(value=Count("pk")):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from disputes import services
 from disputes.models import OPEN_STATUSES, CaseEvent, Status
 from governance.models import DailyStat, StatFill
-from governance.stats import check_day, check_sample, fill_day, refresh_stats
+from governance.stats import check_day, check_sample, counted_metrics, fill_day, refresh_stats
 from grids.models import ZeroReport
 from tests.disputes.conftest import intake
 
@@ -170,6 +170,8 @@ def test_a_small_county_counts_as_worked_out_by_hand(org):
     assert total(d3, "open_end") == 2
     for day in (d1, d2, d3):
         assert check_day(day, now=at(d3, 23)) == []
+    # Every metric stored is one its provider declares (the indicators read the declarations).
+    assert set(DailyStat.objects.values_list("metric", flat=True).distinct()) <= counted_metrics()
 
 
 def replay_open(day: date) -> int:
