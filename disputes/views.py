@@ -105,6 +105,10 @@ def case_intake(request: HttpRequest) -> HttpResponse:
                 category=data["category"],
             )[:10]
         )
+        # The same form posted twice at once: the first may have committed while this one was
+        # validated, and its case would now be "a duplicate". Go to it instead of warning.
+        if duplicates and (earlier := repeated_submission(request)) is not None:
+            return earlier
         if not duplicates or data["confirm_not_duplicate"]:
             try:
                 case = submit_once(
