@@ -137,6 +137,11 @@ def may_view_key_persons(user: User) -> bool:
     return user.is_authenticated and bool(user.role_codes & NAV_BY_KEY["key_persons"].roles)
 
 
+def keeps_key_persons(user: User) -> bool:
+    """Who marks and removes marks at all: center staff (each case: `may_mark_key_person`)."""
+    return user.is_authenticated and user.has_role(Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF)
+
+
 def may_mark_key_person(case: Case, user: User) -> bool:
     """Marking or removing a mark: center staff of the case's jurisdiction."""
-    return is_case_center(case, user)
+    return keeps_key_persons(user) and is_case_center(case, user)

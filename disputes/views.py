@@ -35,6 +35,7 @@ from disputes.models import (
 from disputes.rules import (
     is_case_center,
     is_handling_staff,
+    keeps_key_persons,
     may_add_materials,
     may_answer_supervision,
     may_mark_key_person,
@@ -43,7 +44,6 @@ from disputes.rules import (
     may_supervise,
 )
 from disputes.worklists import worklists_for
-from governance.models import Role
 from governance.submissions import AlreadySubmitted, already_submitted, repeated_submission, submit_once
 from governance.views import month_param, nav_required
 
@@ -520,7 +520,12 @@ def key_person_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "disputes/key_person_list.html",
-        {"page": page, "state": state, "states": KeyPerson.State.choices, "may_remove": request.user.has_role(Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF)},
+        {
+            "page": page,
+            "state": state,
+            "states": KeyPerson.State.choices,
+            "may_remove": keeps_key_persons(request.user),
+        },
     )
 
 

@@ -82,3 +82,21 @@ def test_handlers_and_leaders_cannot_mark_or_remove(org, login, listed_case):
     entry.refresh_from_db()
     assert entry.state == "active"
     assert login(org["outsider"]).post(f"{REGISTER}{entry.pk}/remove/", {"reason": "x"}).status_code == 404
+
+
+def test_the_register_runs_a_fixed_number_of_queries(org, login, django_assert_max_num_queries):
+    from disputes import key_persons
+
+    def mark(n: int) -> None:
+        for _ in range(n):
+            case = intake(org)
+            party = case.parties.get(role="respondent")
+            key_persons.mark_key_person(case=case, party=party, by=org["township_officer"], reason="多次缠访")
+
+    client = login(org["township_officer"])
+    mark(2)
+    with django_assert_max_num_queries(20) as small:
+        assert client.get(REGISTER).content.decode().count("多次缠访") == 2
+    mark(8)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(REGISTER).content.decode().count("多次缠访") == 10

@@ -30,7 +30,7 @@ from grids.models import Grid, ZeroReport
 from mediation import services as mediation_services
 from tests.disputes.conftest import advance, intake
 from tests.factories import PASSWORD, build_org
-from tests.mediation.conftest import agreement_data, dispatch_to_mediation, mediator
+from tests.mediation.conftest import agreement_data, dispatch_to_mediation, mediator, session_data
 from tests.visits.conftest import held, issue
 
 # The county and township officers walk every pattern; the mediator walks the mediation pages, whose
@@ -102,16 +102,7 @@ def seed() -> dict[str, list[dict[str, str]]]:
     session = mediation_services.record_session(
         case=mediated,
         by=org["mediator"],
-        data=mediation_services.SessionData(
-            held_at=timezone.now() - timedelta(hours=2),
-            place="调解室",
-            mediators="赵调解",
-            participants="张三、李四",
-            rights_notified=True,
-            statements=[("张三", "要求赔偿")],
-            process="",
-            result="agreed",
-        ),
+        data=session_data(),
     )
     agreement = mediation_services.draft_agreement(case=mediated, by=org["mediator"])
     agreement = mediation_services.update_agreement(agreement=agreement, by=org["mediator"], data=agreement_data())

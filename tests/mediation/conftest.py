@@ -79,6 +79,21 @@ def mediated_case(org, med):
     return _make
 
 
+def session_data(**overrides) -> services.SessionData:
+    data = {
+        "held_at": timezone.now() - timedelta(hours=1),
+        "place": "甲镇人民调解委员会调解室",
+        "mediators": "赵调解",
+        "participants": "张三、李四",
+        "rights_notified": True,
+        "statements": [("张三", "排水沟被堵，雨天积水进屋。"), ("李四", "愿意清理。")],
+        "process": "释法明理",
+        "result": "agreed",
+    }
+    data.update(overrides)
+    return services.SessionData(**data)
+
+
 def agreement_data(**overrides) -> services.AgreementData:
     data = {
         "facts": "张三与李四因排水沟堵塞发生纠纷。",

@@ -13,23 +13,7 @@ from disputes.services import TransitionRefused
 from mediation import queries, services
 from mediation.models import Agreement, AgreementFinal, Confirmation, FollowUp, Mediation, Obligation
 from tests.disputes.conftest import intake
-from tests.mediation.conftest import agreement_data, dispatch_to_mediation, final_agreement, mediator
-
-
-def session_data(**overrides) -> services.SessionData:
-    data = {
-        "held_at": timezone.now() - timedelta(hours=1),
-        "place": "甲镇人民调解委员会调解室",
-        "mediators": "赵调解",
-        "participants": "张三、李四",
-        "rights_notified": True,
-        "statements": [("张三", "排水沟被堵，雨天积水进屋。"), ("李四", "愿意清理。")],
-        "process": "释法明理",
-        "result": "agreed",
-    }
-    data.update(overrides)
-    return services.SessionData(**data)
-
+from tests.mediation.conftest import agreement_data, dispatch_to_mediation, final_agreement, mediator, session_data
 
 # --- Assignment suggestions ------------------------------------------------------------------------
 

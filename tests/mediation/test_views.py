@@ -12,7 +12,7 @@ from mediation import services
 from mediation.models import Agreement, SubsidyRate
 from tests.disputes.conftest import intake
 from tests.factories import PERSONAS
-from tests.mediation.conftest import agreement_data, final_agreement
+from tests.mediation.conftest import agreement_data, final_agreement, session_data
 
 MEDIATION_ROLES = {"county_officer", "township_officer", "mediator", "leader", "township_leader", "outsider"}
 CASE_ROLES = MEDIATION_ROLES | {"police"}
@@ -30,16 +30,7 @@ def pages(org, med, mediated_case):
     session = services.record_session(
         case=case,
         by=org["mediator"],
-        data=services.SessionData(
-            held_at=timezone.now() - timedelta(hours=2),
-            place="调解室",
-            mediators="赵调解",
-            participants="张三、李四",
-            rights_notified=True,
-            statements=[("张三", "要求赔偿")],
-            process="",
-            result="agreed",
-        ),
+        data=session_data(),
     )
     agreement = final_agreement(org, case)
     # A case of 乙镇: its number is guessed by people of 甲镇.
