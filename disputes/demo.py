@@ -1033,7 +1033,8 @@ def _walk(ctx: Context, plan: Plan) -> None:
                 "actor": actor,
                 "actor_unit": by_unit,
                 "from_status": before if to else "",
-                "to_status": to,
+                # A submission names where it arrived, as services._record writes it.
+                "to_status": to or (E.SUBMITTED if action == A.SUBMIT else ""),
                 "note": note,
                 "data": data,
             }

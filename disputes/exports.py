@@ -26,7 +26,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from disputes.filters import filter_cases, filter_data, list_queryset
+from disputes.filters import drilled_cases, filter_cases, filter_data, list_queryset
 from disputes.forms import CaseFilterForm
 from disputes.models import Case, Channel, Outcome, Party, Route, Satisfaction, Status
 from governance.crypto import mask
@@ -132,7 +132,7 @@ def filter_summary(form: CaseFilterForm) -> str:
 
 
 def export_queryset(request: HttpRequest, form: CaseFilterForm) -> QuerySet[Case]:
-    cases = list_queryset(filter_cases(Case.objects.visible_to(request.user), form))
+    cases = list_queryset(filter_cases(drilled_cases(request, Case.objects.visible_to(request.user)).cases, form))
     # Only what the ledger prints of a party: never the encrypted or masked identifiers.
     parties = Party.objects.only("id", "case_id", "role", "name").order_by("case_id", "role", "id")
     return cases.prefetch_related(Prefetch("parties", queryset=parties), "co_units")

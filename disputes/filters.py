@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
@@ -19,8 +20,14 @@ from django.utils.translation import gettext as _
 
 from disputes.forms import CaseFilterForm
 from disputes.models import HANDLING_STATUSES, Case, Party, Supervision
+from disputes.stats import drill_cases
 from governance.crypto import blind_index
+from governance.drill import Drill, parse_drill
+from governance.indicators import FILTER_DIMENSIONS
+from governance.models import Indicator
+from governance.scoping import region_prefix
 from governance.validators import normalise_id_number, normalise_phone
+from grids.models import Grid, Region
 
 
 def text_condition(q: str) -> Q:
@@ -129,3 +136,56 @@ def list_queryset(cases: QuerySet[Case]) -> QuerySet[Case]:
             "-received_at", "-id"
         )
     )
+
+
+@dataclass
+class DrilledCases:
+    """The cases behind a dashboard number (governance.drill), what the number counted, and a
+    message when the drill in the address is refused."""
+
+    cases: QuerySet[Case]
+    drill: Drill | None = None
+    records: int | None = None
+    error: str = ""
+    params: list[tuple[str, str]] = field(default_factory=list)
+    title: str = ""  # the indicator and side the number came from
+    place: str = ""  # the region or grid of the drill's code prefix
+
+
+DRILL_PARAMS = ("stat", "from", "to", "in", *(f"d_{d}" for d in FILTER_DIMENSIONS))
+
+
+def drilled_cases(request: HttpRequest, cases: QuerySet[Case]) -> DrilledCases:
+    """Narrow `cases` (already the person's visible ones) to a drill in the address. A drill outside
+    the person's jurisdiction is refused like a malformed one: no count leaks from outside it."""
+    try:
+        drill = parse_drill(request.GET)
+        if drill is None:
+            return DrilledCases(cases)
+        prefix = region_prefix(request.user)
+        if prefix is None or not drill.prefix.startswith(prefix):
+            raise ValidationError(_("统计范围超出您的工作范围。"))
+        chosen, records = drill_cases(drill, cases)
+    except ValidationError as error:
+        return DrilledCases(cases.none(), error=" ".join(error.messages))
+    params = [(name, value) for name in (*DRILL_PARAMS, "ind", "side") for value in request.GET.getlist(name)]
+    return DrilledCases(
+        chosen, drill, records, params=params, title=_drill_title(request), place=_place_name(drill.prefix)
+    )
+
+
+def _drill_title(request: HttpRequest) -> str:
+    indicator = Indicator.objects.filter(code=request.GET.get("ind", "")[:40]).values_list("name", flat=True).first()
+    if indicator is None:
+        return ""
+    side = {"num": _("分子"), "den": _("分母")}.get(request.GET.get("side", ""), "")
+    return f"{indicator}（{side}）" if side else indicator
+
+
+def _place_name(prefix: str) -> str:
+    if len(prefix) == 15:
+        return Grid.objects.filter(code=prefix).values_list("name", flat=True).first() or prefix
+    if len(prefix) in (6, 9, 12):
+        code = prefix.ljust(12, "0")
+        return Region.objects.filter(code=code).values_list("name", flat=True).first() or prefix
+    return prefix or _("全部")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     BooleanField,
     CharField,
@@ -20,6 +21,7 @@ from django.db.models import (
     Max,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -28,9 +30,11 @@ from django.db.models import (
 from django.db.models import Case as Cond
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate
+from django.utils.translation import gettext as _
 
-from disputes.models import OPEN_STATUSES, Case, CaseEvent, Outcome, Satisfaction
-from governance.stats import provides
+from disputes.models import OPEN_STATUSES, Case, CaseEvent, Category, Channel, Outcome, RiskLevel, Satisfaction
+from governance.drill import Drill
+from governance.stats import day_bounds, provides
 
 Action = CaseEvent.Action
 
@@ -70,126 +74,229 @@ def _rows(queryset, metric: str) -> Iterable[Mapping]:
         yield {**row, "metric": metric}
 
 
-@provides("received")
-def received(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
-    """新受理: cases received on the day (by their receipt time), by channel and the intake level."""
-    cases = Case.objects.filter(received_at__gte=start, received_at__lt=end).order_by()
-    return _rows(
-        cases.values(**case_dimensions(), stat_level=F("intake_unit__region__level")).annotate(value=Count("pk")),
-        "received",
+DIMENSION_NAMES = ("stat_region_code", "stat_category", "stat_channel", "stat_colour", "stat_level")
+
+# --- sources: each metric's records, as one queryset annotated with the stat_ dimensions --------
+# The daily count groups a source over one day; the drill-down (`case_records`) filters the same
+# source over a window, so the list behind a number is the number's own records.
+
+
+def received_records(start: datetime, end: datetime) -> QuerySet:
+    """新受理: cases received in [start, end) (by their receipt time), at the intake unit's level."""
+    return (
+        Case.objects.filter(received_at__gte=start, received_at__lt=end)
+        .order_by()
+        .annotate(**case_dimensions(), stat_level=F("intake_unit__region__level"), case_ref=F("pk"))
     )
 
 
-@provides(*STEP_METRICS.values(), *(f"evaluated_{rating}" for rating in (*Satisfaction.values, "unknown")))
-def steps(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
-    """The day's steps, each counted once, at the level of the unit that took it."""
-    events = CaseEvent.objects.filter(at__gte=start, at__lt=end, action__in=list(STEP_METRICS)).order_by()
-    grouped = events.values("action", **case_dimensions("case__"), stat_level=F("actor_unit__region__level")).annotate(
-        value=Count("pk")
-    )
-    for row in grouped:
-        action = row.pop("action")
-        yield {**row, "metric": STEP_METRICS[action]}
-    evaluated = (
-        events.filter(action=Action.EVALUATE)
-        .values(**case_dimensions("case__"), stat_level=F("actor_unit__region__level"), rating=KT("data__satisfaction"))
-        .annotate(value=Count("pk"))
-    )
-    for row in evaluated:
-        yield {**row, "metric": f"evaluated_{row.pop('rating') or 'unknown'}"}
-
-
-@provides("closed", *(f"closed_{outcome}" for outcome in (*Outcome.values, "unknown")))
-def closed(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
-    """办结 (审核通过) by outcome, at the level of the unit that resolved the case: the unit that
-    made the last 办结反馈 before the approval (小事不出村 counts who resolved, not who approved)."""
-    last_report = CaseEvent.objects.filter(
-        case=OuterRef("case"), action=Action.REPORT, at__lte=OuterRef("at")
-    ).order_by("-at", "-id")
-    approvals = (
-        CaseEvent.objects.filter(at__gte=start, at__lt=end, action=Action.APPROVE)
+def step_records(start: datetime, end: datetime, actions: Iterable[str] = tuple(STEP_METRICS)) -> QuerySet:
+    """The steps taken in [start, end), at the level of the unit that took each."""
+    return (
+        CaseEvent.objects.filter(at__gte=start, at__lt=end, action__in=list(actions))
         .order_by()
         .annotate(
-            outcome=Subquery(last_report.values(o=KT("data__outcome"))[:1]),
-            resolver_level=Subquery(last_report.values("actor_unit__region__level")[:1]),
+            **case_dimensions("case__"),
+            stat_level=F("actor_unit__region__level"),
+            rating=KT("data__satisfaction"),
+            case_ref=F("case_id"),
         )
-        .values("outcome", **case_dimensions("case__"), stat_level=F("resolver_level"))
-        .annotate(value=Count("pk"))
     )
-    for row in approvals:
-        outcome = row.pop("outcome") or "unknown"
-        yield {**row, "metric": "closed"}
-        yield {**row, "metric": f"closed_{outcome}"}
 
 
-@provides("closed_on_time", "closed_late")
-def closures_in_time(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
-    """按期办结: each of the day's closures (审核通过) by whether the last 办结反馈 before it came on or
-    before the handling deadline in effect, which the approval step recorded (`handle_due`):
-    `closed_on_time` or `closed_late`, at the level of the unit that reported, like `closed`. A
-    closure whose step recorded no deadline (never dispatched, or written before the deadline was
-    kept on the step) is counted in neither."""
-    last_report = CaseEvent.objects.filter(
-        case=OuterRef("case"), action=Action.REPORT, at__lte=OuterRef("at")
-    ).order_by("-at", "-id")
+def _last_report() -> QuerySet:
+    return CaseEvent.objects.filter(case=OuterRef("case"), action=Action.REPORT, at__lte=OuterRef("at")).order_by(
+        "-at", "-id"
+    )
+
+
+def closure_records(start: datetime, end: datetime) -> QuerySet:
+    """办结 (审核通过) in [start, end), with the outcome and the level of the unit that resolved the
+    case: the unit of the last 办结反馈 before the approval (小事不出村 counts who resolved, not who
+    approved); `in_time`: that report came on or before the handling deadline the approval step
+    recorded (`handle_due`), None when it recorded none (never dispatched, or an old step)."""
     due = Cast(NullIf(KT("data__handle_due"), Value(""), output_field=CharField()), DateField())
-    closures = (
+    return (
         CaseEvent.objects.filter(at__gte=start, at__lt=end, action=Action.APPROVE)
         .order_by()
         .annotate(
+            **case_dimensions("case__"),
+            outcome=Subquery(_last_report().values(o=KT("data__outcome"))[:1]),
+            stat_level=Subquery(_last_report().values("actor_unit__region__level")[:1]),
             due=due,
-            reported_on=Subquery(last_report.values(on=TruncDate("at"))[:1]),
-            resolver_level=Subquery(last_report.values("actor_unit__region__level")[:1]),
+            reported_on=Subquery(_last_report().values(on=TruncDate("at"))[:1]),
+            case_ref=F("case_id"),
         )
-        .exclude(due=None)
-        .exclude(reported_on=None)
         .annotate(
-            in_time=Cond(When(reported_on__lte=F("due"), then=Value(True)), default=Value(False), output_field=BooleanField())
+            in_time=Cond(
+                When(Q(due=None) | Q(reported_on=None), then=Value(None)),
+                When(reported_on__lte=F("due"), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(null=True),
+            )
         )
-        .values("in_time", **case_dimensions("case__"), stat_level=F("resolver_level"))
-        .annotate(value=Count("pk"))
     )
-    for row in closures:
-        yield {**row, "metric": "closed_on_time" if row.pop("in_time") else "closed_late"}
 
 
-@provides("signed_on_time", "signed_late")
-def signs_in_time(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
-    """及时签收: each of the day's signs against the sign limit its dispatch recorded (`sign_due` in
-    the dispatch step's data), at the level of the signing unit: `signed_on_time` or
-    `signed_late`. A sign whose dispatch recorded no limit (steps written before the limit was kept
-    on the step) is counted in neither, so the rate is never guessed."""
+def sign_records(start: datetime, end: datetime) -> QuerySet:
+    """签收 in [start, end) with `in_time`: against the sign limit its dispatch recorded (`sign_due`),
+    None when the dispatch recorded no limit (steps written before the limit was kept on the step)."""
     dispatch = CaseEvent.objects.filter(case=OuterRef("case"), action=Action.DISPATCH, at__lte=OuterRef("at"))
-    limit = dispatch.order_by("-at", "-id").values(due=NullIf(KT("data__sign_due"), Value(""), output_field=CharField()))[:1]
-    signs = (
+    limit = dispatch.order_by("-at", "-id").values(
+        due=NullIf(KT("data__sign_due"), Value(""), output_field=CharField())
+    )[:1]
+    return (
         CaseEvent.objects.filter(at__gte=start, at__lt=end, action=Action.SIGN)
         .order_by()
-        .annotate(limit=Cast(Subquery(limit), DateTimeField()))
-        .exclude(limit=None)
-        .annotate(in_time=Cond(When(at__lte=F("limit"), then=Value(True)), default=Value(False), output_field=BooleanField()))
-        .values("in_time", **case_dimensions("case__"), stat_level=F("actor_unit__region__level"))
-        .annotate(value=Count("pk"))
+        .annotate(
+            **case_dimensions("case__"),
+            stat_level=F("actor_unit__region__level"),
+            limit=Cast(Subquery(limit), DateTimeField()),
+            case_ref=F("case_id"),
+        )
+        .annotate(
+            in_time=Cond(
+                When(limit=None, then=Value(None)),
+                When(at__lte=F("limit"), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(null=True),
+            )
+        )
     )
-    for row in signs:
-        yield {**row, "metric": "signed_on_time" if row.pop("in_time") else "signed_late"}
 
 
-@provides("open_end")
-def open_at_end(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
-    """在办 at the end of the day (a stock), by colour: the net of every step before the day's end
-    that took a case into an open state (+1) or out of one (−1), summed per case dimension — one
-    GROUP BY over the timeline up to that moment, so any past day is counted as it stood."""
+def _open_delta():
     into_open = Q(to_status__in=OPEN_STATUSES) & ~Q(from_status__in=OPEN_STATUSES)
     out_of_open = Q(from_status__in=OPEN_STATUSES) & ~Q(to_status__in=OPEN_STATUSES)
-    delta = Cond(
+    return Cond(
         # A desk registration records from 待受理 to 已受理 but is the case's first step.
         When(action=Action.REGISTER, then=Value(1)),
         When(into_open, then=Value(1)),
         When(out_of_open, then=Value(-1)),
         default=Value(0),
     )
+
+
+def open_records(end: datetime) -> QuerySet:
+    """The cases open (待受理 to 待审核) at `end`, from the timeline: those whose steps before it
+    took them into an open state more often than out of one."""
+    opened = (
+        CaseEvent.objects.filter(at__lt=end)
+        .exclude(to_status="")
+        .order_by()
+        .values("case_id")
+        .annotate(net=Sum(_open_delta()))
+        .filter(net__gt=0)
+        .values("case_id")
+    )
+    return (
+        Case.objects.filter(pk__in=opened)
+        .order_by()
+        .annotate(**case_dimensions(), stat_level=Value("", output_field=CharField()), case_ref=F("pk"))
+    )
+
+
+# --- the daily counts -----------------------------------------------------------------------------
+
+
+def _grouped(records: QuerySet, *extra: str) -> QuerySet:
+    return records.values(*DIMENSION_NAMES, *extra).annotate(value=Count("pk"))
+
+
+@provides("received", drill="disputes-list")
+def received(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """新受理: cases received on the day (by their receipt time), by channel and the intake level."""
+    return _rows(_grouped(received_records(start, end)), "received")
+
+
+EVALUATED_METRICS = tuple(f"evaluated_{rating}" for rating in (*Satisfaction.values, "unknown"))
+
+
+@provides(*STEP_METRICS.values(), *EVALUATED_METRICS, drill="disputes-list")
+def steps(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """The day's steps, each counted once, at the level of the unit that took it."""
+    records = step_records(start, end)
+    for row in _grouped(records, "action"):
+        action = row.pop("action")
+        yield {**row, "metric": STEP_METRICS[action]}
+    for row in _grouped(records.filter(action=Action.EVALUATE), "rating"):
+        yield {**row, "metric": f"evaluated_{row.pop('rating') or 'unknown'}"}
+
+
+CLOSED_METRICS = ("closed", *(f"closed_{outcome}" for outcome in (*Outcome.values, "unknown")))
+
+
+@provides(*CLOSED_METRICS, drill="disputes-list")
+def closed(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """办结 (审核通过) by outcome, at the level of the unit that resolved the case (closure_records)."""
+    for row in _grouped(closure_records(start, end), "outcome"):
+        outcome = row.pop("outcome") or "unknown"
+        yield {**row, "metric": "closed"}
+        yield {**row, "metric": f"closed_{outcome}"}
+
+
+@provides("closed_on_time", "closed_late", drill="disputes-list")
+def closures_in_time(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """按期办结: each of the day's closures by whether the last 办结反馈 before it came on or before
+    the handling deadline in effect, which the approval step recorded: `closed_on_time` or
+    `closed_late`, at the level of the unit that reported, like `closed`. A closure whose step
+    recorded no deadline (never dispatched, or written before the deadline was kept on the step)
+    is counted in neither."""
+    for row in _grouped(closure_records(start, end).exclude(in_time=None), "in_time"):
+        yield {**row, "metric": "closed_on_time" if row.pop("in_time") else "closed_late"}
+
+
+@provides("signed_on_time", "signed_late", drill="disputes-list")
+def signs_in_time(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """及时签收: each of the day's signs against the sign limit its dispatch recorded, at the level of
+    the signing unit: `signed_on_time` or `signed_late`. A sign whose dispatch recorded no limit is
+    counted in neither, so the rate is never guessed."""
+    for row in _grouped(sign_records(start, end).exclude(in_time=None), "in_time"):
+        yield {**row, "metric": "signed_on_time" if row.pop("in_time") else "signed_late"}
+
+
+@provides("open_end", drill="disputes-list")
+def open_at_end(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """在办 at the end of the day (a stock), by colour: the net of every step before the day's end
+    that took a case into an open state (+1) or out of one (−1), summed per case dimension — one
+    GROUP BY over the timeline up to that moment, so any past day is counted as it stood."""
     events = CaseEvent.objects.filter(at__lt=end).exclude(to_status="").order_by()
-    return _rows(events.values(**case_dimensions("case__")).annotate(value=Sum(delta)), "open_end")
+    return _rows(events.values(**case_dimensions("case__")).annotate(value=Sum(_open_delta())), "open_end")
+
+
+# --- the drill-down ---------------------------------------------------------------------------------
+
+STEP_ACTIONS = {metric: [a for a, m in STEP_METRICS.items() if m == metric] for metric in set(STEP_METRICS.values())}
+
+
+def metric_records(metric: str, start: datetime, end: datetime) -> QuerySet | None:
+    """The records one metric counts in [start, end) (for a stock: at `end`), one row per unit
+    counted, annotated with the stat_ dimensions and `case_ref`; None for a metric of another app."""
+    if metric == "received":
+        return received_records(start, end)
+    if metric in STEP_ACTIONS:
+        return step_records(start, end, STEP_ACTIONS[metric])
+    if metric in EVALUATED_METRICS:
+        rating = metric.removeprefix("evaluated_")
+        records = step_records(start, end, [Action.EVALUATE])
+        if rating == "unknown":
+            return records.filter(Q(rating=None) | Q(rating=""))
+        return records.filter(rating=rating)
+    if metric in CLOSED_METRICS:
+        records = closure_records(start, end)
+        outcome = metric.removeprefix("closed").removeprefix("_")
+        if not outcome:
+            return records
+        return (
+            records.filter(Q(outcome=None) | Q(outcome="")) if outcome == "unknown" else records.filter(outcome=outcome)
+        )
+    if metric in ("closed_on_time", "closed_late"):
+        return closure_records(start, end).filter(in_time=metric == "closed_on_time")
+    if metric in ("signed_on_time", "signed_late"):
+        return sign_records(start, end).filter(in_time=metric == "signed_on_time")
+    if metric == "open_end":
+        return open_records(end)
+    return None
 
 
 def changed_days(since: datetime) -> dict[date, datetime]:
@@ -214,3 +321,41 @@ def changed_days(since: datetime) -> dict[date, datetime]:
             note(day, at)
             day += timedelta(days=1)
     return days
+
+
+# --- names of the dimension values (settings.STATS_LABELS) ---------------------------------------
+
+
+def category_labels() -> list[tuple[str, str]]:
+    return [(code, name) for code, name in Category.objects.values_list("code", "name")]
+
+
+def channel_labels() -> list[tuple[str, str]]:
+    return [(code, str(name)) for code, name in Channel.choices]
+
+
+def colour_labels() -> list[tuple[str, str]]:
+    return [(code, name) for code, name in RiskLevel.objects.values_list("code", "name")]
+
+
+def drill_cases(drill: Drill, cases: QuerySet[Case]) -> tuple[QuerySet[Case], int]:
+    """The cases of `cases` behind a dashboard number, and the number of records it counted (件次:
+    a case closed twice in the window counts twice, as in the statistics)."""
+    parts = []
+    for term in drill.terms:
+        first, last = drill.days_of(term)
+        records = metric_records(term.metric, day_bounds(first)[0], day_bounds(last)[1])
+        if records is None:
+            raise ValidationError(_("“%(m)s”不是案件的统计指标，不能列出案件。") % {"m": term.metric})
+        records = records.filter(stat_region_code__startswith=drill.prefix)
+        for dimension, values in drill.where:
+            records = records.filter(**{f"stat_{dimension}__in": sorted(values)})
+        parts.append(records)
+    chosen = Q()
+    for records in parts:
+        chosen |= Q(pk__in=records.values("case_ref"))
+    return cases.filter(chosen), sum(records.count() for records in parts)
+
+
+def colour_hexes() -> list[tuple[str, str]]:
+    return [(code, color) for code, color in RiskLevel.objects.values_list("code", "color")]

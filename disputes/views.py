@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from disputes import forms, key_persons, services
-from disputes.filters import filter_cases, filter_data, list_queryset, search_address
+from disputes.filters import drilled_cases, filter_cases, filter_data, list_queryset, search_address
 from disputes.models import (
     Case,
     CaseEvent,
@@ -73,9 +73,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if filters.notice:
         messages.warning(request, filters.notice)
     form = forms.CaseFilterForm(filters.data, user=request.user)
-    cases = list_queryset(filter_cases(Case.objects.visible_to(request.user), form))
+    drilled = drilled_cases(request, Case.objects.visible_to(request.user))
+    if drilled.error:
+        messages.error(request, drilled.error)
+    cases = list_queryset(filter_cases(drilled.cases, form))
     page = Paginator(cases, 20).get_page(request.GET.get("page"))
-    return render(request, "disputes/case_list.html", {"page": page, "form": form, "today": timezone.localdate()})
+    return render(
+        request,
+        "disputes/case_list.html",
+        {"page": page, "form": form, "today": timezone.localdate(), "drilled": drilled},
+    )
 
 
 @nav_required("work")

@@ -26,7 +26,17 @@ from governance.accounts import (
     set_account_active,
 )
 from governance.forms import OfficialScheduleForm
-from governance.models import ADMIN_ROLES, AuditEvent, CalendarDay, CalendarYear, Indicator, Role, Unit, User
+from governance.models import (
+    ADMIN_ROLES,
+    AuditEvent,
+    CalendarDay,
+    CalendarYear,
+    Indicator,
+    Role,
+    ScoreBand,
+    Unit,
+    User,
+)
 from governance.services import record_audit, record_official_schedule
 from governance.workdays import forget_overrides
 
@@ -290,7 +300,7 @@ class IndicatorAdmin(HistoryAdmin):
     """The dashboard's indicators (口径): the system administrator adjusts a definition, a target or
     the 口径说明 for the county; the row's history shows who changed what. Switched off, not deleted."""
 
-    list_display = ("order", "name", "code", "unit", "numerator", "denominator", "target", "active")
+    list_display = ("order", "name", "code", "unit", "numerator", "denominator", "target", "weight", "active")
     list_display_links = ("name",)
     list_filter = ("active", "unit", "date_basis")
     search_fields = ("name", "code", "explanation")
@@ -300,9 +310,17 @@ class IndicatorAdmin(HistoryAdmin):
             _("计算口径"),
             {"fields": ["numerator", "numerator_filter", "denominator", "denominator_filter", "date_basis", "mode"]},
         ),
-        (_("目标与颜色"), {"fields": ["direction", "target", "good_at", "warn_at"]}),
+        (_("目标与颜色"), {"fields": ["direction", "target", "good_at", "warn_at", "weight"]}),
         (_("口径说明"), {"fields": ["explanation"]}),
     ]
+
+
+@admin.register(ScoreBand)
+class ScoreBandAdmin(HistoryAdmin):
+    """The bands of the dashboard's ranking score (优秀 / 良好 / 一般 / 较差): the system
+    administrator sets them with the indicators' weights."""
+
+    list_display = ("name", "min_score", "tone")
 
 
 # django-otp registers admin pages for its devices. No role manages devices there (the security

@@ -76,6 +76,30 @@ DEFAULT_INDICATORS = [
 ]
 # fmt: on
 BESIDE = {"satisfaction_rate": "evaluation_rate", "confirmations": "agreements"}
+# The ranking's default weights (sum 100): what a county's 平安建设 assessment weighs most (化解,
+# 按期, 满意, 不上交) first. The county adjusts them in /admin/ like the rest of the row.
+WEIGHTS = {
+    "resolution_rate": 20,
+    "on_time_closure_rate": 15,
+    "satisfaction_rate": 15,
+    "closure_rate": 10,
+    "timely_sign_rate": 10,
+    "village_rate": 10,
+    "zero_report_rate": 10,
+    "return_rate": 5,
+    "reopen_rate": 5,
+}
+# The ranking's default bands (name, lowest score, tone).
+SCORE_BANDS = [("优秀", 90, "good"), ("良好", 80, "good"), ("一般", 60, "warn"), ("较差", 0, "bad")]
+
+
+def load_weights_and_bands(indicator_model, band_model) -> None:
+    """Idempotent: a weight is set only where it is still 0, a band only if none exists."""
+    for code, weight in WEIGHTS.items():
+        indicator_model.objects.filter(code=code, weight=0).update(weight=Decimal(weight))
+    if not band_model.objects.exists():
+        for name, floor, tone in SCORE_BANDS:
+            band_model.objects.create(name=name, min_score=Decimal(floor), tone=tone)
 
 
 def load_indicators(indicator_model) -> None:

@@ -27,11 +27,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from governance.models import DailyStat, Indicator, StatLevel, User
+from governance.models import DailyStat, Indicator, StatFill, StatLevel, User
 from governance.stats import EARLIEST_STATS_DATE, counted_metrics
 
 # An indicator may name a metric no provider counts yet (governance.stats.counted_metrics: what the
@@ -40,6 +41,7 @@ from governance.stats import EARLIEST_STATS_DATE, counted_metrics
 # Metrics that are a stock at the end of a day, not a count of what happened during it.
 STOCK_METRICS = frozenset({"open_end", "overdue_end", "red_end", "villages"})
 FILTER_DIMENSIONS = ("level", "category", "channel", "colour")
+UNFILLED_NOTE = gettext_lazy("该时段尚未统计")
 COHORT_NOTE = gettext_lazy("每日统计不含案件的受理日期维度，暂不能按批次（队列）计算")
 # A window (and so its 同比 a year earlier) spans at most about two years.
 MAX_WINDOW_DAYS = 366 * 2
@@ -292,6 +294,28 @@ class _Definition:
     denominator: Side | None
 
 
+def _definitions(indicators: Iterable[Indicator]) -> list[_Definition]:
+    return [
+        _Definition(i, parse_side(i.numerator, i.numerator_filter), parse_side(i.denominator, i.denominator_filter))
+        for i in indicators
+    ]
+
+
+def _scope(user: User | None, prefix: str | None) -> str | None:
+    if user is not None:
+        from governance.scoping import region_prefix
+
+        return region_prefix(user)
+    if prefix is None:
+        raise ValueError("an evaluation needs a user or a region prefix")
+    return prefix
+
+
+def _missing(d: _Definition) -> list[str]:
+    counted = counted_metrics()
+    return sorted(m for side in (d.numerator, d.denominator) if side for m in side.metrics if m not in counted)
+
+
 def evaluate(
     indicators: Iterable[Indicator],
     window: Window,
@@ -302,38 +326,104 @@ def evaluate(
     """Each indicator's value over `window`, the window before it (环比) and a year earlier (同比),
     with its status colour. Scope: the user's jurisdiction, or a region-code prefix ("" = all).
     One query on DailyStat (plus the user's jurisdiction lookup), whatever the volume."""
-    if user is not None:
-        from governance.scoping import region_prefix
-
-        prefix = region_prefix(user)
-    elif prefix is None:
-        raise ValueError("evaluate needs a user or a region prefix")
-    definitions = [
-        _Definition(i, parse_side(i.numerator, i.numerator_filter), parse_side(i.denominator, i.denominator_filter))
-        for i in indicators
-    ]
+    prefix = _scope(user, prefix)
+    definitions = _definitions(indicators)
     windows = {"current": window, "previous": window.previous(), "year_earlier": window.year_earlier()}
-    sums = _read(definitions, windows, prefix)
+    figures = _evaluate(definitions, windows, prefix).get(None, {})
     results = []
-    counted = counted_metrics()
     for d in definitions:
-        missing = sorted(
-            m for side in (d.numerator, d.denominator) if side for m in side.metrics if m not in counted
-        )
-        figures = {name: _figure(d, name, w, sums, missing) for name, w in windows.items()}
+        mine = figures.get(d.indicator.code) or {
+            name: _figure(d, name, w, [], _missing(d)) for name, w in windows.items()
+        }
         results.append(
-            Result(d.indicator, **figures, status=status_of(d.indicator, figures["current"].value), missing=missing)
+            Result(d.indicator, **mine, status=status_of(d.indicator, mine["current"].value), missing=_missing(d))
         )
     return results
+
+
+def evaluate_by_place(
+    indicators: Iterable[Indicator], window: Window, *, prefix: str, length: int
+) -> dict[str, dict[str, Figure]]:
+    """Each indicator over `window` for every place under `prefix`, a place being the first `length`
+    characters of the rows' region code (9: townships, 12: villages, 15: grids), in ONE query:
+    {place code: {indicator code: Figure}}. Places without rows are absent."""
+    grouped = _evaluate(_definitions(indicators), {"current": window}, prefix, length=length)
+    return {place: {code: f["current"] for code, f in by_code.items()} for place, by_code in grouped.items()}
+
+
+def evaluate_series(
+    indicators: Iterable[Indicator], windows: dict[str, Window], *, prefix: str
+) -> dict[str, dict[str, Figure]]:
+    """Each indicator over each of several named windows (a trend: one per month), in ONE query:
+    {indicator code: {window name: Figure}}."""
+    definitions = _definitions(indicators)
+    found = _evaluate(definitions, windows, prefix).get(None, {})
+    return {
+        d.indicator.code: found.get(d.indicator.code)
+        or {name: _figure(d, name, w, [], _missing(d)) for name, w in windows.items()}
+        for d in definitions
+    }
+
+
+def _evaluate(
+    definitions: list[_Definition], windows: dict[str, Window], prefix: str | None, *, length: int | None = None
+) -> dict[str | None, dict[str, dict[str, Figure]]]:
+    """{place (None without grouping): {indicator code: {window name: Figure}}}."""
+    rows = _read(definitions, windows, prefix, length=length)
+    missing = {d.indicator.code: _missing(d) for d in definitions}
+    unfilled = _unfilled(windows)
+    if length is None:
+        groups: dict[str | None, list[dict]] = {None: rows}
+    else:
+        groups = {}
+        for row in rows:
+            groups.setdefault(row["place"], []).append(row)
+    return {
+        place: {
+            d.indicator.code: {
+                name: Figure(None, note=str(UNFILLED_NOTE))
+                if name in unfilled
+                else _figure(d, name, w, mine, missing[d.indicator.code])
+                for name, w in windows.items()
+            }
+            for d in definitions
+        }
+        for place, mine in groups.items()
+    }
+
+
+def _unfilled(windows: dict[str, Window]) -> set[str]:
+    """The windows the statistics do not cover: a day before today (or today, for a window of
+    today alone) whose fill was never done. Their figures are unknown, not zero (a year before the
+    system was in use has no rows because nothing was counted, not because nothing happened).
+    One query."""
+    today = timezone.localdate()
+    first, last = min(w.start for w in windows.values()), max(w.end for w in windows.values())
+    filled = set(
+        StatFill.objects.filter(state=StatFill.State.DONE, day__gte=first, day__lte=last).values_list("day", flat=True)
+    )
+    unfilled = set()
+    for name, w in windows.items():
+        needed_last = min(w.end, today - timedelta(days=1))
+        if needed_last < w.start:  # today alone
+            covered = w.end in filled
+        else:
+            covered = sum(1 for day in filled if w.start <= day <= needed_last) == (needed_last - w.start).days + 1
+        if not covered:
+            unfilled.add(name)
+    return unfilled
 
 
 def _stock_day(window: Window, at: str) -> date:
     return window.start - timedelta(days=1) if at == "start" else window.end
 
 
-def _read(definitions: list[_Definition], windows: dict[str, Window], prefix: str | None) -> list[dict]:
-    """One GROUP BY metric (and the filtered dimensions) over the union of the windows, with a
-    conditional sum per window, per stock day and a distinct-place count per window."""
+def _read(
+    definitions: list[_Definition], windows: dict[str, Window], prefix: str | None, *, length: int | None = None
+) -> list[dict]:
+    """One GROUP BY metric (and the filtered dimensions, and the place when `length` is given) over
+    the union of the windows, with a conditional sum per window, per stock day and a
+    distinct-place count per window."""
     sides = [s for d in definitions for s in (d.numerator, d.denominator) if s]
     metrics = {m for s in sides for m in s.metrics} & counted_metrics()
     if prefix is None or not metrics:
@@ -353,14 +443,12 @@ def _read(definitions: list[_Definition], windows: dict[str, Window], prefix: st
             )
     for day in stock_days:
         aggregates[f"on_{day:%Y%m%d}"] = Sum("value", filter=Q(day=day, metric__in=STOCK_METRICS))
-    rows = (
-        DailyStat.objects.filter(metric__in=sorted(metrics), region_code__startswith=prefix)
-        .filter(in_any_day)
-        .order_by()
-        .values("metric", *dimensions)
-        .annotate(**aggregates)
-    )
-    return list(rows)
+    rows = DailyStat.objects.filter(metric__in=sorted(metrics), region_code__startswith=prefix).filter(in_any_day)
+    keys = ["metric", *dimensions]
+    if length is not None:
+        rows = rows.annotate(place=Substr("region_code", 1, length))
+        keys.append("place")
+    return list(rows.order_by().values(*keys).annotate(**aggregates))
 
 
 def _side_total(side: Side, window: str, w: Window, rows: list[dict]) -> int:
@@ -389,3 +477,38 @@ def _figure(d: _Definition, name: str, w: Window, sums: list[dict], missing: lis
         return Figure(None, numerator, denominator)
     rate = (Decimal(numerator) * 100 / denominator).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return Figure(rate, numerator, denominator)
+
+
+# --- ranking ------------------------------------------------------------------------------------
+
+# Where thresholds are equal (green = yellow), the span from full to no points, in the indicator's unit.
+DEFAULT_SPAN = Decimal(10)
+
+
+def points(indicator: Indicator, value: int | Decimal | None) -> Decimal | None:
+    """An indicator's points toward the ranking score, 0–100: 100 at the green threshold or better,
+    50 at the yellow one, 0 as far beyond yellow again (or DEFAULT_SPAN when the two are equal),
+    linear in between. None without a value or thresholds."""
+    if value is None or indicator.good_at is None or indicator.warn_at is None:
+        return None
+    good, warn = indicator.good_at, indicator.warn_at
+    span = abs(good - warn) * 2 or DEFAULT_SPAN
+    short = (good - Decimal(value)) if indicator.direction == Indicator.Direction.HIGHER else (Decimal(value) - good)
+    if short <= 0:
+        return Decimal(100)
+    return max(Decimal(0), 100 - short * 100 / span).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def score(indicators: Iterable[Indicator], figures: dict[str, Figure]) -> Decimal | None:
+    """The weighted mean of the points of the weighted indicators that have a value for the place;
+    None when none has (a place with no cases is not ranked last, it is not ranked)."""
+    total = weights = Decimal(0)
+    for indicator in indicators:
+        figure = figures.get(indicator.code)
+        got = points(indicator, figure.value if figure else None) if indicator.weight else None
+        if got is not None:
+            total += got * indicator.weight
+            weights += indicator.weight
+    if not weights:
+        return None
+    return (total / weights).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -676,6 +677,16 @@ class Indicator(models.Model):
         verbose_name=_("并列显示"),
         help_text=_("与本指标并排显示的指标，如满意率旁显示参评率。"),
     )
+    # The township (village) ranking's weighted score (governance.indicators.score): 0 leaves the
+    # indicator out of the score.
+    weight = models.DecimalField(
+        _("排名权重"),
+        max_digits=5,
+        decimal_places=1,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("参与镇（街道）、村（社区）综合得分排名的权重；为 0 时不计入得分。需有绿色、黄色阈值。"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -690,3 +701,29 @@ class Indicator(models.Model):
         from governance.indicators import check_definition
 
         check_definition(self)
+
+
+class ScoreBand(models.Model):
+    """A band of the ranking's weighted score (优秀 / 良好 / 一般 / 较差), as data: a place whose score
+    reaches `min_score` (and no higher band's) is in this band; its tone colours it."""
+
+    class Tone(models.TextChoices):
+        GOOD = "good", _("绿色")
+        WARN = "warn", _("黄色")
+        BAD = "bad", _("红色")
+
+    name = models.CharField(_("等次"), max_length=20, unique=True)
+    min_score = models.DecimalField(
+        _("最低得分"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    tone = models.CharField(_("颜色"), max_length=10, choices=Tone.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("得分等次")
+        verbose_name_plural = _("得分等次")
+        ordering = ["-min_score"]
+        constraints = [models.UniqueConstraint(fields=["min_score"], name="score_band_one_floor")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ≥ {self.min_score}"

@@ -34,6 +34,12 @@ R = Role
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("home", _("工作台"), "home", frozenset(Role.values)),
     NavItem(
+        "dashboard",
+        _("领导驾驶舱"),
+        "dashboard",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+    ),
+    NavItem(
         "work",
         _("我的待办"),
         "disputes-work",

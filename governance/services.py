@@ -126,6 +126,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "governance.add_indicator",
         "governance.change_indicator",
         "governance.view_indicator",
+        # The ranking's score bands, beside the indicators' weights.
+        "governance.add_scoreband",
+        "governance.change_scoreband",
+        "governance.view_scoreband",
+        "governance.delete_scoreband",
     ),
     Role.SECURITY_ADMIN: (
         "governance.add_user",

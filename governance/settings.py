@@ -372,6 +372,14 @@ STATS_CHANGES = [
     "mediation.stats.changed_days",
     "visits.stats.changed_days",
 ]
+# The names of the statistics' dimension values (dispute categories, channels, risk colours), for
+# the dashboard's rings and tables: each a function returning (code, name) pairs.
+STATS_LABELS = {
+    "category": "disputes.stats.category_labels",
+    "channel": "disputes.stats.channel_labels",
+    "colour": "disputes.stats.colour_labels",
+    "colour_hex": "disputes.stats.colour_hexes",
+}
 # A heartbeat older than this makes /healthz report the scheduler as stale.
 HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 300)
 

@@ -55,11 +55,14 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
-def provides(*metrics: str) -> Callable[[Provider], Provider]:
-    """Declare the metrics a provider counts (indicators ask which metrics exist: `counted_metrics`)."""
+def provides(*metrics: str, drill: str = "") -> Callable[[Provider], Provider]:
+    """Declare the metrics a provider counts (indicators ask which metrics exist: `counted_metrics`)
+    and, optionally, the URL name of the list that shows the records behind them (the dashboard's
+    drill-down links there with `metric`, `from`, `to`, `region` and the dimension filters)."""
 
     def declare(provider: Provider) -> Provider:
         provider.metrics = frozenset(metrics)
+        provider.drill = drill
         return provider
 
     return declare
@@ -72,6 +75,18 @@ def providers() -> list[Provider]:
 def counted_metrics() -> frozenset[str]:
     """Every metric some provider of STATS_PROVIDERS counts, as they declare it (`provides`)."""
     return frozenset(metric for provider in providers() for metric in provider.metrics)
+
+
+def drill_targets() -> dict[str, str]:
+    """{metric: URL name of the list of its records} for the metrics whose provider declares one."""
+    return {metric: provider.drill for provider in providers() if provider.drill for metric in provider.metrics}
+
+
+def labels(dimension: str) -> dict[str, str]:
+    """{code: name} of a dimension's values (category, channel, colour) from the function
+    settings.STATS_LABELS names for it; the code itself where none is given."""
+    path = settings.STATS_LABELS.get(dimension)
+    return dict(import_string(path)()) if path else {}
 
 
 def change_detectors() -> list[ChangedDays]:

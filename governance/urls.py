@@ -20,6 +20,7 @@ urlpatterns = [
     path("regions/<str:code>/", views.region_detail, name="governance-region"),
     path("units/", views.unit_list, name="governance-units"),
     path("audit/", views.audit_list, name="governance-audit"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/read/", views.inbox_read, name="inbox-read"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox-read-all"),

@@ -4,6 +4,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from governance.bounds import query_month
+from governance.dashboard import WINDOW_LABELS, build, chart_data, window_params
 from governance.forms import LoginForm, OwnPasswordChangeForm
 from governance.models import AuditEvent, Heartbeat, Notification, NotificationRead, Role, Unit
 from governance.navigation import NAV_BY_KEY
@@ -88,6 +90,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @nav_required("home")
 def home(request: HttpRequest) -> HttpResponse:
+    # A leader's home leads with the dashboard (which also shows the leader's visit plan).
+    if request.user.role_codes == {Role.LEADER}:
+        return redirect("dashboard")
     region = jurisdiction(request.user)
     summary = None
     if region is not None:
@@ -289,3 +294,33 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
     )
     messages.success(request, _("已全部标为已读。"))
     return redirect("inbox")
+
+
+# The wall display (大屏) reloads itself this often.
+SCREEN_REFRESH_SECONDS = 300
+
+
+@nav_required("dashboard")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """领导驾驶舱: the indicators of the person's jurisdiction (or a place inside it) for a window."""
+    board, problem = build(request.user, request.GET)
+    if problem:
+        messages.warning(request, problem)
+    screen = request.GET.get("screen") == "1"
+    kept = {k: v for k, v in request.GET.items() if k in ("place", "trend", "tile")}
+    return render(
+        request,
+        "governance/dashboard.html",
+        {
+            "board": board,
+            "charts": chart_data(board),
+            "screen": screen,
+            "refresh_seconds": SCREEN_REFRESH_SECONDS,
+            "window_links": [
+                (kind, label, urlencode({**kept, "w": kind}))
+                for kind, label in WINDOW_LABELS.items()
+                if kind != "custom"
+            ],
+            "this_query": urlencode({**kept, **window_params(board.window)}),
+        },
+    )

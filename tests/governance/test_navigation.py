@@ -10,15 +10,33 @@ CASES = {"work", "cases"}
 MEDIATION = {"mediation_orgs", "subsidy"}
 VISITS = {"visits", "followups"}  # 平安夜访, 夜访交办
 KEY_PERSONS = {"key_persons"}  # 重点人员名单: centers and leaders only
-CENTER = {"home", "regions", "units", "intake", "board", "grids", "supervision"} | CASES | MEDIATION | VISITS | KEY_PERSONS
+DASHBOARD = {"dashboard"}  # 领导驾驶舱: leaders and center staff
+CENTER = (
+    DASHBOARD
+    | {"home", "regions", "units", "intake", "board", "grids", "supervision"}
+    | CASES
+    | MEDIATION
+    | VISITS
+    | KEY_PERSONS
+)
 NAV = {
     "county_officer": CENTER,
     "township_officer": CENTER,
     "police": {"home", "followups"} | CASES,
     "mediator": {"home", "mediation", "followups"} | CASES | MEDIATION,
     "grid_worker": {"home", "regions", "reports", "patrols"},
-    "leader": {"home", "regions", "units", "board", "supervision"} | CASES | MEDIATION | VISITS | KEY_PERSONS,
-    "township_leader": {"home", "regions", "units", "board", "supervision"} | CASES | MEDIATION | VISITS | KEY_PERSONS,
+    "leader": {"home", "regions", "units", "board", "supervision"}
+    | CASES
+    | MEDIATION
+    | VISITS
+    | KEY_PERSONS
+    | DASHBOARD,
+    "township_leader": {"home", "regions", "units", "board", "supervision"}
+    | CASES
+    | MEDIATION
+    | VISITS
+    | KEY_PERSONS
+    | DASHBOARD,
     "outsider": CENTER,
     "sysadmin": {"home", "units", "config"},
     "security_admin": {"home", "units", "accounts", "audit"},
@@ -27,7 +45,9 @@ NAV = {
 
 # path → persona → expected status. 990101001001 is 甲镇一村; 990101001002 is 甲镇二村.
 PAGES = {
-    "/": dict.fromkeys(NAV, 200),
+    # A leader's home is the dashboard (a redirect to it).
+    "/": {p: 302 if p in ("leader", "township_leader") else 200 for p in NAV},
+    "/dashboard/": {p: 200 if "dashboard" in NAV[p] else 403 for p in NAV},
     "/password/": dict.fromkeys(NAV, 200),
     "/regions/": {p: 200 if "regions" in NAV[p] else 403 for p in NAV},
     "/units/": {p: 200 if "units" in NAV[p] else 403 for p in NAV},
@@ -54,7 +74,7 @@ PAGES = {
 
 def test_menu_shows_each_role_only_its_entries(persona, login):
     name, user = persona
-    body = login(user).get("/").content.decode()
+    body = login(user).get("/", follow=True).content.decode()
     shown = set(re.findall(r'data-nav="([a-z_]+)"', body))
     assert shown == NAV[name]
 

@@ -96,6 +96,7 @@ ROUTES: dict[str, Route] = {
     "governance-region": Route(WATCH | GRID, "region"),
     "governance-units": Route(WATCH | {SA, SEC}),
     "governance-audit": Route(frozenset({AUD, SEC})),
+    "dashboard": Route(WATCH),
     "inbox": Route(ALL),
     "inbox-read": Route(ALL - ADMINS, "notice"),  # administrators have no notices at all (三权分立)
     "inbox-read-all": Route(ALL),
@@ -208,6 +209,7 @@ ROUTES: dict[str, Route] = {
     **admin_model("governance.calendarday", **CONFIG, delete={SA}),
     **admin_model("governance.calendaryear", **CONFIG, delete={SA}),
     **admin_model("governance.indicator", **CONFIG),
+    **admin_model("governance.scoreband", **CONFIG, delete={SA}),
     **admin_model("grids.region", **CONFIG),
     **admin_model("grids.grid", **CONFIG),
     **admin_model("grids.reportsettings", view={SA}, change={SA}),

@@ -1,0 +1,90 @@
+"""The dashboard's drill-down: from a number to the list of the records behind it.
+
+A number on the dashboard is a sum of DailyStat rows: some metrics (terms), over a window of days,
+under a region-code prefix, filtered by dimensions. A drill carries exactly that in the address
+(`stat`, `from`, `to`, `in`, `d_level`…), and the list that declared itself the metric's drill
+target (`provides(drill=…)`) selects the same records from the same source the daily count
+grouped, so the list adds up to the number clicked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from governance.indicators import FILTER_DIMENSIONS, STOCK_METRICS, Side, Term, Window, parse_filter, parse_terms
+from governance.stats import EARLIEST_STATS_DATE, drill_targets
+
+_PREFIX = re.compile(r"^\d{0,15}$")
+MAX_DRILL_DAYS = 366 * 2
+
+
+@dataclass(frozen=True)
+class Drill:
+    terms: tuple[Term, ...]
+    start: date
+    end: date
+    prefix: str
+    where: tuple[tuple[str, frozenset[str]], ...] = ()
+
+    def days_of(self, term: Term) -> tuple[date, date]:
+        """The days a term's records fall on: the window, or one day for a stock."""
+        if term.metric in STOCK_METRICS:
+            day = self.start - timedelta(days=1) if term.at == "start" else self.end
+            return day, day
+        return self.start, self.end
+
+    def query(self) -> str:
+        params = [("stat", _term_text(t)) for t in self.terms]
+        params += [("from", self.start.isoformat()), ("to", self.end.isoformat()), ("in", self.prefix)]
+        params += [(f"d_{dim}", ",".join(sorted(values))) for dim, values in self.where]
+        return urlencode(params)
+
+
+def _term_text(term: Term) -> str:
+    return f"{term.metric}@{term.at}" if term.at else term.metric
+
+
+def drill_url(side: Side | None, window: Window, prefix: str, *, where=()) -> str | None:
+    """The address of the list behind one side of an indicator (all its terms in one list), or None
+    when a term has no list (a metric of an app without one, a count of places)."""
+    if side is None:
+        return None
+    targets = drill_targets()
+    names = {targets.get(t.metric) for t in side.terms}
+    if len(names) != 1 or None in names or any(t.places for t in side.terms):
+        return None
+    drill = Drill(side.terms, window.start, window.end, prefix, tuple(sorted((*side.where, *where))))
+    return f"{reverse(names.pop())}?{drill.query()}"
+
+
+def parse_drill(params: QueryDict) -> Drill | None:
+    """The drill of a list's address, None without one; a malformed one is a ValidationError in Chinese."""
+    texts = [t for t in params.getlist("stat") if t.strip()]
+    if not texts:
+        return None
+    if len(texts) > 10:
+        raise ValidationError(_("统计条件过多。"))
+    terms = tuple(t for text in texts for t in parse_terms(text))
+    if any(t.places for t in terms):
+        raise ValidationError(_("地点数指标不能列出案件。"))
+    try:
+        start, end = date.fromisoformat(params.get("from", "")), date.fromisoformat(params.get("to", ""))
+    except ValueError:
+        raise ValidationError(_("统计时段的日期格式不对，应为 年-月-日。")) from None
+    if start > end or start < EARLIEST_STATS_DATE or end.year > 2100 or (end - start).days >= MAX_DRILL_DAYS:
+        raise ValidationError(_("统计时段 %(a)s 至 %(b)s 无效。") % {"a": start, "b": end})
+    prefix = params.get("in", "")
+    if not _PREFIX.match(prefix):
+        raise ValidationError(_("统计范围的区划代码无效。"))
+    where = parse_filter(
+        ";".join(f"{dim}={params[f'd_{dim}']}" for dim in FILTER_DIMENSIONS if params.get(f"d_{dim}", "").strip())
+    )
+    return Drill(terms, start, end, prefix, where)
