@@ -255,14 +255,20 @@ def _cards(indicators: list[Indicator], window: Window, place: Place) -> list[Ca
             Card(
                 results[indicator.code],
                 results.get(indicator.beside.code) if indicator.beside_id else None,
-                _with(drill_url(numerator, window, place.prefix), ind=indicator.code, side="num"),
-                _with(drill_url(denominator, window, place.prefix), ind=indicator.code, side="den"),
+                # A count has no sides: its list is the indicator itself; a rate's are 分子 and 分母.
+                _with(drill_url(numerator, window, place.prefix), ind=indicator.code, side=_side(indicator, "num")),
+                _with(drill_url(denominator, window, place.prefix), ind=indicator.code, side=_side(indicator, "den")),
             )
         )
     return cards
 
 
+def _side(indicator: Indicator, side: str) -> str:
+    return side if indicator.unit == Indicator.Unit.PERCENT else ""
+
+
 def _with(url: str | None, **params) -> str | None:
+    params = {k: v for k, v in params.items() if v}
     return f"{url}&{urlencode(params)}" if url else None
 
 
@@ -304,7 +310,8 @@ def _trend(indicator: Indicator, window: Window, place: Place, today: date) -> d
         return [
             {
                 "value": None if series[name].value is None else float(series[name].value),
-                "url": _with(drill_url(numerator, w, place.prefix), ind=indicator.code, side="num") or "",
+                "url": _with(drill_url(numerator, w, place.prefix), ind=indicator.code, side=_side(indicator, "num"))
+                or "",
             }
             for name, w in windows.items()
         ]
