@@ -16,6 +16,7 @@ from django.db.models import (
     Count,
     DateField,
     DateTimeField,
+    Exists,
     F,
     Max,
     OuterRef,
@@ -188,8 +189,15 @@ def open_at_end(day: date, start: datetime, end: datetime, now: datetime) -> Ite
         When(out_of_open, then=Value(-1)),
         default=Value(0),
     )
-    events = CaseEvent.objects.filter(at__lt=end).exclude(to_status="").order_by()
-    return _rows(events.values(**case_dimensions("case__")).annotate(value=Sum(delta)), "open_end")
+    # A case with no such step since the day's end stood then as it stands now: those open now
+    # count +1 from the case table; only the cases moved since are summed over their steps. The
+    # same count as summing every case's steps, without reading the whole timeline for a recent
+    # day (at a million cases: 0.5 s instead of 17 s; see README, "Statistics at a million cases").
+    moved = CaseEvent.objects.filter(at__gte=end).exclude(to_status="")
+    still = Case.objects.open().exclude(Exists(moved.filter(case=OuterRef("pk")))).order_by()
+    yield from _rows(still.values(**case_dimensions()).annotate(value=Count("pk")), "open_end")
+    events = CaseEvent.objects.filter(at__lt=end, case_id__in=moved.values("case_id")).exclude(to_status="")
+    yield from _rows(events.order_by().values(**case_dimensions("case__")).annotate(value=Sum(delta)), "open_end")
 
 
 def changed_days(since: datetime) -> dict[date, datetime]:
