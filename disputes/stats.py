@@ -17,6 +17,7 @@ from django.db.models import (
     Count,
     DateField,
     DateTimeField,
+    Exists,
     F,
     Max,
     OuterRef,
@@ -177,20 +178,24 @@ def _open_delta():
     )
 
 
+def _open_at(end: datetime) -> tuple[QuerySet, QuerySet]:
+    """Who was open at `end`, in two parts. A case with no status step since `end` stood then as it
+    stands now: the cases open now and not moved since count +1 each (from the case table); only
+    the cases moved since are summed over their steps before `end` (`_open_delta`). The same count
+    as summing every case's steps, without reading the whole timeline for a recent day (at a
+    million cases: 0.5 s instead of 17 s; README, "Statistics at a million cases")."""
+    moved = CaseEvent.objects.filter(at__gte=end).exclude(to_status="")
+    still = Case.objects.open().exclude(Exists(moved.filter(case=OuterRef("pk")))).order_by()
+    steps = CaseEvent.objects.filter(at__lt=end, case_id__in=moved.values("case_id")).exclude(to_status="").order_by()
+    return still, steps
+
+
 def open_records(end: datetime) -> QuerySet:
-    """The cases open (待受理 to 待审核) at `end`, from the timeline: those whose steps before it
-    took them into an open state more often than out of one."""
-    opened = (
-        CaseEvent.objects.filter(at__lt=end)
-        .exclude(to_status="")
-        .order_by()
-        .values("case_id")
-        .annotate(net=Sum(_open_delta()))
-        .filter(net__gt=0)
-        .values("case_id")
-    )
+    """The cases open (待受理 to 待审核) at `end`, from the timeline (`_open_at`)."""
+    still, steps = _open_at(end)
+    opened = steps.values("case_id").annotate(net=Sum(_open_delta())).filter(net__gt=0).values("case_id")
     return (
-        Case.objects.filter(pk__in=opened)
+        Case.objects.filter(Q(pk__in=still.values("pk")) | Q(pk__in=opened))
         .order_by()
         .annotate(**case_dimensions(), stat_level=Value("", output_field=CharField()), case_ref=F("pk"))
     )
@@ -257,11 +262,12 @@ def signs_in_time(day: date, start: datetime, end: datetime, now: datetime) -> I
 
 @provides("open_end", drill="disputes-list")
 def open_at_end(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
-    """在办 at the end of the day (a stock), by colour: the net of every step before the day's end
-    that took a case into an open state (+1) or out of one (−1), summed per case dimension — one
-    GROUP BY over the timeline up to that moment, so any past day is counted as it stood."""
-    events = CaseEvent.objects.filter(at__lt=end).exclude(to_status="").order_by()
-    return _rows(events.values(**case_dimensions("case__")).annotate(value=Sum(_open_delta())), "open_end")
+    """在办 at the end of the day (a stock), by colour, counted from the timeline as it stood then
+    (`_open_at`): the cases open now and not moved since, plus the cases moved since whose steps
+    before the day's end took them into an open state more often than out of one."""
+    still, moved = _open_at(end)
+    yield from _rows(still.values(**case_dimensions()).annotate(value=Count("pk")), "open_end")
+    yield from _rows(moved.values(**case_dimensions("case__")).annotate(value=Sum(_open_delta())), "open_end")
 
 
 # --- the drill-down ---------------------------------------------------------------------------------
