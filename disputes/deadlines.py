@@ -242,6 +242,19 @@ def statutory_cap(start: date, lead_unit: Unit) -> tuple[date, Statute] | None:
     return add_limit(start, statute.amount, statute.unit), statute
 
 
+# The steps that set or move the handling deadline (as `handle_due_from_events` reads them). Each
+# records the deadline in effect after it in its data (`handle_due`: an ISO date, "" when none),
+# so the daily statistics read the deadline of any past moment from the timeline. A pause moves
+# nothing (the resume does), so it records none.
+DEADLINE_STEPS = (
+    CaseEvent.Action.DISPATCH,
+    CaseEvent.Action.RETURN,
+    CaseEvent.Action.REOPEN,
+    CaseEvent.Action.RESUME,
+    CaseEvent.Action.EXTENSION_APPROVE,
+)
+
+
 def handle_due_from_events(events: Iterable[CaseEvent]) -> date | None:
     """The handling deadline as the recorded transitions make it (see the module docstring)."""
     due: date | None = None
@@ -394,6 +407,25 @@ def measure(
     over = max(count(due_day, today), 1)
     level, crossed = _overdue_level(over, limit, lambda n: max(step(due_day, n), due_day + timedelta(days=1)))
     return Clock(stage, "overdue", over, limit.unit, due, level, crossed, citation, estimated=estimated)
+
+
+# How far back `latest_red_due` looks for a deadline at 红牌 (a red threshold of years is no threshold).
+RED_SEARCH_DAYS = 1000
+
+
+def latest_red_due(limit: Limit, moment: datetime, memo: WorkdayMemo | None = None) -> date | None:
+    """The latest handling deadline (`Case.handle_due`) whose clock on `limit` is at 红牌 at
+    `moment`, by `measure`; every earlier deadline is red too, so a case is red then exactly when
+    its deadline is on or before this date. None when the limit has no red threshold. For counting
+    red cases in SQL (disputes/stats.py): one date per limit and moment instead of a clock per case."""
+    if not limit.red_after:
+        return None
+    day = _local(moment).date()
+    for _n in range(RED_SEARCH_DAYS):
+        if measure(Stage.HANDLE, end_of_day(day), limit, moment, memo=memo).level == Reminder.Level.RED:
+            return day
+        day -= timedelta(days=1)
+    return None
 
 
 def _overdue_level(over: int, limit: Limit, day_at) -> tuple[str, date]:

@@ -1032,9 +1032,9 @@ def _walk(ctx: Context, plan: Plan) -> None:
                 "at": at,
                 "actor": actor,
                 "actor_unit": by_unit,
-                "from_status": before if to else "",
-                # A submission names where it arrived, as services._record writes it.
-                "to_status": to or (E.SUBMITTED if action == A.SUBMIT else ""),
+                # As services._record writes it: a submission names only where it arrived.
+                "from_status": before if to and action != A.SUBMIT else "",
+                "to_status": to,
                 "note": note,
                 "data": data,
             }
@@ -1049,7 +1049,7 @@ def _walk(ctx: Context, plan: Plan) -> None:
         emit(A.REGISTER, t, center, center_unit, to=E.REGISTERED)
     else:
         t = plan.received_at + timedelta(minutes=rng.randint(1, 20))
-        emit(A.SUBMIT, t, center, center_unit)
+        emit(A.SUBMIT, t, center, center_unit, to=E.SUBMITTED)
     if f["may_turn_criminal"]:
         police = ctx.unit("T-POLICE", plan.township)
         t += timedelta(seconds=rng.randint(5, 50))
@@ -1099,6 +1099,7 @@ def _walk(ctx: Context, plan: Plan) -> None:
             co_units=[u.name for u in co_units],
             due=due.isoformat(),
             sign_due=f["sign_due"].isoformat(),  # as dispatch_case records it (及时签收)
+            handle_due=due.isoformat(),  # the deadline in effect, as each deadline step records it (在办超期)
         )
         if plan.stop == E.DISPATCHED:
             return
@@ -1110,7 +1111,16 @@ def _walk(ctx: Context, plan: Plan) -> None:
             returned, previous_lead = True, lead
             f.update(lead_unit=None, handle_due=None, signed_at=None, sign_due=None)
             plan.co_units = []
-            emit(A.RETURN, t, handler(lead), lead, to=E.REGISTERED, note=rng.choice(_RETURN_NOTES), unit=lead.name)
+            emit(
+                A.RETURN,
+                t,
+                handler(lead),
+                lead,
+                to=E.REGISTERED,
+                note=rng.choice(_RETURN_NOTES),
+                unit=lead.name,
+                handle_due="",
+            )
             continue
 
         # 签收 (部门报到): at once for red cases, within a working day otherwise, sometimes late.
@@ -1244,7 +1254,7 @@ def _walk(ctx: Context, plan: Plan) -> None:
             )
             plan.co_units = []
             previous_lead = lead
-            emit(A.REOPEN, t, center, center_unit, to=E.REGISTERED, note=reason)
+            emit(A.REOPEN, t, center, center_unit, to=E.REGISTERED, note=reason, handle_due="")
             continue
         f.update(visited_at=t, archived_at=t)
         emit(

@@ -22,6 +22,8 @@ from governance.crypto import mask
 from governance.models import Unit
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from governance.models import User
 
 
@@ -95,6 +97,13 @@ OPEN_STATUSES = (Status.SUBMITTED, Status.REGISTERED, Status.DISPATCHED, Status.
 HANDLING_STATUSES = (Status.DISPATCHED, Status.IN_PROGRESS)
 
 
+def overdue_q(today: date, status: str = "status", due: str = "handle_due") -> Q:
+    """超期 (逾期未办结) on `today`: being handled (已分流待签收, 办理中) past the handling deadline.
+    `status` and `due` name the columns, so the daily statistics apply the same rule to the state
+    and deadline a case had at a past moment (disputes/stats.py)."""
+    return Q(**{f"{status}__in": HANDLING_STATUSES, f"{due}__lt": today})
+
+
 class RejectReason(models.TextChoices):
     IN_COURT = "in_court", _("已由人民法院受理或正在诉讼、执行中")
     POLICE = "police", _("已由公安机关依法处理")
@@ -163,8 +172,7 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
     def overdue(self, today=None) -> CaseQuerySet:
-        today = today or timezone.localdate()
-        return self.filter(status__in=HANDLING_STATUSES, handle_due__lt=today)
+        return self.filter(overdue_q(today or timezone.localdate()))
 
 
 class Case(FSMModelMixin, models.Model):

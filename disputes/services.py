@@ -104,6 +104,21 @@ def _record(case: Case, action: str, by: User | None, from_status: str = "", not
     )
 
 
+def _due_data(case: Case) -> str:
+    """The handling deadline in effect after a step, as the steps that set or move it record it
+    (`handle_due`, deadlines.DEADLINE_STEPS): an ISO date, "" when none. The daily statistics read
+    在办超期 and 红牌 of any past day from these (disputes/stats.py)."""
+    return case.handle_due.isoformat() if case.handle_due else ""
+
+
+def _recount_due(case: Case, step: CaseEvent) -> None:
+    """After a step that moves the deadline by the timeline (恢复计时, 批准延期): recompute it with
+    the step, keep it on the case and record it on the step."""
+    case.handle_due = handle_due_from_events(case.events.order_by("at", "id"))
+    step.data["handle_due"] = _due_data(case)
+    step.save(update_fields=["data"])
+
+
 def _save(case: Case, by: User | None, fields: Iterable[str]) -> None:
     case.version = F("version") + 1
     case._history_user = by
@@ -489,6 +504,7 @@ def dispatch_case(
             due=due.isoformat(),
             # The sign limit of this dispatch, so 及时签收 can be counted from the timeline.
             sign_due=case.sign_due.isoformat() if case.sign_due else "",
+            handle_due=_due_data(case),
         )
         _notify_unit(lead_unit, _("新转办案件：%(n)s，请及时签收") % {"n": case.number}, case)
         for unit in co_units:
@@ -521,7 +537,15 @@ def return_case(*, case: Case, by: User, reason: str, version: int | None) -> Ca
         case.return_to_center()
         _save(case, by, ["lead_unit", "handle_due", "signed_at", "dispatched_at", "sign_due"])
         case.co_units.clear()
-        _record(case, CaseEvent.Action.RETURN, by, before, note=reason.strip(), unit=unit.name if unit else "")
+        _record(
+            case,
+            CaseEvent.Action.RETURN,
+            by,
+            before,
+            note=reason.strip(),
+            unit=unit.name if unit else "",
+            handle_due=_due_data(case),
+        )
         _notify_unit(case.intake_unit, _("案件被退回：%(n)s") % {"n": case.number}, case, reason.strip())
     return case
 
@@ -553,8 +577,7 @@ def resume_clock(*, case: Case, by: User, note: str = "", version: int | None) -
         case = _lock(case, version)
         _guard_hold(case, case.resume, by, "")
         case.resume()
-        _record(case, CaseEvent.Action.RESUME, by, note=note.strip())
-        case.handle_due = handle_due_from_events(case.events.order_by("at", "id"))
+        _recount_due(case, _record(case, CaseEvent.Action.RESUME, by, note=note.strip()))
         _save(case, by, ["hold", "handle_due"])
     return case
 
@@ -563,7 +586,8 @@ def _end_pause(case: Case, by: User) -> None:
     """A case reported or returned while paused stops waiting: the clock no longer matters."""
     if case.hold != Hold.RUNNING:
         case.resume()
-        _record(case, CaseEvent.Action.RESUME, by, note=_("办结或退回，结束暂停"))
+        # The deadline stays as it was: the clock no longer matters once the case is reported or returned.
+        _record(case, CaseEvent.Action.RESUME, by, note=_("办结或退回，结束暂停"), handle_due=_due_data(case))
         _save(case, by, ["hold"])
 
 
@@ -631,8 +655,7 @@ def approve_case(*, case: Case, by: User, note: str = "", version: int | None) -
         _save(case, by, ["closed_at"])
         # The handling deadline in effect (extensions and pauses included), so 按期办结 can be
         # counted from the timeline.
-        due = case.handle_due.isoformat() if case.handle_due else ""
-        _record(case, CaseEvent.Action.APPROVE, by, before, note=note.strip(), handle_due=due)
+        _record(case, CaseEvent.Action.APPROVE, by, before, note=note.strip(), handle_due=_due_data(case))
     return case
 
 
@@ -714,7 +737,7 @@ def reopen_case(*, case: Case, by: User, reason: str, version: int | None) -> Ca
             ],
         )
         case.co_units.clear()
-        _record(case, CaseEvent.Action.REOPEN, by, before, note=reason.strip())
+        _record(case, CaseEvent.Action.REOPEN, by, before, note=reason.strip(), handle_due=_due_data(case))
     return case
 
 
@@ -778,8 +801,8 @@ def decide_extension(
         extension.decided_by, extension.decided_at, extension.decision_note = by, timezone.now(), note.strip()
         if approve:
             extension.decision, extension.approved_days = ExtensionRequest.Decision.APPROVED, days
-            _record(case, CaseEvent.Action.EXTENSION_APPROVE, by, note=note.strip(), days=days)
-            case.handle_due = extension.new_due = handle_due_from_events(case.events.order_by("at", "id"))
+            _recount_due(case, _record(case, CaseEvent.Action.EXTENSION_APPROVE, by, note=note.strip(), days=days))
+            extension.new_due = case.handle_due
             _save(case, by, ["handle_due"])
             title = _("延期已批准：%(n)s，新期限 %(d)s") % {"n": case.number, "d": case.handle_due}
         else:

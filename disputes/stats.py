@@ -7,8 +7,12 @@ as they are now, and by the level of the unit that acted (its region's level: �
 
 from __future__ import annotations
 
+import operator
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
+from functools import reduce
+from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
@@ -31,11 +35,27 @@ from django.db.models import (
 from django.db.models import Case as Cond
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disputes.models import OPEN_STATUSES, Case, CaseEvent, Category, Channel, Outcome, RiskLevel, Satisfaction
+from disputes.deadlines import DEADLINE_STEPS, LimitBook, latest_red_due, limit_for
+from disputes.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    Category,
+    Channel,
+    Outcome,
+    RiskLevel,
+    Satisfaction,
+    Stage,
+    Status,
+    overdue_q,
+)
 from governance.drill import Drill
-from governance.stats import day_bounds, provides
+from governance.models import Unit
+from governance.stats import day_bounds, days_between, provides
+from governance.workdays import WorkdayMemo
 
 Action = CaseEvent.Action
 
@@ -305,10 +325,123 @@ def metric_records(metric: str, start: datetime, end: datetime) -> QuerySet | No
     return None
 
 
+@provides("overdue_end", "red_end")
+def overdue_at_end(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """在办超期 and 红牌 at the end of the day (stocks, like `open_end`; for today, as of now), per
+    case dimension, level blank. Each case is taken as it stood at that moment, from the timeline:
+    its status (its last step before the moment that moved it), its handling deadline (the
+    `handle_due` its last deadline step recorded, deadlines.DEADLINE_STEPS: dispatch, return,
+    reopen, resume, approved extension) and whether its clock was paused (its last 暂停/恢复计时).
+
+    - `overdue_end`: 超期 by the lists' rule (`overdue_q`: 已分流待签收 or 办理中, the deadline
+      before the moment's date), a paused case included, as the case list's 仅看逾期 and the
+      supervision list's 逾期未办结 show it — so today's figure is the count those lists show now.
+    - `red_end`: of those, the cases whose handling clock is at 红牌 by the time-limit matrix's
+      red threshold for the case (`deadlines.latest_red_due`, the rule of the overdue scan); a
+      paused clock stands still and has no card.
+
+    A case whose last deadline step recorded no deadline (steps written before the deadline was
+    kept on them) is counted in neither. The red threshold is the matrix's and the working days
+    are the calendar's as they are when counted: after either is changed, `fill_stats` re-counts
+    the past."""
+    moment = min(end, now)
+    before = Q(case=OuterRef("pk"), at__lt=end)
+    latest = ("-at", "-id")
+    status = CaseEvent.objects.filter(before).exclude(to_status="").order_by(*latest).values("to_status")[:1]
+    deadline = (
+        CaseEvent.objects.filter(before, action__in=DEADLINE_STEPS)
+        .order_by(*latest)
+        .values(due=NullIf(KT("data__handle_due"), Value(""), output_field=CharField()))[:1]
+    )
+    clock = CaseEvent.objects.filter(before, action__in=[Action.PAUSE, Action.RESUME]).order_by(*latest)
+    cases = (
+        # Narrowing only, on the case's own columns: a case received after the day, or closed
+        # before it began and not reopened since (closed_at is its last approval), was not being
+        # handled at the day's end; the timeline of the rest is read.
+        Case.objects.filter(received_at__lt=end)
+        .exclude(status__in=[Status.CLOSED, Status.EVALUATED, Status.ARCHIVED], closed_at__lt=start)
+        .exclude(status=Status.REJECTED)
+        .order_by()
+        .annotate(status_then=Subquery(status), due_then=Cast(Subquery(deadline), DateField()))
+        .filter(overdue_q(timezone.localdate(moment), status="status_then", due="due_then"))
+        .annotate(
+            clock_then=Coalesce(Subquery(clock.values("action")[:1]), Value("")),
+            red_due=_red_due(moment),
+        )
+        .values(**case_dimensions())
+        .annotate(
+            overdue=Count("pk"),
+            red=Count("pk", filter=Q(due_then__lte=F("red_due")) & ~Q(clock_then=Action.PAUSE)),
+        )
+    )
+    for row in cases:
+        overdue, red = row.pop("overdue"), row.pop("red")
+        yield {**row, "metric": "overdue_end", "value": overdue}
+        yield {**row, "metric": "red_end", "value": red}
+
+
+def _red_due(moment: datetime) -> Cond | Value:
+    """Per case, the latest handling deadline at 红牌 at `moment` (`deadlines.latest_red_due`) on
+    the limit the matrix gives the case (`limit_for`: by its level, category and colour), as one
+    SQL CASE. The limits are looked up in Python for every kind of intake unit, category and colour
+    (a few hundred look-ups, two small queries), so the matrix's rule is called, not re-written."""
+    book, memo = LimitBook.load(), WorkdayMemo()
+    kinds = list(Unit.Kind.values)
+    categories = [*Category.objects.values_list("pk", flat=True), None]
+    colours = [*RiskLevel.objects.values_list("pk", flat=True), None]
+    cutoffs: dict = {}
+    by_cutoff: dict[date | None, set[tuple]] = {}
+    for kind in kinds:
+        for category in categories:
+            for colour in colours:
+                case = SimpleNamespace(intake_unit=SimpleNamespace(kind=kind), category_id=category, risk_level_id=colour)
+                limit = limit_for(case, Stage.HANDLE, book)
+                if limit not in cutoffs:
+                    cutoffs[limit] = latest_red_due(limit, moment, memo)
+                by_cutoff.setdefault(cutoffs[limit], set()).add((kind, category, colour))
+    # The most common date is the default; the others are tested first.
+    common = Counter({cutoff: len(combos) for cutoff, combos in by_cutoff.items()}).most_common(1)[0][0]
+    whens = [
+        When(_one_of_combos(combos, kinds, categories), then=Value(cutoff, output_field=DateField()))
+        for cutoff, combos in by_cutoff.items()
+        if cutoff != common
+    ]
+    default = Value(common, output_field=DateField())
+    return Cond(*whens, default=default, output_field=DateField()) if whens else default
+
+
+def _one_of_combos(combos: set[tuple], kinds: list, categories: list) -> Q:
+    """A compact condition for a set of (intake unit kind, category, colour): per colour and set of
+    categories, the kinds that share them; a factor that allows every value is left out."""
+    cats_by_kind_colour: dict[tuple, set] = {}
+    for kind, category, colour in combos:
+        cats_by_kind_colour.setdefault((kind, colour), set()).add(category)
+    kinds_by_colour_cats: dict[tuple, set] = {}
+    for (kind, colour), cats in cats_by_kind_colour.items():
+        kinds_by_colour_cats.setdefault((colour, frozenset(cats)), set()).add(kind)
+    terms = []
+    for (colour, cats), kinds_ in kinds_by_colour_cats.items():
+        term = Q(risk_level__isnull=True) if colour is None else Q(risk_level_id=colour)
+        if set(kinds_) != set(kinds):
+            term &= Q(intake_unit__kind__in=sorted(kinds_))
+        if set(cats) != set(categories):
+            term &= _one_of("category_id", cats)
+        terms.append(term)
+    return reduce(operator.or_, terms)
+
+
+def _one_of(field: str, values: Iterable) -> Q:
+    values = set(values)
+    found = Q(**{f"{field}__in": sorted(v for v in values if v is not None)})
+    return found | Q(**{f"{field.removesuffix('_id')}__isnull": True}) if None in values else found
+
+
 def changed_days(since: datetime) -> dict[date, datetime]:
     """Days whose case figures may have changed by steps written since `since`: the day each step
-    is dated on; for a new case, its receipt day; for an acceptance (which sets the category and
-    colour), every day from the case's receipt to the acceptance."""
+    is dated on and, for the stocks at a day's end (在办, 在办超期, 红牌), every day after it up to
+    the day it was written (a step dated in the past changes them all); for a new case, its
+    receipt day; for an acceptance (which sets the category and colour), every day from the
+    case's receipt to the acceptance."""
     written = CaseEvent.objects.filter(recorded_at__gte=since).order_by()
     days: dict[date, datetime] = {}
 
@@ -317,6 +450,8 @@ def changed_days(since: datetime) -> dict[date, datetime]:
 
     for day, at in written.values_list(TruncDate("at")).annotate(Max("recorded_at")):
         note(day, at)
+        for later in days_between(day + timedelta(days=1), timezone.localdate(at)):
+            note(later, at)
     for first, last, at in (
         written.filter(action__in=[Action.REGISTER, Action.SUBMIT, Action.ACCEPT])
         .values_list(TruncDate("case__received_at"), TruncDate("at"))

@@ -2,9 +2,9 @@
 The county adjusts them in /admin/ (统计指标); loading again never overwrites an adjusted row.
 
 Fields per row: code, name, unit, numerator, numerator filter, denominator, denominator filter,
-date basis, direction, target, green threshold, yellow threshold, 口径说明. Metrics named here that
-no provider counts yet (overdue_end, red_end) make the
-indicator show 尚无数据 until one does (the metrics providers declare: governance.stats.counted_metrics).
+date basis, direction, target, green threshold, yellow threshold, 口径说明. A metric named here that
+no provider counts makes the indicator show 尚无数据 until one does (the metrics providers declare:
+governance.stats.counted_metrics).
 """
 
 from __future__ import annotations
@@ -51,9 +51,11 @@ DEFAULT_INDICATORS = [
     ("reopen_rate", "重办率", "percent", "reopened", "", "closed", "", "event", "lower", "3", "3", "5",
      "窗口内重新办理（群众不满意或审核发现问题后重启）的次数 ÷ 窗口内办结量。"),
     ("overdue", "在办超期", "count", "overdue_end", "", "", "", "event", "lower", "0", "0", "5",
-     "窗口最后一日终了时已超过办理期限仍未办结的在办案件数。"),
+     "窗口最后一日终了时（最后一日为今日的，按当前时刻）处于已分流待签收或办理中、已超过当时有效的办理期限（含批准延期、"
+     "暂停计时顺延）的案件数，与案件列表“仅看逾期”一致；暂停计时中的照常计入。流转记录未载明办理期限的早期案件不计入。"),
     ("red_cards", "红牌", "count", "red_end", "", "", "", "event", "lower", "0", "0", "2",
-     "窗口最后一日终了时处于红牌（超期达到红牌阈值）的在办案件数。"),
+     "在办超期案件中，超过办理期限的工作日数已达时限矩阵红牌阈值的案件数（按案件层级、类别、风险等级取阈值）；"
+     "暂停计时中的不计。"),
     ("village_rate", "小事不出村率", "percent", "closed", VILLAGE, "closed", "", "closed", "higher", "60", "60", "50",
      "窗口内办结的案件中，由村（社区）一级单位化解办结的比例。按最后一次办结反馈单位的层级计，不按纠纷发生地计。"),
     ("township_rate", "大事不出镇率", "percent", "closed", TOWN_OR_BELOW, "closed", "", "closed", "higher",

@@ -361,6 +361,7 @@ STATS_PROVIDERS = [
     "disputes.stats.signs_in_time",
     "disputes.stats.closures_in_time",
     "disputes.stats.open_at_end",
+    "disputes.stats.overdue_at_end",
     "grids.stats.zero_reports",
     "grids.stats.villages",
     "mediation.stats.agreements",

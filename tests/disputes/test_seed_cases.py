@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from disputes import services
-from disputes.deadlines import limit_for
+from disputes.deadlines import DEADLINE_STEPS, limit_for
 from disputes.demo import CASES_PER_SCALE, seed_cases
 from disputes.models import (
     OPEN_STATUSES,
@@ -124,13 +124,22 @@ def test_the_timeline_reads_like_the_services_wrote_it(seeded):
         assert first.at >= case.received_at
         assert [e.pk for e in timeline] == sorted(e.pk for e in timeline)  # written in order
         status = Status.SUBMITTED
+        due = None
         for previous, event in zip([None, *timeline], timeline, strict=False):
             if previous is not None:
                 assert event.at > previous.at, case.number
-            if event.to_status:
+            if event.action in DEADLINE_STEPS:  # each records the deadline in effect after it
+                due = event.data["handle_due"]
+            if event.action == "submit":  # names where it arrived, as services._record does
+                assert (event.from_status, event.to_status) == ("", Status.SUBMITTED), case.number
+            elif event.to_status:
                 assert event.from_status == status, (case.number, event.action)
                 status = event.to_status
         assert status == case.status, case.number
+        if due is None:  # never dispatched
+            assert case.handle_due is None, case.number
+        else:
+            assert due == (case.handle_due.isoformat() if case.handle_due else ""), case.number
         actions = [e.action for e in timeline]
         assert actions.count("reopen") == case.reopen_count
         assert case.version == 1 + sum(1 for a in actions if a not in UNVERSIONED)

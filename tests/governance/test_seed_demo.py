@@ -94,5 +94,16 @@ def test_seed_demo_fills_a_year_of_statistics_that_match_a_live_count(db, capsys
     assert DailyStat.objects.filter(metric="open_end").exists()
     days, mismatches = check_sample(10, rng=random.Random(3))
     assert len(days) == 10 and mismatches == []
+    # Today's stocks, read from the timeline, are what the case lists show now: 在办, 在办超期 (仅看逾期).
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from disputes.models import Case
+
+    today = DailyStat.objects.filter(day=timezone.localdate())
+    stock = dict(today.values_list("metric").annotate(Sum("value")))
+    assert stock["open_end"] == Case.objects.open().count()
+    assert 0 < stock["overdue_end"] == Case.objects.overdue().count()
+    assert 0 < stock["red_end"] <= stock["overdue_end"]
     call_command("seed_demo")  # adds nothing, so fills nothing again
     assert "本次填充 0 天 0 行" in capsys.readouterr().out
