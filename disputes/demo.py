@@ -1,10 +1,14 @@
 """Demo dispute cases of the demo county 示范县 (see grids/demo.py and governance/demo.py).
 
-`seed_cases` writes a year of cases the way the services would have written them, one step after
+`seed_cases` writes the cases of last year and of this year to date (so a leader's chart of this
+year against last has both) the way the services would have written them, one step after
 another: the same numbers (年份-镇街序号-流水号, continuing `CaseSequence`), the same fields at each
 state, the same timeline events and history. It writes them in bulk, because it runs in the first
 command a newcomer types. Everything is drawn from one seeded random generator; dates are relative
 to now, so the demo always shows a live year (open cases of this week, overdue ones, archives).
+When a dispute arises follows the seasons of a rural county (SEASONS below): wage claims before
+the Spring Festival, family and land quarrels when the migrant workers are home, land again at
+spring planting and autumn harvest, and a quiet festival week.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import accumulate
 from typing import NamedTuple
 
 from django.utils import timezone
@@ -40,7 +45,7 @@ from disputes.models import (
 )
 from governance.models import Unit, User
 from governance.validators import id_check_digit
-from governance.workdays import add_working_days, is_working_day
+from governance.workdays import add_working_days, is_working_day, statutory_holidays
 from grids.models import Grid, Region
 
 CASES_PER_SCALE = 2000
@@ -461,6 +466,100 @@ CATEGORY_WEIGHTS = {
     "medical": 3,
     "housing_delivery": 2,
 }
+# --- Seasons ---------------------------------------------------------------------------------------
+#
+# When disputes arise in a rural county, as the center's monthly analyses (月分析研判报告) describe
+# it year after year. Each category follows one seasonal pattern; a day's weight for a pattern is
+# its month's weight (the farming year) times the weight of the day's place around the Spring
+# Festival (春节, 正月初一, a lunar date: 29 Jan 2025, 17 Feb 2026, 6 Feb 2027).
+SEASON_OF = {
+    "marriage_family": "family",
+    "neighbourhood": "family",
+    "land_contract": "land",
+    "expropriation": "land",
+    "labour": "wages",
+    "private_lending": "wages",
+}  # every other category: "other"
+SEASON_NAMES = {"family": "婚姻家庭·邻里", "land": "土地·征地", "wages": "劳资·借贷", "other": "其他"}
+# The farming year, January to December. Land: 春耕 (March–May: ploughing, transplanting, water
+# for the paddies, boundaries walked again) and 秋收 (September–October: who harvests which field,
+# 流转费 due). Wages and debts: summer is the slack season of claims; accounts are settled at the
+# year's end (the weeks right before the festival are FESTIVAL below). Family and neighbours:
+# summer evenings outdoors bring a few more quarrels.
+MONTH_WEIGHTS = {
+    "land": (1.0, 1.0, 1.6, 1.8, 1.5, 0.8, 0.7, 0.7, 1.3, 1.5, 0.9, 0.8),
+    "family": (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.1, 1.1, 1.0, 1.0, 0.9, 0.9),
+    "wages": (1.0, 1.0, 1.0, 0.9, 0.9, 0.75, 0.7, 0.7, 0.9, 1.0, 1.1, 1.3),
+    "other": (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+}
+# Around the Spring Festival: (first day, last day) counted from 正月初一 (day 0), and each
+# pattern's weight then. Other days weigh 1.
+FESTIVAL: tuple[tuple[int, int, dict[str, float]], ...] = (
+    # 年底讨薪: contractors settle the year's wages before the festival, unpaid workers (and lenders)
+    # press their claims in the six weeks before it.
+    (-42, -8, {"wages": 2.6, "family": 1.15, "land": 1.1, "other": 1.0}),
+    # 小年 to 除夕: the migrant workers are home; family, inheritance and boundary quarrels flare up.
+    (-7, -1, {"wages": 2.0, "family": 1.8, "land": 1.8, "other": 0.9}),
+    # The festival week itself: hardly anyone files anything.
+    (0, 6, {"wages": 0.25, "family": 0.7, "land": 0.6, "other": 0.3}),
+    # 正月, before the workers leave again: 承包地, 宅基地, support of parents are settled now.
+    (7, 21, {"wages": 0.8, "family": 1.8, "land": 2.2, "other": 0.9}),
+)
+# Cases grow over the two years shown (the system has caught on): the last day weighs this much
+# more than the first.
+GROWTH = 0.5
+
+
+def history_start(today: date) -> date:
+    """The first day of the demo's cases: 1 January of last year."""
+    return date(today.year - 1, 1, 1)
+
+
+def spring_festival(year: int) -> date:
+    """正月初一 of `year`, from the lunar calendar (python-holidays, as the working-day rules use it)."""
+    return min(day for day, name in statutory_holidays(year).items() if name == "春节")
+
+
+def season_weight(season: str, day: date) -> float:
+    weight = MONTH_WEIGHTS[season][day.month - 1]
+    for year in (day.year, day.year + 1):  # 年底讨薪 of next year's festival starts in December
+        offset = (day - spring_festival(year)).days
+        for first, last, weights in FESTIVAL:
+            if first <= offset <= last:
+                weight *= weights[season]
+    return weight
+
+
+class Seasons:
+    """The demo's days from `history_start` to today, each weighted by its seasons: how likely a
+    case is received that day, and of which category."""
+
+    def __init__(self, today: date) -> None:
+        first = history_start(today)
+        self.days = [first + timedelta(days=i) for i in range((today - first).days + 1)]
+        span = max(len(self.days) - 1, 1)
+        self.category_weights: list[list[float]] = []
+        totals = []
+        for i, day in enumerate(self.days):
+            seasons = {season: season_weight(season, day) for season in MONTH_WEIGHTS}
+            weights = [w * seasons[SEASON_OF.get(c, "other")] for c, w in CATEGORY_WEIGHTS.items()]
+            self.category_weights.append(weights)
+            totals.append(sum(weights) * (1 + GROWTH * i / span))
+        self.cumulative = list(accumulate(totals))
+        # Walk-ins, calls and letters come to the desk on working days only.
+        self.cumulative_working = list(
+            accumulate(w if is_working_day(day) else 0 for w, day in zip(totals, self.days, strict=True))
+        )
+
+    def day(self, rng: random.Random, working: bool) -> int:
+        """The index of a day drawn by its weight."""
+        weights = self.cumulative_working if working else self.cumulative
+        return rng.choices(range(len(self.days)), cum_weights=weights)[0]
+
+    def category(self, rng: random.Random, index: int) -> str:
+        return rng.choices(list(CATEGORY_WEIGHTS), weights=self.category_weights[index])[0]
+
+
 # Lead units: "T-X" is the township's unit f"{township.prefix}-X", "C-X" the county's f"990101-X".
 LEAD_UNITS: dict[str, tuple[tuple[str, int], ...]] = {
     "marriage_family": (("T-MED", 55), ("C-MED-FAMILY", 25), ("T-JUSTICE", 12), ("T-CENTER", 8)),
@@ -623,6 +722,7 @@ class Context:
             for r in risks
         }
         self.used_phones: set[str] = set()
+        self.seasons = Seasons(now.date())
 
     def unit(self, key: str, township: Region) -> Unit:
         scope, suffix = key.split("-", 1)
@@ -714,16 +814,12 @@ def _case_name(person: Person, suffix: str = "某") -> str:
 # --- Drawing the cases --------------------------------------------------------------------------
 
 
-def _received_at(ctx: Context, channel: str) -> datetime:
-    """A moment of the past year; busier lately (the system has caught on), walk-ins on weekdays."""
-    rng, now = ctx.rng, ctx.now
-    while True:
-        age = rng.uniform(0, 364)
-        if rng.random() * 1.6 <= 1 + 0.6 * (1 - age / 365):
-            break
-    day = (now - timedelta(days=age)).date()
+def _received_at(ctx: Context, channel: str, day: date) -> datetime:
+    """A moment of `day` when such a channel brings a case in: office hours at the desk, any hour
+    for 110, evenings for the night visits."""
+    now = ctx.now
     if channel in DIRECT_CHANNELS:
-        while not is_working_day(day):
+        while not is_working_day(day):  # a court referral turned into a walk-in
             day -= timedelta(days=1)
         at = ctx.moment(day)
     elif channel == Channel.POLICE_110:
@@ -734,18 +830,22 @@ def _received_at(ctx: Context, channel: str) -> datetime:
         at = ctx.moment(day, 7 * 60, 23 * 60)
     while at > now - timedelta(minutes=45):
         at -= timedelta(days=1)
+        if channel in DIRECT_CHANNELS:
+            while not is_working_day(at.date()):
+                at -= timedelta(days=1)
     return at
 
 
 def _stall(rng: random.Random, age: float) -> tuple[str, bool]:
     """Some cases stop moving: never signed, handled for months, never reached for evaluation,
-    return visit overdue, dissatisfied and waiting for the center's decision."""
+    return visit overdue, dissatisfied and waiting for the center's decision. Nothing older than
+    a year is still open (a county clears its old cases), so last year is closed and archived."""
     chances: list[tuple[str, float, bool]] = []
     if age < 30:
         chances += [(E.REGISTERED, 0.02, False), (E.PENDING_REVIEW, 0.03, False)]
     if 10 <= age <= 150:
         chances.append((E.DISPATCHED, 0.012, False))
-    if age >= 20:
+    if 20 <= age <= 365:
         chances.append((E.IN_PROGRESS, 0.045 if age <= 200 else 0.01, False))
     if age < 90:
         chances.append((E.CLOSED, 0.02, False))
@@ -781,17 +881,18 @@ def _draw(ctx: Context, townships: list[Region], villages: dict, grids: dict) ->
     rng = ctx.rng
     township = rng.choices(townships, weights=TOWNSHIP_WEIGHTS[: len(townships)])[0]
     village = rng.choice(villages[township.pk])
-    while True:  # a dispute that fits the place: no 承包地 in a 社区, no 物业 in a 村
-        category = rng.choices(list(CATEGORY_WEIGHTS), weights=list(CATEGORY_WEIGHTS.values()))[0]
+    channel = rng.choices(list(CHANNEL_WEIGHTS), weights=list(CHANNEL_WEIGHTS.values()))[0]
+    day = ctx.seasons.day(rng, working=channel in DIRECT_CHANNELS)
+    while True:  # a dispute of the season that fits the place: no 承包地 in a 社区, no 物业 in a 村
+        category = ctx.seasons.category(rng, day)
         fitting = [t for t in TEMPLATES[category] if _fits(t, village)]
         if fitting:
             template = rng.choice(fitting)
             break
-    channel = rng.choices(list(CHANNEL_WEIGHTS), weights=list(CHANNEL_WEIGHTS.values()))[0]
     if channel == Channel.COURT and category in ("environment", "expropriation", "housing_delivery"):
         channel = Channel.VISIT
     plan = Plan(
-        received_at=_received_at(ctx, channel),
+        received_at=_received_at(ctx, channel, ctx.seasons.days[day]),
         channel=channel,
         township=township,
         village=village,
@@ -878,7 +979,7 @@ def _describe(ctx: Context, people: People, plan: Plan) -> None:
         "m": rng.randint(2, 14),
         "v": village,
         "t": plan.township.name,
-        "year": ctx.now.year - rng.randint(1, 5),
+        "year": plan.received_at.year - rng.randint(1, 5),
         "cm": rng.randint(15, 60),
         "mu": f"{rng.randint(2, 25) / 10:g}",
         "x": rng.randrange(400, 1000, 50),
@@ -1317,8 +1418,8 @@ def _key_persons(rows: list[tuple[Party, datetime]]) -> list[tuple[Party, dateti
 
 
 def seed_cases(county: Region, *, scale: int = 1, now: datetime | None = None) -> int:
-    """Create demo cases of the past year until the county holds CASES_PER_SCALE × scale; return
-    how many were created (none on a second run)."""
+    """Create demo cases since `history_start` until the county holds CASES_PER_SCALE × scale;
+    return how many were created (none on a second run)."""
     target = CASES_PER_SCALE * scale
     existing = Case.objects.filter(township__code__startswith=county.prefix).count()
     if existing >= target:

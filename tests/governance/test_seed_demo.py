@@ -1,5 +1,8 @@
+from datetime import date
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from governance.models import Role, Unit, User
 from grids.models import Grid, Region
@@ -76,6 +79,10 @@ def test_seed_demo_refuses_with_debug_off_unless_forced(db, settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="--force"):
         call_command("seed_demo", stats_days=0)
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="0 到 1098"):
+        call_command("seed_demo", stats_days=1099)
+    settings.DEBUG = False
     assert not Region.objects.exists()
     call_command("seed_demo", force=True, stats_days=0)
     assert Region.objects.villages().count() == 156
@@ -87,16 +94,19 @@ def test_seed_demo_fills_a_year_of_statistics_that_match_a_live_count(db, capsys
     from governance.models import DailyStat, StatFill
     from governance.stats import check_sample
 
+    # By default from 1 January of last year, as far back as the cases go (this year against last).
+    today = timezone.localdate()
+    span = (today - date(today.year - 1, 1, 1)).days + 1
     call_command("seed_demo")
-    assert "每日统计：近 366 天，本次填充 366 天" in capsys.readouterr().out
-    assert StatFill.objects.filter(state=StatFill.State.DONE).count() == 366
+    assert f"每日统计：近 {span} 天，本次填充 {span} 天" in capsys.readouterr().out
+    assert StatFill.objects.filter(state=StatFill.State.DONE).count() == span
+    assert StatFill.objects.order_by("day").first().day == date(today.year - 1, 1, 1)
     assert DailyStat.objects.filter(metric="received").exists()
     assert DailyStat.objects.filter(metric="open_end").exists()
     days, mismatches = check_sample(10, rng=random.Random(3))
     assert len(days) == 10 and mismatches == []
     # Today's stocks, read from the timeline, are what the case lists show now: 在办, 在办超期 (仅看逾期).
     from django.db.models import Sum
-    from django.utils import timezone
 
     from disputes.models import Case
 

@@ -10,11 +10,11 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disputes.demo import seed_cases
+from disputes.demo import history_start, seed_cases
 from disputes.models import Case, Status
 from governance.demo import DEMO_PASSWORD, seed_logins, seed_units
 from governance.models import Role, Unit, User
-from governance.stats import fill_missing
+from governance.stats import MAX_RANGE_DAYS, fill_missing
 from grids.demo import (
     REPORT_HISTORY_DAYS,
     seed_grid_figures,
@@ -37,16 +37,23 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
         parser.add_argument("--password", default=DEMO_PASSWORD, help="password of new demo logins")
         parser.add_argument(
-            "--stats-days", type=int, default=366, help="fill the daily statistics of the last N days (0: none)"
+            "--stats-days",
+            type=int,
+            default=None,
+            help="fill the daily statistics of the last N days (0: none; default: since 1 January of last year, "
+            "as far back as the demo's cases go)",
         )
 
-    def handle(self, *args, scale: int, force: bool, password: str, stats_days: int, **options) -> None:
+    def handle(self, *args, scale: int, force: bool, password: str, stats_days: int | None, **options) -> None:
         if not settings.DEBUG and not force:
             raise CommandError(_("DEBUG 已关闭（生产环境？）：演示数据不会写入。确需写入请加 --force。"))
         if scale < 1:
             raise CommandError(_("--scale 须为正整数。"))
-        if not 0 <= stats_days <= 366:
-            raise CommandError(_("--stats-days 须在 0 到 366 之间。"))
+        today = timezone.localdate()
+        if stats_days is None:
+            stats_days = (today - history_start(today)).days + 1
+        if not 0 <= stats_days <= MAX_RANGE_DAYS:
+            raise CommandError(_("--stats-days 须在 0 到 %(n)d 之间。") % {"n": MAX_RANGE_DAYS})
         began = timezone.now()
         with transaction.atomic():
             county = seed_regions(scale=scale)
@@ -68,7 +75,6 @@ class Command(BaseCommand):
                 # as nested loops over "empty" tables and take minutes instead of seconds.
                 cursor.execute("ANALYZE")
         if stats_days:
-            today = timezone.localdate()
             days, rows = fill_missing(today - timedelta(days=stats_days - 1), today, since=began)
             self.stdout.write(
                 f"每日统计：近 {stats_days} 天，本次填充 {days} 天 {rows} 行，用时 {time.monotonic() - stats_began:.1f} 秒。"
