@@ -18,7 +18,8 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -324,3 +325,40 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "this_query": urlencode({**kept, **window_params(board.window)}),
         },
     )
+
+
+def _dashboard_file(request: HttpRequest, content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    # A place's figures are not for a shared or browser cache.
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@nav_required("dashboard")
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    """The dashboard's numbers for the address's place and window, as a workbook."""
+    from governance.dashboard_exports import file_stem, window_text, workbook
+
+    board, problem = build(request.user, request.GET)
+    content = workbook(board, problem)
+    detail = f"领导驾驶舱 Excel：{board.place.name} {window_text(board)}"
+    record_audit(AuditEvent.Action.EXPORT, request=request, user=request.user, detail=detail)
+    return _dashboard_file(
+        request,
+        content,
+        f"{file_stem(board)}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@nav_required("dashboard")
+def dashboard_brief(request: HttpRequest) -> HttpResponse:
+    """A one-page A4 brief of the window for a leaders' meeting, as PDF."""
+    from governance.dashboard_exports import brief_pdf, file_stem, window_text
+
+    board, problem = build(request.user, request.GET)
+    content = brief_pdf(board, problem)
+    detail = f"领导驾驶舱简报 PDF：{board.place.name} {window_text(board)}"
+    record_audit(AuditEvent.Action.EXPORT, request=request, user=request.user, detail=detail)
+    return _dashboard_file(request, content, f"{file_stem(board)}-简报.pdf", "application/pdf")

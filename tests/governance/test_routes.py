@@ -97,6 +97,8 @@ ROUTES: dict[str, Route] = {
     "governance-units": Route(WATCH | {SA, SEC}),
     "governance-audit": Route(frozenset({AUD, SEC})),
     "dashboard": Route(WATCH),
+    "dashboard-export": Route(WATCH),
+    "dashboard-brief": Route(WATCH),
     "inbox": Route(ALL),
     "inbox-read": Route(ALL - ADMINS, "notice"),  # administrators have no notices at all (三权分立)
     "inbox-read-all": Route(ALL),
