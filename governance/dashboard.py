@@ -206,6 +206,8 @@ def build(user: User, params: QueryDict, *, today: date | None = None) -> tuple[
     chosen = {}
     for name, default in (("trend", DEFAULT_TREND), ("tile", DEFAULT_TILE)):
         code = params.get(name) or default
+        if not indicators:
+            raise Http404  # no indicator is active: nothing to show (the admin switches them on)
         if code not in by_code:
             problems.append(_("未知或未启用的指标“%(c)s”，已改为显示默认指标。") % {"c": code[:40]})
             code = default if default in by_code else indicators[0].code

@@ -91,9 +91,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @nav_required("home")
 def home(request: HttpRequest) -> HttpResponse:
-    # A leader's home leads with the dashboard (which also shows the leader's visit plan).
-    if request.user.role_codes == {Role.LEADER}:
-        return redirect("dashboard")
     region = jurisdiction(request.user)
     summary = None
     if region is not None:

@@ -10,6 +10,11 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def demo(transactional_db):
+    from governance.indicator_data import load_indicators, load_weights_and_bands
+    from governance.models import Indicator, ScoreBand
+
+    load_indicators(Indicator)  # a transactional test's flush removed the migrations' rows
+    load_weights_and_bands(Indicator, ScoreBand)
     call_command("seed_demo", stats_days=100, force=True)
 
 
@@ -18,7 +23,9 @@ def test_leader_drills_from_the_county_to_a_case_list(demo, page, screenshot):
     page.get_by_label("用户名").fill("leader")
     page.get_by_label("密码").fill("Shifan@2026")
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/dashboard/**")  # a leader's home leads with the dashboard
+    page.wait_for_url("**/")
+    page.get_by_test_id("main-nav").locator('a[data-nav="dashboard"]').click()
+    page.wait_for_url("**/dashboard/**")
     page.get_by_test_id("window-buttons").get_by_role("link", name="本季").click()
     page.wait_for_url("**w=quarter**")
     page.get_by_test_id("chart-rank").locator("svg").wait_for()
