@@ -32,6 +32,8 @@ HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 BRIEF_TITLE = "矛盾纠纷化解态势简报"
 BRIEF_KPI_ROWS = 24  # more indicators than this are cut from the brief's table, with a note
 PDF_FONT = "STSong-Light"  # reportlab's built-in Adobe CID font, as mediation/documents.py uses
+# The CID font has no U+00B7 (·): its GB 2312 middle dot is U+30FB.
+PDF_DOT = "\u30fb"
 
 
 def window_text(board: Dashboard) -> str:
@@ -326,7 +328,7 @@ def brief_pdf(board: Dashboard, problem: str) -> bytes:
 
     made = timezone.localtime()
     story = [
-        p(f"{board.place.name} · {BRIEF_TITLE}", title),
+        p(f"{board.place.name}{PDF_DOT}{BRIEF_TITLE}", title),
         p(f"统计时段：{window_text(board)}    生成时间：{made:%Y-%m-%d %H:%M}", centered),
     ]
     if problem:
@@ -384,7 +386,7 @@ def brief_pdf(board: Dashboard, problem: str) -> bytes:
         bottomMargin=1.8 * cm,
         leftMargin=2 * cm,
         rightMargin=2 * cm,
-        title=f"{board.place.name} · {BRIEF_TITLE}",
+        title=f"{board.place.name}{PDF_DOT}{BRIEF_TITLE}",
         author=settings.SITE_TITLE,
     )
     # KeepInFrame shrinks everything to the one frame: never a second page.

@@ -194,7 +194,7 @@ def test_the_brief_is_one_page_naming_the_place_and_the_red_indicators(org, logi
     assert response.content.startswith(b"%PDF")
     assert page_count(response.content) == 1
     text = pdf_text(response.content)
-    assert "甲镇 · 矛盾纠纷化解态势简报" in text
+    assert "甲镇\u30fb矛盾纠纷化解态势简报" in text  # the font's middle dot
     board = build(org["township_leader"], {"w": "month"})[0]
     bad = [r.indicator.name for r in results_of(board) if r.status == "bad"]
     for name in bad:
@@ -214,7 +214,7 @@ def test_the_brief_stays_on_one_page_with_thirty_places_and_forty_indicators(org
             rows += [
                 DailyStat(day=day, region_code=code[:9] + "001", metric="received", value=n + 1),
                 DailyStat(day=day, region_code=code[:9] + "001", metric="closed", value=n + 1),
-                DailyStat(day=day, region_code=code[:9] + "001", metric="closed_resolved", value=n // 2),
+                DailyStat(day=day, region_code=code[:9] + "001", metric="closed_resolved", value=n),
             ]
     DailyStat.objects.bulk_create(rows)
     mark_filled(today - timedelta(days=800), today)
@@ -238,6 +238,11 @@ def test_the_brief_stays_on_one_page_with_thirty_places_and_forty_indicators(org
     assert page_count(response.content) == 1
     text = pdf_text(response.content)
     assert "另有" in text and "项指标未列出" in text
-    assert "第30镇" in text  # the best score heads the red list
+    board = build(org["leader"], {"w": "month"})[0]
+    shown = {r.place.name for r in board.red + board.black}
+    assert len(shown) == 10
+    red_black = text[text.index("红榜") :]
+    for row in board.rows:  # the five best and five worst, the middle left to the workbook
+        assert (f"{row.place.name}{row.score} 分" in red_black) == (row.place.name in shown), row.place.name
     book = workbook_of(get(client, XLSX, "w=month"))
     assert len(table(book["下级排名"], "镇（街道）")) >= 30 + 1
