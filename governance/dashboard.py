@@ -72,6 +72,16 @@ class Place:
     level: str  # county / township / village / grid; "" for the rows of no child (本级)
 
 
+def arrow(result: Result, name: str) -> dict | None:
+    """环比 / 同比 (`name`: "previous" or "year_earlier"): the change, its unit and whether it is for
+    the better; None when either window has no value. The page and the brief both read it."""
+    change = result.change(getattr(result, name))
+    if change is None:
+        return None
+    unit = _("个百分点") if result.indicator.unit == Indicator.Unit.PERCENT else _("件")
+    return {"change": change, "up": change > 0, "flat": change == 0, "better": result.better(change), "unit": unit}
+
+
 @dataclass
 class Card:
     result: Result
@@ -84,13 +94,7 @@ class Card:
         return self.result.indicator
 
     def arrow(self, name: str) -> dict | None:
-        """环比 / 同比: the change and whether it is for the better."""
-        change = self.result.change(getattr(self.result, name))
-        if change is None:
-            return None
-        better = (change > 0) == (self.indicator.direction == Indicator.Direction.HIGHER)
-        unit = _("个百分点") if self.indicator.unit == Indicator.Unit.PERCENT else _("件")
-        return {"change": change, "up": change > 0, "flat": change == 0, "better": better, "unit": unit}
+        return arrow(self.result, name)
 
     @property
     def changes(self) -> list[tuple[str, dict | None]]:

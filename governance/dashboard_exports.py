@@ -19,7 +19,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from disputes.exports import safe_cell
-from governance.dashboard import WINDOW_LABELS, Card, Dashboard, PlaceRow
+from governance.dashboard import WINDOW_LABELS, Card, Dashboard, PlaceRow, arrow
 from governance.indicators import DASH, UNFILLED_NOTE, Result, format_value
 from governance.models import Indicator
 
@@ -209,17 +209,12 @@ def workbook(board: Dashboard, problem: str) -> bytes:
 
 def _change_text(card_or_result: Card | Result, which: str) -> str:
     result = card_or_result.result if isinstance(card_or_result, Card) else card_or_result
-    change = result.change(getattr(result, which))
-    if change is None:
+    found = arrow(result, which)
+    if found is None:
         return DASH
-    if change == 0:
+    if found["flat"]:
         return "持平"
-    unit = "个百分点" if result.indicator.unit == Indicator.Unit.PERCENT else "件"
-    return f"{'↑' if change > 0 else '↓'}{abs(change)}{unit}"
-
-
-def _better(result: Result, change: int | Decimal) -> bool:
-    return (change > 0) == (result.indicator.direction == Indicator.Direction.HIGHER)
+    return f"{'↑' if found['up'] else '↓'}{abs(found['change'])}{found['unit']}"
 
 
 def _target_text(indicator: Indicator) -> str:
@@ -255,7 +250,7 @@ def highlights(board: Dashboard) -> list[str]:
         top = max(moved, key=weight)
         change = top.change(top.previous)
         previous = format_value(top.previous.value, top.indicator.unit)
-        verdict = "向好" if _better(top, change) else "需关注"
+        verdict = "向好" if top.better(change) else "需关注"
         lines.append(
             f"环比变化最大的是{top.indicator.name}：由上一时段的 {previous} {'升至' if change > 0 else '降至'} "
             f"{top.display}（{_change_text(top, 'previous')}），{verdict}。"

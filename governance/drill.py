@@ -19,11 +19,20 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from governance.indicators import FILTER_DIMENSIONS, STOCK_METRICS, Side, Term, Window, parse_filter, parse_terms
-from governance.stats import EARLIEST_STATS_DATE, drill_targets
+from governance.indicators import (
+    FILTER_DIMENSIONS,
+    MAX_WINDOW_DAYS,
+    STOCK_METRICS,
+    WINDOW_TOO_LONG,
+    Side,
+    Term,
+    Window,
+    parse_filter,
+    parse_terms,
+)
+from governance.stats import check_range, drill_targets
 
 _PREFIX = re.compile(r"^\d{0,15}$")
-MAX_DRILL_DAYS = 366 * 2
 
 
 @dataclass(frozen=True)
@@ -79,8 +88,7 @@ def parse_drill(params: QueryDict) -> Drill | None:
         start, end = date.fromisoformat(params.get("from", "")), date.fromisoformat(params.get("to", ""))
     except ValueError:
         raise ValidationError(_("统计时段的日期格式不对，应为 年-月-日。")) from None
-    if start > end or start < EARLIEST_STATS_DATE or end.year > 2100 or (end - start).days >= MAX_DRILL_DAYS:
-        raise ValidationError(_("统计时段 %(a)s 至 %(b)s 无效。") % {"a": start, "b": end})
+    check_range(start, end, max_days=MAX_WINDOW_DAYS, too_long=WINDOW_TOO_LONG)
     prefix = params.get("in", "")
     if not _PREFIX.match(prefix):
         raise ValidationError(_("统计范围的区划代码无效。"))

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.models import DailyStat, Indicator, StatFill, StatLevel, User
-from governance.stats import EARLIEST_STATS_DATE, counted_metrics
+from governance.stats import check_range, counted_metrics
 
 # An indicator may name a metric no provider counts yet (governance.stats.counted_metrics: what the
 # providers of settings.STATS_PROVIDERS declare): its definition is kept, and it evaluates to None
@@ -42,6 +42,7 @@ from governance.stats import EARLIEST_STATS_DATE, counted_metrics
 STOCK_METRICS = frozenset({"open_end", "overdue_end", "red_end", "villages"})
 FILTER_DIMENSIONS = ("level", "category", "channel", "colour")
 UNFILLED_NOTE = gettext_lazy("该时段尚未统计")
+WINDOW_TOO_LONG = gettext_lazy("统计时段最长 %(n)d 天（约两年），所选时段 %(m)d 天，请缩短。")
 COHORT_NOTE = gettext_lazy("每日统计不含案件的受理日期维度，暂不能按批次（队列）计算")
 # A window (and so its 同比 a year earlier) spans at most about two years.
 MAX_WINDOW_DAYS = 366 * 2
@@ -203,17 +204,13 @@ def parse_window(kind: str, start: date | str | None = None, end: date | str | N
     if kind != WindowKind.CUSTOM:
         return Window(_period_start(today, kind), today, kind)
     first, last = _parse_day(start, _("起始日期")), _parse_day(end, _("截止日期"))
-    if first > last:
-        raise ValidationError(_("起始日期 %(a)s 晚于截止日期 %(b)s。") % {"a": first, "b": last})
-    if last > today:
-        raise ValidationError(_("截止日期 %(b)s 晚于今天（%(t)s），不能统计未来。") % {"b": last, "t": today})
-    if first < EARLIEST_STATS_DATE:
-        raise ValidationError(_("起始日期不能早于 %(d)s。") % {"d": EARLIEST_STATS_DATE})
-    if (last - first).days + 1 > MAX_WINDOW_DAYS:
-        raise ValidationError(
-            _("统计时段最长 %(n)d 天（约两年），所选时段 %(m)d 天，请缩短。")
-            % {"n": MAX_WINDOW_DAYS, "m": (last - first).days + 1}
-        )
+    check_range(
+        first,
+        last,
+        today,
+        max_days=MAX_WINDOW_DAYS,
+        too_long=WINDOW_TOO_LONG,
+    )
     return Window(first, last, kind)
 
 
@@ -265,6 +262,10 @@ class Result:
     @property
     def display(self) -> str:
         return format_value(self.current.value, self.indicator.unit)
+
+    def better(self, change: int | Decimal) -> bool:
+        """Whether a change of the value is for the better, by the indicator's direction."""
+        return (change > 0) == (self.indicator.direction == Indicator.Direction.HIGHER)
 
     def change(self, other: Figure) -> int | Decimal | None:
         """Difference with another window (percentage points for a rate); None if either is None."""

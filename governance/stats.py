@@ -138,8 +138,12 @@ def fill_day(day: date, *, now: datetime | None = None) -> int:
     return len(rows)
 
 
-def check_range(first: date, last: date, today: date | None = None) -> None:
-    """Refuse a range the fill must not take: inverted, in the future, too long or too early."""
+def check_range(
+    first: date, last: date, today: date | None = None, *, max_days: int = MAX_RANGE_DAYS, too_long: str = ""
+) -> None:
+    """Refuse a range of days the statistics cannot give: inverted, in the future, before
+    EARLIEST_STATS_DATE or longer than `max_days` (the fill's limit; the dashboard's windows and
+    drill-downs pass theirs, and `too_long`, a message with %(n)d and %(m)d)."""
     from django.core.exceptions import ValidationError
 
     today = today or timezone.localdate()
@@ -149,11 +153,9 @@ def check_range(first: date, last: date, today: date | None = None) -> None:
         raise ValidationError(_("截止日期 %(b)s 晚于今天（%(t)s），不能统计未来。") % {"b": last, "t": today})
     if first < EARLIEST_STATS_DATE:
         raise ValidationError(_("起始日期不能早于 %(d)s。") % {"d": EARLIEST_STATS_DATE})
-    if (last - first).days + 1 > MAX_RANGE_DAYS:
-        raise ValidationError(
-            _("一次最多统计 %(n)d 天，请分段执行（所选范围 %(m)d 天）。")
-            % {"n": MAX_RANGE_DAYS, "m": (last - first).days + 1}
-        )
+    if (last - first).days + 1 > max_days:
+        message = too_long or _("一次最多统计 %(n)d 天，请分段执行（所选范围 %(m)d 天）。")
+        raise ValidationError(message % {"n": max_days, "m": (last - first).days + 1})
 
 
 def days_between(first: date, last: date) -> Iterator[date]:

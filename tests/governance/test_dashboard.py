@@ -80,7 +80,7 @@ def test_anonymous_is_sent_to_sign_in(client, org):
 
 def test_each_sees_the_figures_of_their_own_jurisdiction(org, login):
     fill(3, timezone.localdate())
-    county = build(org["leader"], Client().get("/").wsgi_request.GET)[0]
+    county = build(org["leader"], {})[0]
     township = build(org["township_leader"], {})[0]
     other = build(org["outsider"], {})[0]
     received = {
@@ -211,7 +211,9 @@ def test_a_drill_outside_the_jurisdiction_or_malformed_shows_nothing(org, login)
         (f"stat=no+such&from={today}&to={today}&in=990101001", "无法识别"),
         (f"stat=zr_due&from={today}&to={today}&in=990101001", "不能列出案件"),
         (f"stat=received&from=2026-13-01&to={today}&in=990101001", "日期格式不对"),
-        (f"stat=received&from={today}&to=1999-01-01&in=990101001", "无效"),
+        (f"stat=received&from={today}&to=1999-01-01&in=990101001", "晚于截止日期"),
+        (f"stat=received&from=0001-01-01&to={today}&in=990101001", "起始日期不能早于"),
+        (f"stat=received&from={today}&to=2100-01-01&in=990101001", "不能统计未来"),
         (f"stat=received&from={today}&to={today}&in=9901x", "区划代码无效"),
     ]:
         response = client.get(f"/cases/?{query}")
