@@ -43,12 +43,21 @@ def make_user(username: str, role: str | None, unit: Unit | None, **extra) -> Us
     return user
 
 
-def build_org() -> Org:
+def restore_reference_data() -> None:
+    """Reload the rows the data migrations load: a transactional test's flush removed them."""
     from disputes.models import Category, RiskLevel, StageLimit, StatutoryLimit, TimeLimitRule
     from disputes.reference import load_reference_data, load_time_limits
+    from governance.indicator_data import load_indicators, load_weights_and_bands
+    from governance.models import Indicator, ScoreBand
 
-    load_reference_data(Category, RiskLevel)  # gone after a transactional test's flush
+    load_reference_data(Category, RiskLevel)
     load_time_limits(StatutoryLimit, TimeLimitRule, StageLimit, RiskLevel)
+    load_indicators(Indicator)
+    load_weights_and_bands(Indicator, ScoreBand)
+
+
+def build_org() -> Org:
+    restore_reference_data()
     L, K = Region.Level, Region.Kind
     county = region("990101000000", "示范县", L.COUNTY, K.COUNTY)
     town_a = region("990101001000", "甲镇", L.TOWNSHIP, K.TOWN, county)

@@ -5,16 +5,14 @@ the same; the wall display (大屏) and the township's page are photographed."""
 import pytest
 from django.core.management import call_command
 
+from tests.factories import restore_reference_data
+
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def demo(transactional_db):
-    from governance.indicator_data import load_indicators, load_weights_and_bands
-    from governance.models import Indicator, ScoreBand
-
-    load_indicators(Indicator)  # a transactional test's flush removed the migrations' rows
-    load_weights_and_bands(Indicator, ScoreBand)
+    restore_reference_data()  # a transactional test's flush removed the migrations' rows
     call_command("seed_demo", stats_days=100, force=True)
 
 
