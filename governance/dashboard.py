@@ -248,6 +248,31 @@ def build(user: User, params: QueryDict, *, today: date | None = None) -> tuple[
     return dashboard, " ".join(problems)
 
 
+@dataclass
+class Headline:
+    """What a leader's home leads with: this month's cards for their whole jurisdiction."""
+
+    place: Place
+    window: Window
+    cards: list[Card]
+    url: str  # the full dashboard of the same place and window
+
+
+def headline(user: User, *, today: date | None = None) -> Headline | None:
+    """This month's KPI cards for the person's jurisdiction, or None when there is nothing to show
+    (no jurisdiction, no active indicator). Two queries besides the person's: the indicators and
+    their figures (see `evaluate`)."""
+    try:
+        place = resolve_place(user, "")
+    except Http404:
+        return None
+    indicators = list(Indicator.objects.filter(active=True).select_related("beside"))
+    if not indicators:
+        return None
+    window = parse_window(WindowKind.MONTH, today=today)
+    return Headline(place, window, _cards(indicators, window, place), dashboard_url(place, window))
+
+
 def _cards(indicators: list[Indicator], window: Window, place: Place) -> list[Card]:
     results = {r.indicator.code: r for r in evaluate(indicators, window, prefix=place.prefix)}
     shown_beside = {i.beside.code for i in indicators if i.beside_id and i.beside.active}

@@ -25,7 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from governance.bounds import query_month
-from governance.dashboard import WINDOW_LABELS, build, chart_data, window_params
+from governance.dashboard import WINDOW_LABELS, build, chart_data, headline, window_params
 from governance.forms import LoginForm, OwnPasswordChangeForm
 from governance.models import AuditEvent, Heartbeat, Notification, NotificationRead, Role, Unit
 from governance.navigation import NAV_BY_KEY
@@ -103,6 +103,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
     # The system administrator must enter a year's holiday schedule before deadlines reach it.
     unknown_years = unknown_years_ahead(timezone.localdate()) if request.user.has_role(Role.SYSADMIN) else []
+    # A leader's home leads with the dashboard: this month's figures of his county or township.
+    lead = headline(request.user) if request.user.has_role(Role.LEADER) else None
     return render(
         request,
         "governance/home.html",
@@ -112,6 +114,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "work": work_counts(request.user),
             "unknown_years": unknown_years,
             "warn_ahead_days": WARN_AHEAD_DAYS,
+            "headline": lead,
         },
     )
 

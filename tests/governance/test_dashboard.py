@@ -110,6 +110,46 @@ def test_the_menu_offers_the_dashboard_to_leaders(org, login):
     assert 'data-nav="dashboard"' in body
 
 
+# --- a leader's home ----------------------------------------------------------------------------------
+
+LEADERS = {"leader", "township_leader"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_a_leaders_home_leads_with_the_dashboard(org, login, persona):
+    fill(3, timezone.localdate())
+    response = login(org[persona]).get("/")
+    assert response.status_code == 200
+    assert (b'data-testid="home-dashboard"' in response.content) == (persona in LEADERS)
+
+
+def test_a_leaders_home_shows_this_months_cards_of_his_jurisdiction_first(org, login):
+    fill(3, timezone.localdate())
+    for persona, place in (("leader", "示范县"), ("township_leader", "甲镇")):
+        response = login(org[persona]).get("/")
+        lead = response.context["headline"]
+        board = build(org[persona], {"w": "month"})[0]
+        assert lead.place.name == place and lead.window == board.window
+        assert [(c.indicator.code, c.result.display) for c in lead.cards] == [
+            (c.indicator.code, c.result.display) for c in board.cards
+        ]
+        body = response.content.decode()
+        # The figures come before the day's work; the full dashboard and the supervision list are a click away.
+        assert body.index('data-testid="home-dashboard"') < body.index('data-testid="work-counts"')
+        assert f'href="{lead.url}"' in body.replace("&amp;", "&") and "/dashboard/?place=" in lead.url
+        assert 'data-testid="home-supervision-link"' in body and 'href="/cases/supervision/"' in body
+        received = next(c for c in lead.cards if c.indicator.code == "received")
+        assert received.result.value > 0
+
+
+@pytest.mark.parametrize("volume", [3, 60])
+def test_a_leaders_home_runs_a_fixed_number_of_queries(org, login, django_assert_max_num_queries, volume):
+    fill(volume, timezone.localdate())
+    client = login(org["leader"])
+    with django_assert_max_num_queries(17):
+        assert client.get("/").status_code == 200
+
+
 # --- bad input ----------------------------------------------------------------------------------------
 
 
