@@ -433,10 +433,11 @@ def _read(
     place_metrics = {t.metric for s in sides for t in s.terms if t.places}
     stock_days = sorted({_stock_day(w, at) for w in windows.values() for at in ("start", "end")})
     aggregates = {}
-    in_any_day = Q(day__in=stock_days)
+    # A flow is read over the windows, a stock (a row per place every day) on its days only.
+    in_any_window = Q()
     for name, w in windows.items():
         in_window = Q(day__gte=w.start, day__lte=w.end)
-        in_any_day |= in_window
+        in_any_window |= in_window
         aggregates[f"sum_{name}"] = Sum("value", filter=in_window)
         if place_metrics:
             aggregates[f"places_{name}"] = Count(
@@ -444,7 +445,9 @@ def _read(
             )
     for day in stock_days:
         aggregates[f"on_{day:%Y%m%d}"] = Sum("value", filter=Q(day=day, metric__in=STOCK_METRICS))
-    rows = DailyStat.objects.filter(metric__in=sorted(metrics), region_code__startswith=prefix).filter(in_any_day)
+    flows, stocks = sorted(metrics - STOCK_METRICS), sorted(metrics & STOCK_METRICS)
+    wanted = Q(metric__in=flows) & in_any_window | Q(metric__in=stocks, day__in=stock_days)
+    rows = DailyStat.objects.filter(region_code__startswith=prefix).filter(wanted)
     keys = ["metric", *dimensions]
     if length is not None:
         rows = rows.annotate(place=Substr("region_code", 1, length))
