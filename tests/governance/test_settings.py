@@ -32,6 +32,22 @@ def test_nothing_set_means_debug_sqlite_and_a_serverless_broker(tmp_path):
     assert (tz, language) == ("Asia/Shanghai", "zh-hans")
 
 
+def test_the_serverless_broker_keeps_all_its_files_under_var_dir(tmp_path):
+    """A task sent without Redis writes its queue and its exchange table under VAR_DIR, nothing in
+    the directory the process was started from (kombu's default `control/` was once committed)."""
+    var, cwd = tmp_path / "var", tmp_path / "cwd"
+    cwd.mkdir()
+    send = (
+        "import django; django.setup(); from governance.celery import app; app.send_task('governance.tasks.heartbeat')"
+    )
+    env = {**CLEAN, "VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "governance.settings", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", send], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert list(cwd.iterdir()) == []
+    assert list((var / "celery" / "control").glob("*.exchange"))
+    assert list((var / "celery" / "queue").iterdir())
+
+
 def test_production_environment_passes_check_deploy(tmp_path):
     env = {
         **CLEAN,
