@@ -16,7 +16,7 @@ from django.utils import timezone
 from disputes import services
 from disputes.models import Case, CaseEvent, Status
 from governance.models import DailyStat, StatFill
-from governance.stats import chunks, days_between, fill_day, fill_range, providers, refresh_stats
+from governance.stats import chunks, days_between, fill_day, fill_range, providers, provides, refresh_stats
 from grids.models import ZeroReport
 from tests.disputes.conftest import intake
 from tests.disputes.test_overdue_stats import MON, NEXT, THU, WED, build_county
@@ -210,3 +210,24 @@ def test_a_range_fill_takes_a_fixed_number_of_queries_per_month(org):
         fill_range(march[0], april[1])
     per_month = len(queries) - large
     assert 0 < per_month < large  # the second month adds its own chunk's queries, no setup
+
+
+CALLED: list[date] = []
+
+
+@provides("day_only_probe")
+def day_only(day: date, start: datetime, end: datetime, now: datetime):
+    """A provider with no range form: one row per day, its weekday number."""
+    CALLED.append(day)
+    yield {"stat_region_code": "99", "metric": "day_only_probe", "value": day.isoweekday()}
+
+
+def test_a_provider_without_a_range_form_is_counted_day_by_day(org, settings):
+    settings.STATS_PROVIDERS = [*settings.STATS_PROVIDERS, "tests.governance.test_stats_range.day_only"]
+    build_history(org)
+    CALLED.clear()
+    with time_machine.travel(at(LONG_AFTER, 11), tick=False):
+        ranged, daily = by_range_and_by_day(FIRST, LAST)
+    assert ranged == daily
+    assert [*days_between(FIRST, LAST), *days_between(FIRST, LAST)] == CALLED  # once by the range, once by day
+    assert total(ranged, MON, "day_only_probe") == 1
