@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from functools import reduce
 from types import SimpleNamespace
@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from disputes.deadlines import DEADLINE_STEPS, LimitBook, latest_red_due, limit_for
 from disputes.models import (
+    HANDLING_STATUSES,
     OPEN_STATUSES,
     Case,
     CaseEvent,
@@ -54,7 +55,7 @@ from disputes.models import (
 )
 from governance.drill import Drill
 from governance.models import Unit
-from governance.stats import day_bounds, days_between, provides
+from governance.stats import RangeForm, by_day, chunks, day_bounds, days_between, provides, ranged
 from governance.workdays import WorkdayMemo
 
 Action = CaseEvent.Action
@@ -231,7 +232,11 @@ def _grouped(records: QuerySet, *extra: str) -> QuerySet:
 @provides("received", drill="disputes-list")
 def received(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
     """新受理: cases received on the day (by their receipt time), by channel and the intake level."""
-    return _rows(_grouped(received_records(start, end)), "received")
+    return _received(received_records(start, end))
+
+
+def _received(records: QuerySet, *by: str) -> Iterable[Mapping]:
+    return _rows(_grouped(records, *by), "received")
 
 
 EVALUATED_METRICS = tuple(f"evaluated_{rating}" for rating in (*Satisfaction.values, "unknown"))
@@ -240,11 +245,14 @@ EVALUATED_METRICS = tuple(f"evaluated_{rating}" for rating in (*Satisfaction.val
 @provides(*STEP_METRICS.values(), *EVALUATED_METRICS, drill="disputes-list")
 def steps(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
     """The day's steps, each counted once, at the level of the unit that took it."""
-    records = step_records(start, end)
-    for row in _grouped(records, "action"):
+    return _steps(step_records(start, end))
+
+
+def _steps(records: QuerySet, *by: str) -> Iterable[Mapping]:
+    for row in _grouped(records, "action", *by):
         action = row.pop("action")
         yield {**row, "metric": STEP_METRICS[action]}
-    for row in _grouped(records.filter(action=Action.EVALUATE), "rating"):
+    for row in _grouped(records.filter(action=Action.EVALUATE), "rating", *by):
         yield {**row, "metric": f"evaluated_{row.pop('rating') or 'unknown'}"}
 
 
@@ -254,7 +262,11 @@ CLOSED_METRICS = ("closed", *(f"closed_{outcome}" for outcome in (*Outcome.value
 @provides(*CLOSED_METRICS, drill="disputes-list")
 def closed(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
     """办结 (审核通过) by outcome, at the level of the unit that resolved the case (closure_records)."""
-    for row in _grouped(closure_records(start, end), "outcome"):
+    return _closed(closure_records(start, end))
+
+
+def _closed(records: QuerySet, *by: str) -> Iterable[Mapping]:
+    for row in _grouped(records, "outcome", *by):
         outcome = row.pop("outcome") or "unknown"
         yield {**row, "metric": "closed"}
         yield {**row, "metric": f"closed_{outcome}"}
@@ -267,7 +279,11 @@ def closures_in_time(day: date, start: datetime, end: datetime, now: datetime) -
     `closed_late`, at the level of the unit that reported, like `closed`. A closure whose step
     recorded no deadline (never dispatched, or written before the deadline was kept on the step)
     is counted in neither."""
-    for row in _grouped(closure_records(start, end).exclude(in_time=None), "in_time"):
+    return _closures_in_time(closure_records(start, end))
+
+
+def _closures_in_time(records: QuerySet, *by: str) -> Iterable[Mapping]:
+    for row in _grouped(records.exclude(in_time=None), "in_time", *by):
         yield {**row, "metric": "closed_on_time" if row.pop("in_time") else "closed_late"}
 
 
@@ -276,7 +292,11 @@ def signs_in_time(day: date, start: datetime, end: datetime, now: datetime) -> I
     """及时签收: each of the day's signs against the sign limit its dispatch recorded, at the level of
     the signing unit: `signed_on_time` or `signed_late`. A sign whose dispatch recorded no limit is
     counted in neither, so the rate is never guessed."""
-    for row in _grouped(sign_records(start, end).exclude(in_time=None), "in_time"):
+    return _signs_in_time(sign_records(start, end))
+
+
+def _signs_in_time(records: QuerySet, *by: str) -> Iterable[Mapping]:
+    for row in _grouped(records.exclude(in_time=None), "in_time", *by):
         yield {**row, "metric": "signed_on_time" if row.pop("in_time") else "signed_late"}
 
 
@@ -345,29 +365,12 @@ def overdue_at_end(day: date, start: datetime, end: datetime, now: datetime) -> 
     are the calendar's as they are when counted: after either is changed, `fill_stats` re-counts
     the past."""
     moment = min(end, now)
-    before = Q(case=OuterRef("pk"), at__lt=end)
-    latest = ("-at", "-id")
-    status = CaseEvent.objects.filter(before).exclude(to_status="").order_by(*latest).values("to_status")[:1]
-    deadline = (
-        CaseEvent.objects.filter(before, action__in=DEADLINE_STEPS)
-        .order_by(*latest)
-        .values(due=NullIf(KT("data__handle_due"), Value(""), output_field=CharField()))[:1]
-    )
-    clock = CaseEvent.objects.filter(before, action__in=[Action.PAUSE, Action.RESUME]).order_by(*latest)
+    then = _then(end)
     cases = (
-        # Narrowing only, on the case's own columns: a case received after the day, or closed
-        # before it began and not reopened since (closed_at is its last approval), was not being
-        # handled at the day's end; the timeline of the rest is read.
-        Case.objects.filter(received_at__lt=end)
-        .exclude(status__in=[Status.CLOSED, Status.EVALUATED, Status.ARCHIVED], closed_at__lt=start)
-        .exclude(status=Status.REJECTED)
-        .order_by()
-        .annotate(status_then=Subquery(status), due_then=Cast(Subquery(deadline), DateField()))
+        _handled_between(start, end)
+        .annotate(status_then=then["status_then"], due_then=then["due_then"])
         .filter(overdue_q(timezone.localdate(moment), status="status_then", due="due_then"))
-        .annotate(
-            clock_then=Coalesce(Subquery(clock.values("action")[:1]), Value("")),
-            red_due=_red_due(moment),
-        )
+        .annotate(clock_then=then["clock_then"], red_due=_red_due(moment))
         .values(**case_dimensions())
         .annotate(
             overdue=Count("pk"),
@@ -378,6 +381,45 @@ def overdue_at_end(day: date, start: datetime, end: datetime, now: datetime) -> 
         overdue, red = row.pop("overdue"), row.pop("red")
         yield {**row, "metric": "overdue_end", "value": overdue}
         yield {**row, "metric": "red_end", "value": red}
+
+
+CLOSED_STATUSES = (Status.CLOSED, Status.EVALUATED, Status.ARCHIVED)
+CLOCK_STEPS = (Action.PAUSE, Action.RESUME)
+
+
+def _handled_between(start: datetime, end: datetime) -> QuerySet:
+    """The cases that can have been handled at some moment of [start, end]. Narrowing only, on the
+    case's own columns: a case received after `end`, or closed before `start` and not reopened
+    since (closed_at is its last approval), was not; the timeline of the rest is read."""
+    return (
+        Case.objects.filter(received_at__lt=end)
+        .exclude(status__in=CLOSED_STATUSES, closed_at__lt=start)
+        .exclude(status=Status.REJECTED)
+        .order_by()
+    )
+
+
+def _due_recorded() -> NullIf:
+    """The handling deadline a deadline step recorded (DEADLINE_STEPS), as text; None if none."""
+    return NullIf(KT("data__handle_due"), Value(""), output_field=CharField())
+
+
+def _then(end: datetime) -> dict:
+    """Each case's state at `end` from its timeline, as annotations: `status_then` (its last step
+    before `end` that moved it), `due_then` (the deadline its last deadline step recorded) and
+    `clock_then` (its last 暂停/恢复计时, "" if none)."""
+    before = Q(case=OuterRef("pk"), at__lt=end)
+    latest = ("-at", "-id")
+    status = CaseEvent.objects.filter(before).exclude(to_status="").order_by(*latest).values("to_status")[:1]
+    deadline = (
+        CaseEvent.objects.filter(before, action__in=DEADLINE_STEPS).order_by(*latest).values(due=_due_recorded())[:1]
+    )
+    clock = CaseEvent.objects.filter(before, action__in=CLOCK_STEPS).order_by(*latest).values("action")[:1]
+    return {
+        "status_then": Subquery(status),
+        "due_then": Cast(Subquery(deadline), DateField()),
+        "clock_then": Coalesce(Subquery(clock), Value("")),
+    }
 
 
 def _red_due(moment: datetime) -> Cond | Value:
@@ -434,6 +476,155 @@ def _one_of(field: str, values: Iterable) -> Q:
     values = set(values)
     found = Q(**{f"{field}__in": sorted(v for v in values if v is not None)})
     return found | Q(**{f"{field.removesuffix('_id')}__isnull": True}) if None in values else found
+
+
+# --- range forms (governance.stats.ranged): a month of days per pass ------------------------------
+
+
+def _local_day(field: str) -> TruncDate:
+    return TruncDate(field, tzinfo=timezone.get_current_timezone())
+
+
+def _flow_range(records: Callable[[datetime, datetime], QuerySet], field: str, count: Callable) -> RangeForm:
+    """The range form of a flow: the chunk's records, by the same definition as a day's, counted
+    by the same function grouped also by the local day of `field` (one query per chunk each)."""
+
+    def over_range(first: date, last: date, now: datetime) -> Iterator[tuple[date, list[Mapping]]]:
+        for chunk_first, chunk_last in chunks(first, last):
+            chunk = records(day_bounds(chunk_first)[0], day_bounds(chunk_last)[1])
+            yield from by_day(chunk_first, chunk_last, count(chunk.annotate(stat_day=_local_day(field)), "stat_day"))
+
+    return over_range
+
+
+ranged(received)(_flow_range(received_records, "received_at", _received))
+ranged(steps)(_flow_range(step_records, "at", _steps))
+ranged(closed)(_flow_range(closure_records, "at", _closed))
+ranged(closures_in_time)(_flow_range(closure_records, "at", _closures_in_time))
+ranged(signs_in_time)(_flow_range(sign_records, "at", _signs_in_time))
+
+CASE_KEY = ("stat_region_code", "stat_category", "stat_channel", "stat_colour")
+
+
+def _key(row: Mapping) -> tuple:
+    return tuple(row[name] for name in CASE_KEY)
+
+
+def _stock_rows(stock: Mapping[tuple, int], metric: str) -> list[Mapping]:
+    return [{**dict(zip(CASE_KEY, key, strict=True)), "metric": metric, "value": n} for key, n in stock.items() if n]
+
+
+@ranged(open_at_end)
+def open_over_range(first: date, last: date, now: datetime) -> Iterator[tuple[date, list[Mapping]]]:
+    """在办 at each day's end, replayed: the stock at the range's start as open_at_end counts it
+    (`_open_at`), then each day's status steps added by `_open_delta`, the sum open_at_end takes
+    over a moved case's steps (one query per chunk)."""
+    still, moved = _open_at(day_bounds(first)[0])
+    stock: Counter = Counter()
+    for row in still.values(**case_dimensions()).annotate(value=Count("pk")):
+        stock[_key(row)] += row["value"]
+    for row in moved.values(**case_dimensions("case__")).annotate(value=Sum(_open_delta())):
+        stock[_key(row)] += row["value"]
+    for chunk_first, chunk_last in chunks(first, last):
+        steps = CaseEvent.objects.filter(at__gte=day_bounds(chunk_first)[0], at__lt=day_bounds(chunk_last)[1])
+        deltas = (
+            steps.exclude(to_status="")
+            .order_by()
+            .annotate(stat_day=_local_day("at"))
+            .values("stat_day", **case_dimensions("case__"))
+            .annotate(value=Sum(_open_delta()))
+        )
+        for day, rows in by_day(chunk_first, chunk_last, deltas):
+            for row in rows:
+                stock[_key(row)] += row["value"]
+            yield day, _stock_rows(stock, "open_end")
+
+
+@ranged(overdue_at_end)
+def overdue_over_range(first: date, last: date, now: datetime) -> Iterator[tuple[date, list[Mapping]]]:
+    """在办超期 and 红牌 at each day's end, replayed: each case that can have been handled in the
+    range (`_handled_between`) with its state at the range's start (`_then`), then the steps that
+    change a state — a status, a recorded deadline (DEADLINE_STEPS), the clock — in order, one
+    query per chunk. At each day's end, the rule of overdue_at_end: 超期 as `overdue_q` (handling,
+    the deadline before the moment's date), 红牌 on or before the matrix's red date for the
+    case's limit (`limit_for`, `latest_red_due`) with the clock not paused; the per-day narrowing
+    of `_handled_between` applied to each day."""
+    range_start, range_end = day_bounds(first)[0], day_bounds(last)[1]
+    then = _then(range_start)
+    cases = _handled_between(range_start, range_end).annotate(**then)
+    fixed: dict[int, tuple] = {}  # pk: (received_at, status now, closed_at, limit kind, case key)
+    state: dict[int, list] = {}  # pk: [status, due, clock] as they stand at the replay's moment
+    fields = ("pk", "received_at", "status", "closed_at", "intake_unit__kind", "category_id", "risk_level_id")
+    for row in cases.values(*fields, *then, **case_dimensions()):
+        kind = (row["intake_unit__kind"], row["category_id"], row["risk_level_id"])
+        fixed[row["pk"]] = (row["received_at"], row["status"], row["closed_at"], kind, _key(row))
+        state[row["pk"]] = [row["status_then"], row["due_then"], row["clock_then"]]
+    # The cases being handled with a deadline at the replay's moment: the only ones that can be late.
+    handled = {pk for pk, (status, due, _clock) in state.items() if status in HANDLING_STATUSES and due is not None}
+    red_on = _red_dates()
+    for chunk_first, chunk_last in chunks(first, last):
+        moves = iter(
+            CaseEvent.objects.filter(at__gte=day_bounds(chunk_first)[0], at__lt=day_bounds(chunk_last)[1])
+            .filter(~Q(to_status="") | Q(action__in=(*DEADLINE_STEPS, *CLOCK_STEPS)))
+            .order_by("at", "id")
+            .values_list("case_id", "at", "action", "to_status", Cast(_due_recorded(), DateField()))
+        )
+        move = next(moves, None)
+        for day in days_between(chunk_first, chunk_last):
+            start, end = day_bounds(day)
+            while move is not None and move[1] < end:
+                case_id, _at, action, to_status, due = move
+                move = next(moves, None)
+                if case_id not in state:  # not handled in the range (`_handled_between`)
+                    continue
+                then_ = state[case_id]
+                if to_status:
+                    then_[0] = to_status
+                if action in DEADLINE_STEPS:
+                    then_[1] = due
+                if action in CLOCK_STEPS:
+                    then_[2] = action
+                if then_[0] in HANDLING_STATUSES and then_[1] is not None:
+                    handled.add(case_id)
+                else:
+                    handled.discard(case_id)
+            moment = min(end, now)
+            today = timezone.localdate(moment)
+            overdue: Counter = Counter()
+            red: Counter = Counter()
+            for pk in handled:
+                _status, due, clock = state[pk]
+                if not due < today:  # overdue_q: handled, and the deadline before the moment's date
+                    continue
+                received_at, status_now, closed_at, kind, key = fixed[pk]
+                if received_at >= end or (status_now in CLOSED_STATUSES and closed_at and closed_at < start):
+                    continue
+                overdue[key] += 1
+                red_due = red_on(kind, moment)
+                if red_due is not None and due <= red_due and clock != Action.PAUSE:
+                    red[key] += 1
+            yield day, [*_stock_rows(overdue, "overdue_end"), *_stock_rows(red, "red_end")]
+
+
+def _red_dates() -> Callable[[tuple, datetime], date | None]:
+    """(intake unit kind, category, colour), moment → the latest deadline at 红牌 then, by the
+    rule `_red_due` puts in SQL (`limit_for`, `latest_red_due`), remembered."""
+    book, memo = LimitBook.load(), WorkdayMemo()
+    limits: dict[tuple, object] = {}
+    dates: dict[tuple, date | None] = {}
+
+    def red_on(kind: tuple, moment: datetime) -> date | None:
+        if kind not in limits:
+            unit_kind, category, colour = kind
+            case = SimpleNamespace(
+                intake_unit=SimpleNamespace(kind=unit_kind), category_id=category, risk_level_id=colour
+            )
+            limits[kind] = limit_for(case, Stage.HANDLE, book)
+        if (limits[kind], moment) not in dates:
+            dates[limits[kind], moment] = latest_red_due(limits[kind], moment, memo)
+        return dates[limits[kind], moment]
+
+    return red_on
 
 
 def changed_days(since: datetime) -> dict[date, datetime]:

@@ -102,12 +102,17 @@ def count_day(day: date, now: datetime | None = None) -> dict[Key, int]:
     start, end = day_bounds(day)
     counts: dict[Key, int] = {}
     for provider in providers():
-        for row in provider(day, start, end, now):
-            if not row["value"]:
-                continue
-            key = (*(row.get(f"stat_{d}") or "" for d in DIMENSIONS), row["metric"])
-            counts[key] = counts.get(key, 0) + int(row["value"])
+        add_rows(counts, provider(day, start, end, now))
     return counts
+
+
+def add_rows(counts: dict[Key, int], rows: Iterable[Mapping]) -> None:
+    """Add a provider's rows to `counts` by row key (see count_day)."""
+    for row in rows:
+        if not row["value"]:
+            continue
+        key = (*(row.get(f"stat_{d}") or "" for d in DIMENSIONS), row["metric"])
+        counts[key] = counts.get(key, 0) + int(row["value"])
 
 
 def stored_day(day: date) -> dict[Key, int]:
@@ -165,9 +170,105 @@ def days_between(first: date, last: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
+# --- range mode: a month of days counted per pass ---------------------------------------------------
+#
+# A provider may also have a range form (`ranged`): a generator `(first, last, now)` that yields
+# `(day, rows)` for every day of [first, last] in order, rows shaped as the provider's own for that
+# day. It counts a chunk of days (`chunks`: the days of one calendar month) per pass — the flows in
+# one query grouped by the local day, the stocks by replaying the steps from the chunk's start —
+# and may carry what it knows from one chunk to the next (a generator keeps its state). fill_range
+# draws each chunk's days from every range form, and counts the others day by day.
+
+RangeForm = Callable[[date, date, datetime], Iterator[tuple[date, list[Mapping]]]]
+
+
+def ranged(provider: Provider) -> Callable[[RangeForm], RangeForm]:
+    """Declare `provider`'s range form (the decorated generator); the two must give the same rows
+    for every day, from the same record definitions (tests/governance/test_stats_range.py)."""
+
+    def declare(over_range: RangeForm) -> RangeForm:
+        provider.over_range = over_range
+        return over_range
+
+    return declare
+
+
+def chunks(first: date, last: date) -> Iterator[tuple[date, date]]:
+    """[first, last] cut at the ends of calendar months: the days a range form counts per pass."""
+    while first <= last:
+        next_month = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        chunk_last = min(next_month - timedelta(days=1), last)
+        yield first, chunk_last
+        first = chunk_last + timedelta(days=1)
+
+
+def by_day(first: date, last: date, rows: Iterable[Mapping]) -> Iterator[tuple[date, list[Mapping]]]:
+    """Rows carrying their day as `stat_day`, as (day, rows) for every day of [first, last]."""
+    days: dict[date, list[Mapping]] = {}
+    for row in rows:
+        row = dict(row)
+        days.setdefault(row.pop("stat_day"), []).append(row)
+    for day in days_between(first, last):
+        yield day, days.get(day, [])
+
+
 def fill_range(first: date, last: date, *, now: datetime | None = None) -> int:
+    """Replace the rows of every day of [first, last] with a fresh count; returns the number of
+    rows. A chunk (`chunks`) at a time: its days are marked started, then counted — by the
+    providers' range forms where they have one, day by day otherwise — and written in one
+    transaction, so a run killed half-way leaves the chunk's old rows whole and its days started
+    (refresh_stats redoes them), as fill_day does for one day. A fixed number of queries per chunk
+    whatever the volume. Every day's fill is dated when the range began reading: the range forms
+    carry what they read from chunk to chunk, so a record written since makes a day dirty."""
     check_range(first, last)
-    return sum(fill_day(day, now=now) for day in days_between(first, last))
+    now = now or timezone.now()
+    began = timezone.now()
+    forms = [provider.over_range for provider in providers() if getattr(provider, "over_range", None)]
+    daily = [provider for provider in providers() if not getattr(provider, "over_range", None)]
+    streams = [form(first, last, now) for form in forms]
+    rows = 0
+    for chunk_first, chunk_last in chunks(first, last):
+        days = list(days_between(chunk_first, chunk_last))
+
+        def count(days: list[date] = days) -> dict[date, dict[Key, int]]:
+            counts: dict[date, dict[Key, int]] = {day: {} for day in days}
+            for stream in streams:
+                for day in days:
+                    counted, day_rows = next(stream)
+                    assert counted == day, f"a range form gave {counted} for {day}"
+                    add_rows(counts[day], day_rows)
+            for provider in daily:
+                for day in days:
+                    add_rows(counts[day], provider(day, *day_bounds(day), now))
+            return counts
+
+        rows += _write_days(days, count, began=began, now=now)
+    return rows
+
+
+def _write_days(days: list[date], count: Callable[[], dict[date, dict[Key, int]]], *, began, now) -> int:
+    """fill_day's crash-safe write for several days: started (committed) first, then counted,
+    replaced and marked done in one transaction."""
+    StatFill.objects.filter(day__in=days).update(state=StatFill.State.STARTED, started_at=now)
+    StatFill.objects.bulk_create(
+        [StatFill(day=day, state=StatFill.State.STARTED, started_at=now) for day in days], ignore_conflicts=True
+    )
+    with transaction.atomic():
+        fills = list(StatFill.objects.select_for_update().filter(day__in=days).order_by("day"))
+        counts = count()
+        DailyStat.objects.filter(day__in=days).delete()
+        rows = [
+            DailyStat(day=day, **dict(zip(DIMENSIONS, key[:-1], strict=True)), metric=key[-1], value=value)
+            for day in days
+            for key, value in counts[day].items()
+        ]
+        DailyStat.objects.bulk_create(rows, batch_size=5000)
+        done = timezone.now()
+        for fill in fills:
+            fill.state, fill.started_at, fill.done_at = StatFill.State.DONE, began, done
+            fill.rows = len(counts[fill.day])
+        StatFill.objects.bulk_update(fills, ["state", "started_at", "done_at", "rows"])
+    return len(rows)
 
 
 def fill_missing(first: date, last: date, *, since: datetime) -> tuple[int, int]:
@@ -179,7 +280,16 @@ def fill_missing(first: date, last: date, *, since: datetime) -> tuple[int, int]
     )
     todo = {day for day in days_between(first, last) if day not in done}
     todo |= {day for day in dirty_days(since, last + timedelta(days=1)) if first <= day <= last}
-    return len(todo), sum(fill_day(day) for day in sorted(todo))
+    return len(todo), sum(fill_range(a, b) for a, b in runs(sorted(todo)))
+
+
+def runs(days: list[date]) -> Iterator[tuple[date, date]]:
+    """Sorted days as (first, last) of their runs of consecutive days."""
+    for i, day in enumerate(days):
+        if i == 0 or day - days[i - 1] != timedelta(days=1):
+            first = day
+        if i == len(days) - 1 or days[i + 1] - day != timedelta(days=1):
+            yield first, day
 
 
 def dirty_days(since: datetime, today: date) -> set[date]:

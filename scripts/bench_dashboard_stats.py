@@ -6,8 +6,9 @@ dashboard reads):
 
 1. filling one day (`governance.stats.fill_day`, yesterday), and each provider of
    STATS_PROVIDERS alone on that day;
-2. rebuilding a range (`fill_range`): the last `--days` days (default 30), extrapolated to a
-   year — or the whole year with `--days 366`;
+2. rebuilding a range (`fill_range`, a calendar month per pass): each provider's range form
+   alone over the last `--days` days (default 30), then the whole fill — `--days 366`: a year,
+   measured; `--per-day N` also times N days filled one by one (`fill_day`), extrapolated;
 3. `governance.indicators.evaluate` of every active indicator for 今日/本周/本月/本季/本年, as the
    county leader (median of `--runs` runs, queries), side by side with the same figures computed
    live from the case and step tables (受理量, 办结量, 办结率, 化解率, 及时签收率, 满意率) with ORM
@@ -121,6 +122,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=30, help="days to rebuild with fill_range (366: a year)")
     parser.add_argument("--runs", type=int, default=5, help="runs of each evaluation (median)")
+    parser.add_argument("--per-day", type=int, default=0, help="also fill this many days one by one (fill_day)")
     parser.add_argument("--skip-fill", action="store_true", help="do not fill: measure the indicators only")
     args = parser.parse_args()
     refuse_unless_throwaway()
@@ -142,6 +144,20 @@ def main() -> None:
             rows, seconds, queries = timed(lambda: fill_day(yesterday))
             print(f"| {label} | {seconds:.2f} | {queries} | {rows:,} |")
         first = today - timedelta(days=args.days - 1)
+        for provider in providers():
+            form = getattr(provider, "over_range", None)
+            if form is None:
+                continue
+            rows, seconds, queries = timed(lambda f=form: sum(len(r) for _day, r in f(first, today, now)))
+            name = f"{provider.__module__}.{provider.__name__}"
+            print(f"| range form of `{name}`, {args.days} days | {seconds:.2f} | {queries} | {rows:,} |")
+        if args.per_day:
+            days = [today - timedelta(days=n) for n in range(args.per_day)]
+            rows, seconds, queries = timed(lambda: sum(fill_day(day) for day in days))
+            print(f"| {args.per_day} days one by one (`fill_day`) | {seconds:.1f} | {queries} | {rows:,} |")
+            print(
+                f"| a year one by one, extrapolated (× 366 / {args.per_day}) | {seconds * 366 / args.per_day:.0f} | | |"
+            )
         rows, seconds, queries = timed(lambda: fill_range(first, today))
         print(f"| {args.days} days ({first} – {today}) | {seconds:.1f} | {queries} | {rows:,} |")
         if args.days < 366:
