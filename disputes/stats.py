@@ -322,10 +322,12 @@ def metric_records(metric: str, start: datetime, end: datetime) -> QuerySet | No
         return sign_records(start, end).filter(in_time=metric == "signed_on_time")
     if metric == "open_end":
         return open_records(end)
+    if metric in ("overdue_end", "red_end"):
+        return overdue_records(start, end, red=metric == "red_end")
     return None
 
 
-@provides("overdue_end", "red_end")
+@provides("overdue_end", "red_end", drill="disputes-list")
 def overdue_at_end(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
     """在办超期 and 红牌 at the end of the day (stocks, like `open_end`; for today, as of now), per
     case dimension, level blank. Each case is taken as it stood at that moment, from the timeline:
@@ -343,7 +345,27 @@ def overdue_at_end(day: date, start: datetime, end: datetime, now: datetime) -> 
     A case whose last deadline step recorded no deadline (steps written before the deadline was
     kept on them) is counted in neither. The red threshold is the matrix's and the working days
     are the calendar's as they are when counted: after either is changed, `fill_stats` re-counts
-    the past."""
+    the past. The cases are `overdue_records` (the drill-down lists the same ones)."""
+    cases = (
+        _overdue_then(start, end, now)
+        .values(**case_dimensions())
+        .annotate(overdue=Count("pk"), red=Count("pk", filter=RED_THEN))
+    )
+    for row in cases:
+        overdue, red = row.pop("overdue"), row.pop("red")
+        yield {**row, "metric": "overdue_end", "value": overdue}
+        yield {**row, "metric": "red_end", "value": red}
+
+
+# Of the cases overdue at a moment (`_overdue_then`), those at 红牌: the deadline on or before the
+# red cut-off, and the handling clock not paused (a paused clock stands still and has no card).
+RED_THEN = Q(due_then__lte=F("red_due")) & ~Q(clock_then=Action.PAUSE)
+
+
+def _overdue_then(start: datetime, end: datetime, now: datetime) -> QuerySet[Case]:
+    """The cases overdue at the end of the day [start, end) (for today, at `now`), each as it stood
+    then (see `overdue_at_end`), annotated with `status_then`, `due_then`, `clock_then` and
+    `red_due` (the latest deadline at 红牌 for the case then)."""
     moment = min(end, now)
     before = Q(case=OuterRef("pk"), at__lt=end)
     latest = ("-at", "-id")
@@ -354,7 +376,7 @@ def overdue_at_end(day: date, start: datetime, end: datetime, now: datetime) -> 
         .values(due=NullIf(KT("data__handle_due"), Value(""), output_field=CharField()))[:1]
     )
     clock = CaseEvent.objects.filter(before, action__in=[Action.PAUSE, Action.RESUME]).order_by(*latest)
-    cases = (
+    return (
         # Narrowing only, on the case's own columns: a case received after the day, or closed
         # before it began and not reopened since (closed_at is its last approval), was not being
         # handled at the day's end; the timeline of the rest is read.
@@ -368,16 +390,16 @@ def overdue_at_end(day: date, start: datetime, end: datetime, now: datetime) -> 
             clock_then=Coalesce(Subquery(clock.values("action")[:1]), Value("")),
             red_due=_red_due(moment),
         )
-        .values(**case_dimensions())
-        .annotate(
-            overdue=Count("pk"),
-            red=Count("pk", filter=Q(due_then__lte=F("red_due")) & ~Q(clock_then=Action.PAUSE)),
-        )
     )
-    for row in cases:
-        overdue, red = row.pop("overdue"), row.pop("red")
-        yield {**row, "metric": "overdue_end", "value": overdue}
-        yield {**row, "metric": "red_end", "value": red}
+
+
+def overdue_records(start: datetime, end: datetime, now: datetime | None = None, *, red: bool = False) -> QuerySet:
+    """在办超期 (or, `red`, 红牌) at the end of the day [start, end) — for today, at `now` —: the
+    cases `overdue_at_end` counts, one row each, with the stat_ dimensions (level blank)."""
+    cases = _overdue_then(start, end, now or timezone.now())
+    if red:
+        cases = cases.filter(RED_THEN)
+    return cases.annotate(**case_dimensions(), stat_level=Value("", output_field=CharField()), case_ref=F("pk"))
 
 
 def _red_due(moment: datetime) -> Cond | Value:
