@@ -6,15 +6,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
-from django.db.models import Count, F, Max
+from django.core.exceptions import ValidationError
+from django.db.models import CharField, Count, F, Max, Q, QuerySet, Value
 from django.db.models.functions import TruncDate
+from django.utils.translation import gettext as _
 
-from governance.stats import provides
+from governance.drill import Drill
+from governance.stats import day_bounds, provides
 from visits.models import Kind, Visit, VisitIssue
 
 
-@provides("night_visits", "villages_visited", "visit_issues_raised", "visit_issues_closed")
+@provides("night_visits", "villages_visited")
 def night_visits(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """Night visits held and the villages they reached. No drill target: the visits have a calendar,
+    not a list of records (the coverage page, /visits/coverage/, shows them per village)."""
     held = Visit.objects.filter(kind=Kind.NIGHT_VISIT, status=Visit.Status.RECORDED, date=day).order_by()
     for row in held.values(stat_region_code=F("region__code")).annotate(value=Count("pk")):
         yield {**row, "metric": "night_visits"}
@@ -24,13 +29,55 @@ def night_visits(day: date, start: datetime, end: datetime, now: datetime) -> It
         .annotate(value=Count("village", distinct=True))
     ):
         yield {**row, "metric": "villages_visited"}
-    issues = VisitIssue.objects.order_by()
-    dims = {"stat_region_code": F("village__code"), "stat_category": F("category__code")}
-    for row in issues.filter(visit__date=day).values(**dims).annotate(value=Count("pk")):
-        yield {**row, "metric": "visit_issues_raised"}
-    closed = issues.filter(closed_at__gte=start, closed_at__lt=end)
-    for row in closed.values(**dims).annotate(value=Count("pk")):
-        yield {**row, "metric": "visit_issues_closed"}
+
+
+ISSUE_METRICS = ("visit_issues_raised", "visit_issues_closed")
+
+
+@provides(*ISSUE_METRICS, drill="visits-issues")
+def visit_issues(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """Issues raised on the day's visits and issues closed on the day (`issue_records`)."""
+    for metric in ISSUE_METRICS:
+        rows = issue_records(metric, day, day).values("stat_region_code", "stat_category").annotate(value=Count("pk"))
+        for row in rows:
+            yield {**row, "metric": metric}
+
+
+def issue_records(metric: str, first: date, last: date) -> QuerySet[VisitIssue]:
+    """The issues one metric counts on the days [first, last]: raised on a visit of those days, or
+    closed on them; keyed by the issue's village and category (no level, channel or colour). The
+    daily count groups them by day, the issue list's drill-down lists them."""
+    if metric == "visit_issues_raised":
+        chosen = VisitIssue.objects.filter(visit__date__range=(first, last))
+    elif metric == "visit_issues_closed":
+        chosen = VisitIssue.objects.filter(closed_at__gte=day_bounds(first)[0], closed_at__lt=day_bounds(last)[1])
+    else:
+        raise ValidationError(_("“%(m)s”不是夜访交办问题的统计指标，不能列出问题。") % {"m": metric})
+    blank = Value("", output_field=CharField())
+    return chosen.order_by().annotate(
+        stat_region_code=F("village__code"),
+        stat_category=F("category__code"),
+        stat_level=blank,
+        stat_channel=blank,
+        stat_colour=blank,
+    )
+
+
+def drilled_issues(drill: Drill, issues: QuerySet[VisitIssue]) -> tuple[QuerySet[VisitIssue], int]:
+    """The issues of `issues` (the person's) behind a dashboard number, and how many records it
+    counted (an issue raised and closed in the window, drilled on both, counts twice)."""
+    parts = []
+    for term in drill.terms:
+        records = issue_records(term.metric, drill.start, drill.end).filter(
+            stat_region_code__startswith=drill.prefix, pk__in=issues.values("pk")
+        )
+        for dimension, values in drill.where:
+            records = records.filter(**{f"stat_{dimension}__in": sorted(values)})
+        parts.append(records)
+    chosen = Q(pk__in=[])
+    for records in parts:
+        chosen |= Q(pk__in=records.values("pk"))
+    return issues.filter(chosen), sum(records.count() for records in parts)
 
 
 def changed_days(since: datetime) -> dict[date, datetime]:
