@@ -612,6 +612,25 @@ CHANNEL_WEIGHTS = {
 # 城关镇 (the county seat) and the two 街道 are the busiest.
 TOWNSHIP_WEIGHTS = (16, 12, 11, 8, 8, 7, 7, 7, 6, 6, 5, 5)
 
+# 小事不出村: the township center hands a small local dispute to the village (村/居委会, "V-VC") to
+# mediate where its people live. How likely, per category (family, neighbours, land boundaries
+# first), times a factor for the colour (a red case never stays in the village) and the
+# township's own habit: some townships push small cases down to strong village committees, the
+# county seat and the two 街道 keep more at their own mediation committees — so 小事不出村率
+# differs from township to township as a leader would expect.
+VILLAGE_FIRST = {
+    "neighbourhood": 1.0,
+    "marriage_family": 1.0,
+    "land_contract": 1.0,
+    "other": 0.9,
+    "property_mgmt": 0.8,
+    "private_lending": 0.8,
+    "environment": 0.7,
+    "consumer": 0.5,
+}
+VILLAGE_COLOUR = {"blue": 1.0, "yellow": 0.8, "red": 0.0}
+TOWNSHIP_VILLAGE_HABIT = (0.6, 0.7, 0.75, 1.0, 1.0, 0.9, 0.65, 1.0, 0.85, 1.0, 0.8, 0.5)
+
 _PROJECTS = (
     "城南安置小区",
     "{t}中心小学教学楼",
@@ -723,6 +742,8 @@ class Context:
         }
         self.used_phones: set[str] = set()
         self.seasons = Seasons(now.date())
+        # Each township's place in the drawing order (TOWNSHIP_WEIGHTS, TOWNSHIP_VILLAGE_HABIT).
+        self.township_order: dict[int, int] = {}
 
     def unit(self, key: str, township: Region) -> Unit:
         scope, suffix = key.split("-", 1)
@@ -1032,8 +1053,19 @@ def _source_ref(rng: random.Random, channel: str, received: datetime) -> str:
 # --- The workflow, step by step ---------------------------------------------------------------------
 
 
+def _village_first(ctx: Context, plan: Plan) -> float:
+    """The chance that the center hands this case to the village committee (VILLAGE_FIRST)."""
+    if plan.template.group:
+        return 0.0
+    habit = TOWNSHIP_VILLAGE_HABIT[ctx.township_order.get(plan.township.pk, 0) % len(TOWNSHIP_VILLAGE_HABIT)]
+    return VILLAGE_FIRST.get(plan.category, 0.0) * VILLAGE_COLOUR.get(plan.risk, 0.0) * habit
+
+
 def _lead(ctx: Context, plan: Plan, avoid: Unit | None = None) -> Unit:
     rng = ctx.rng
+    village = ctx.units.get(f"{plan.village.code}-VC")
+    if village is not None and village != avoid and rng.random() < _village_first(ctx, plan):
+        return village
     if plan.channel == Channel.POLICE_110 and rng.random() < 0.4:
         key = "T-POLICE"
     elif plan.channel == Channel.COURT and rng.random() < 0.6:
@@ -1434,6 +1466,7 @@ def seed_cases(county: Region, *, scale: int = 1, now: datetime | None = None) -
     for grid in Grid.objects.within(county).order_by("code"):
         grids[grid.village_id].append(grid)
     townships = [t for t in townships if villages[t.pk] and all(grids[v.pk] for v in villages[t.pk])]
+    ctx.township_order = {t.pk: i for i, t in enumerate(townships)}
     categories = {c.code: c for c in Category.objects.filter(code__in=list(TEMPLATES))}
     risks = {r.code: r for r in RiskLevel.objects.filter(code__in=RISK_CODES)}
 

@@ -22,12 +22,9 @@ from disputes.forms import CaseFilterForm
 from disputes.models import HANDLING_STATUSES, Case, Party, Supervision
 from disputes.stats import drill_cases
 from governance.crypto import blind_index
-from governance.drill import Drill, parse_drill
+from governance.drill import Drill, drill_in_scope, drill_title, place_name
 from governance.indicators import FILTER_DIMENSIONS
-from governance.models import Indicator
-from governance.scoping import region_prefix
 from governance.validators import normalise_id_number, normalise_phone
-from grids.models import Grid, Region
 
 
 def text_condition(q: str) -> Q:
@@ -159,33 +156,13 @@ def drilled_cases(request: HttpRequest, cases: QuerySet[Case]) -> DrilledCases:
     """Narrow `cases` (already the person's visible ones) to a drill in the address. A drill outside
     the person's jurisdiction is refused like a malformed one: no count leaks from outside it."""
     try:
-        drill = parse_drill(request.GET)
+        drill = drill_in_scope(request.user, request.GET)
         if drill is None:
             return DrilledCases(cases)
-        prefix = region_prefix(request.user)
-        if prefix is None or not drill.prefix.startswith(prefix):
-            raise ValidationError(_("统计范围超出您的工作范围。"))
         chosen, records = drill_cases(drill, cases)
     except ValidationError as error:
         return DrilledCases(cases.none(), error=" ".join(error.messages))
     params = [(name, value) for name in (*DRILL_PARAMS, "ind", "side") for value in request.GET.getlist(name)]
     return DrilledCases(
-        chosen, drill, records, params=params, title=_drill_title(request), place=_place_name(drill.prefix)
+        chosen, drill, records, params=params, title=drill_title(request.GET), place=place_name(drill.prefix)
     )
-
-
-def _drill_title(request: HttpRequest) -> str:
-    indicator = Indicator.objects.filter(code=request.GET.get("ind", "")[:40]).values_list("name", flat=True).first()
-    if indicator is None:
-        return ""
-    side = {"num": _("分子"), "den": _("分母")}.get(request.GET.get("side", ""), "")
-    return f"{indicator}（{side}）" if side else indicator
-
-
-def _place_name(prefix: str) -> str:
-    if len(prefix) == 15:
-        return Grid.objects.filter(code=prefix).values_list("name", flat=True).first() or prefix
-    if len(prefix) in (6, 9, 12):
-        code = prefix.ljust(12, "0")
-        return Region.objects.filter(code=code).values_list("name", flat=True).first() or prefix
-    return prefix or _("全部")

@@ -342,10 +342,12 @@ def metric_records(metric: str, start: datetime, end: datetime) -> QuerySet | No
         return sign_records(start, end).filter(in_time=metric == "signed_on_time")
     if metric == "open_end":
         return open_records(end)
+    if metric in ("overdue_end", "red_end"):
+        return overdue_records(start, end, red=metric == "red_end")
     return None
 
 
-@provides("overdue_end", "red_end")
+@provides("overdue_end", "red_end", drill="disputes-list")
 def overdue_at_end(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
     """在办超期 and 红牌 at the end of the day (stocks, like `open_end`; for today, as of now), per
     case dimension, level blank. Each case is taken as it stood at that moment, from the timeline:
@@ -363,24 +365,44 @@ def overdue_at_end(day: date, start: datetime, end: datetime, now: datetime) -> 
     A case whose last deadline step recorded no deadline (steps written before the deadline was
     kept on them) is counted in neither. The red threshold is the matrix's and the working days
     are the calendar's as they are when counted: after either is changed, `fill_stats` re-counts
-    the past."""
-    moment = min(end, now)
-    then = _then(end)
+    the past. The cases are `overdue_records` (the drill-down lists the same ones)."""
     cases = (
-        _handled_between(start, end)
-        .annotate(status_then=then["status_then"], due_then=then["due_then"])
-        .filter(overdue_q(timezone.localdate(moment), status="status_then", due="due_then"))
-        .annotate(clock_then=then["clock_then"], red_due=_red_due(moment))
+        _overdue_then(start, end, now)
         .values(**case_dimensions())
-        .annotate(
-            overdue=Count("pk"),
-            red=Count("pk", filter=Q(due_then__lte=F("red_due")) & ~Q(clock_then=Action.PAUSE)),
-        )
+        .annotate(overdue=Count("pk"), red=Count("pk", filter=RED_THEN))
     )
     for row in cases:
         overdue, red = row.pop("overdue"), row.pop("red")
         yield {**row, "metric": "overdue_end", "value": overdue}
         yield {**row, "metric": "red_end", "value": red}
+
+
+# Of the cases overdue at a moment (`_overdue_then`), those at 红牌: the deadline on or before the
+# red cut-off, and the handling clock not paused (a paused clock stands still and has no card).
+RED_THEN = Q(due_then__lte=F("red_due")) & ~Q(clock_then=Action.PAUSE)
+
+
+def _overdue_then(start: datetime, end: datetime, now: datetime) -> QuerySet[Case]:
+    """The cases overdue at the end of the day [start, end) (for today, at `now`), each as it stood
+    then (see `overdue_at_end`), annotated with `status_then`, `due_then`, `clock_then` and
+    `red_due` (the latest deadline at 红牌 for the case then)."""
+    moment = min(end, now)
+    then = _then(end)
+    return (
+        _handled_between(start, end)
+        .annotate(status_then=then["status_then"], due_then=then["due_then"])
+        .filter(overdue_q(timezone.localdate(moment), status="status_then", due="due_then"))
+        .annotate(clock_then=then["clock_then"], red_due=_red_due(moment))
+    )
+
+
+def overdue_records(start: datetime, end: datetime, now: datetime | None = None, *, red: bool = False) -> QuerySet:
+    """在办超期 (or, `red`, 红牌) at the end of the day [start, end) — for today, at `now` —: the
+    cases `overdue_at_end` counts, one row each, with the stat_ dimensions (level blank)."""
+    cases = _overdue_then(start, end, now or timezone.now())
+    if red:
+        cases = cases.filter(RED_THEN)
+    return cases.annotate(**case_dimensions(), stat_level=Value("", output_field=CharField()), case_ref=F("pk"))
 
 
 CLOSED_STATUSES = (Status.CLOSED, Status.EVALUATED, Status.ARCHIVED)
@@ -436,7 +458,9 @@ def _red_due(moment: datetime) -> Cond | Value:
     for kind in kinds:
         for category in categories:
             for colour in colours:
-                case = SimpleNamespace(intake_unit=SimpleNamespace(kind=kind), category_id=category, risk_level_id=colour)
+                case = SimpleNamespace(
+                    intake_unit=SimpleNamespace(kind=kind), category_id=category, risk_level_id=colour
+                )
                 limit = limit_for(case, Stage.HANDLE, book)
                 if limit not in cutoffs:
                     cutoffs[limit] = latest_red_due(limit, moment, memo)

@@ -88,6 +88,7 @@ class Card:
     beside: Result | None
     numerator_url: str | None
     denominator_url: str | None
+    beside_url: str | None = None  # a count shown beside (协议数 beside 司法确认数): its list
 
     @property
     def indicator(self) -> Indicator:
@@ -289,9 +290,18 @@ def _cards(indicators: list[Indicator], window: Window, place: Place) -> list[Ca
                 # A count has no sides: its list is the indicator itself; a rate's are 分子 and 分母.
                 _with(drill_url(numerator, window, place.prefix), ind=indicator.code, side=_side(indicator, "num")),
                 _with(drill_url(denominator, window, place.prefix), ind=indicator.code, side=_side(indicator, "den")),
+                _beside_url(indicator, window, place),
             )
         )
     return cards
+
+
+def _beside_url(indicator: Indicator, window: Window, place: Place) -> str | None:
+    beside = indicator.beside if indicator.beside_id else None
+    if beside is None or beside.unit != Indicator.Unit.COUNT:
+        return None  # a rate beside shows its value only, not its parts
+    side = parse_side(beside.numerator, beside.numerator_filter)
+    return _with(drill_url(side, window, place.prefix), ind=beside.code)
 
 
 def _side(indicator: Indicator, side: str) -> str:

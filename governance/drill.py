@@ -96,3 +96,41 @@ def parse_drill(params: QueryDict) -> Drill | None:
         ";".join(f"{dim}={params[f'd_{dim}']}" for dim in FILTER_DIMENSIONS if params.get(f"d_{dim}", "").strip())
     )
     return Drill(terms, start, end, prefix, where)
+
+
+def drill_in_scope(user, params: QueryDict) -> Drill | None:
+    """The drill of a list's address (`parse_drill`), refused (ValidationError) when its place lies
+    outside the person's jurisdiction: no count leaks from outside it. Every list with a drill
+    calls this first, then selects its records the way its provider counts them."""
+    from governance.scoping import region_prefix
+
+    drill = parse_drill(params)
+    if drill is None:
+        return None
+    prefix = region_prefix(user)
+    if prefix is None or not drill.prefix.startswith(prefix):
+        raise ValidationError(_("统计范围超出您的工作范围。"))
+    return drill
+
+
+def drill_title(params: QueryDict) -> str:
+    """The indicator and side (分子 / 分母) a drill came from (`ind`, `side`), for the list's banner."""
+    from governance.models import Indicator
+
+    indicator = Indicator.objects.filter(code=params.get("ind", "")[:40]).values_list("name", flat=True).first()
+    if indicator is None:
+        return ""
+    side = {"num": _("分子"), "den": _("分母")}.get(params.get("side", ""), "")
+    return f"{indicator}（{side}）" if side else indicator
+
+
+def place_name(prefix: str) -> str:
+    """The region or grid a drill's code prefix names, for the list's banner."""
+    from grids.models import Grid, Region  # the organisation's regions (the core's data, app below none)
+
+    if len(prefix) == 15:
+        return Grid.objects.filter(code=prefix).values_list("name", flat=True).first() or prefix
+    if len(prefix) in (6, 9, 12):
+        code = prefix.ljust(12, "0")
+        return Region.objects.filter(code=code).values_list("name", flat=True).first() or prefix
+    return prefix or _("全部")

@@ -371,6 +371,7 @@ STATS_PROVIDERS = [
     "grids.stats.villages",
     "mediation.stats.agreements",
     "visits.stats.night_visits",
+    "visits.stats.visit_issues",
 ]
 STATS_CHANGES = [
     "disputes.stats.changed_days",

@@ -269,6 +269,11 @@ def _mediation_cases(user: User) -> QuerySet[Case]:
     return cases.none()
 
 
+def agreements_for(user: User) -> QuerySet[Agreement]:
+    """The agreements of the mediation cases the person may count (`_mediation_cases`)."""
+    return Agreement.objects.filter(case__in=_mediation_cases(user).values("pk"))
+
+
 def subsidy_totals(cases: QuerySet[Case]) -> dict[str, list[dict]]:
     """The statement's sums, per organisation and per mediator: two grouped queries."""
     base = cases.order_by()

@@ -7,40 +7,77 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 
-from django.db.models import Count, F, Max
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, Max, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from disputes.stats import case_dimensions
+from disputes.stats import DIMENSION_NAMES, case_dimensions
+from governance.drill import Drill
 from governance.stats import by_day, chunks, provides, ranged
 from mediation.models import Agreement, Confirmation
 
+AGREEMENT_METRICS = ("agreements_signed", "confirmations_applied", "confirmations_confirmed")
 
-@provides("agreements_signed", "confirmations_applied", "confirmations_confirmed")
+
+# The date each metric's records are counted on.
+AGREEMENT_DAY = {
+    "agreements_signed": "signed_on",
+    "confirmations_applied": "confirmation__applied_on",
+    "confirmations_confirmed": "confirmation__decided_on",
+}
+
+
+@provides(*AGREEMENT_METRICS, drill="mediation-agreements")
 def agreements(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """Each metric's agreements of the day (`agreement_records`), by the case's dimensions and the
+    level of the mediation organisation."""
     return _agreements(day, day)
 
 
 def _agreements(first: date, last: date, *by: str) -> Iterable[Mapping]:
     """The counts of [first, last]; grouped also by their date as `stat_day` when `by` asks."""
-    days = (first, last)
+    for metric in AGREEMENT_METRICS:
+        dated = {"stat_day": F(AGREEMENT_DAY[metric])} if by else {}
+        rows = agreement_records(metric, first, last).values(*DIMENSION_NAMES, **dated)
+        for row in rows.annotate(value=Count("pk")):
+            yield {**row, "metric": metric}
 
-    def dated(field: str) -> dict:
-        return {"stat_day": F(field)} if by else {}
 
-    # A correction is a new version of the same agreement: only first versions count.
-    signed = Agreement.objects.filter(status=Agreement.Status.FINAL, signed_on__range=days, supersedes=None).order_by()
-    level = F("organisation__unit__region__level")
-    rows = signed.values(**case_dimensions("case__"), stat_level=level, **dated("signed_on"))
-    for row in rows.annotate(value=Count("pk")):
-        yield {**row, "metric": "agreements_signed"}
-    confirmations = Confirmation.objects.order_by()
-    dims = case_dimensions("agreement__case__")
-    level = F("agreement__organisation__unit__region__level")
-    applied = confirmations.filter(applied_on__range=days).values(**dims, stat_level=level, **dated("applied_on"))
-    for row in applied.annotate(value=Count("pk")):
-        yield {**row, "metric": "confirmations_applied"}
-    confirmed = confirmations.filter(decided_on__range=days, decision=Confirmation.Decision.CONFIRMED)
-    for row in confirmed.values(**dims, stat_level=level, **dated("decided_on")).annotate(value=Count("pk")):
-        yield {**row, "metric": "confirmations_confirmed"}
+def agreement_records(metric: str, first: date, last: date) -> QuerySet[Agreement]:
+    """The agreements one metric counts on the days [first, last], annotated with the stat_
+    dimensions: signed (first versions only: a correction is a new version of the same agreement),
+    judicial confirmation applied for, or confirmed by the court (one confirmation per agreement).
+    The daily count groups them by day, the drill-down lists them."""
+    if metric == "agreements_signed":
+        chosen = Agreement.objects.filter(
+            status=Agreement.Status.FINAL, signed_on__range=(first, last), supersedes=None
+        )
+    elif metric == "confirmations_applied":
+        chosen = Agreement.objects.filter(confirmation__applied_on__range=(first, last))
+    elif metric == "confirmations_confirmed":
+        chosen = Agreement.objects.filter(
+            confirmation__decided_on__range=(first, last), confirmation__decision=Confirmation.Decision.CONFIRMED
+        )
+    else:
+        raise ValidationError(_("“%(m)s”不是人民调解协议的统计指标，不能列出协议。") % {"m": metric})
+    return chosen.order_by().annotate(**case_dimensions("case__"), stat_level=F("organisation__unit__region__level"))
+
+
+def drilled_agreements(drill: Drill, agreements: QuerySet[Agreement]) -> tuple[QuerySet[Agreement], int]:
+    """The agreements of `agreements` (the person's) behind a dashboard number, and how many records
+    it counted (an agreement counted by two of its terms counts twice, as in the statistics)."""
+    parts = []
+    for term in drill.terms:
+        records = agreement_records(term.metric, drill.start, drill.end).filter(
+            stat_region_code__startswith=drill.prefix, pk__in=agreements.values("pk")
+        )
+        for dimension, values in drill.where:
+            records = records.filter(**{f"stat_{dimension}__in": sorted(values)})
+        parts.append(records)
+    chosen = Q(pk__in=[])
+    for records in parts:
+        chosen |= Q(pk__in=records.values("pk"))
+    return agreements.filter(chosen), sum(records.count() for records in parts)
 
 
 @ranged(agreements)

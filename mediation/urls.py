@@ -17,6 +17,7 @@ urlpatterns = [
     path("subsidy/", views.subsidy, name="mediation-subsidy"),
     path("subsidy.xlsx", views.subsidy_export, name="mediation-subsidy-export"),
     path("performance/", views.performance, name="mediation-performance"),
+    path("agreements/", views.agreement_list, name="mediation-agreements"),
     path("cases/<str:number>/", views.case_mediation, name="mediation-case"),
     path("cases/<str:number>/assign/", views.assign, name="mediation-assign"),
     path("cases/<str:number>/assignments/<int:pk>/recuse/", views.recuse, name="mediation-recuse"),

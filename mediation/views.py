@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_POST
 from disputes.models import Case
 from disputes.services import TransitionRefused
 from disputes.views import _attach_errors, scoped_case
+from governance.drill import drill_in_scope, drill_title, place_name
 from governance.models import AuditEvent
 from governance.services import record_audit
 from governance.submissions import AlreadySubmitted, already_submitted, repeated_submission, submit_once
@@ -36,6 +38,7 @@ from mediation.models import (
     Organisation,
     Session,
 )
+from mediation.stats import drilled_agreements
 
 
 def _agreements(case: Case) -> list[Agreement]:
@@ -615,6 +618,37 @@ def performance(request: HttpRequest) -> HttpResponse:
         m.satisfaction_rate = queries.rate(m.satisfied, m.rated)
         m.average_days = round(m.average.total_seconds() / 86400, 1) if m.average else None
     return render(request, "mediation/performance.html", {"rows": rows})
+
+
+@nav_required("subsidy")
+def agreement_list(request: HttpRequest) -> HttpResponse:
+    """调解协议: the signed agreements the person may count, newest first; opened from a dashboard
+    number (governance.drill), exactly the agreements behind it, with how many it counted. A
+    refused drill lists nothing and says why."""
+    agreements = queries.agreements_for(request.user)
+    drill, records = None, None
+    try:
+        drill = drill_in_scope(request.user, request.GET)
+        if drill is None:
+            agreements = agreements.filter(status=Agreement.Status.FINAL)
+        else:
+            agreements, records = drilled_agreements(drill, agreements)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        agreements, drill = agreements.none(), None
+    agreements = agreements.select_related("case__township", "case__village", "organisation__unit", "confirmation")
+    page = Paginator(agreements.order_by("-signed_on", "-pk"), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "mediation/agreement_list.html",
+        {
+            "page": page,
+            "drill": drill,
+            "records": records,
+            "title": drill_title(request.GET),
+            "place": place_name(drill.prefix) if drill else "",
+        },
+    )
 
 
 # --- The roster (调解员名册) -------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django_fsm import has_transition_perm
 
 from disputes.services import TransitionRefused
 from governance.bounds import query_date
+from governance.drill import drill_in_scope, drill_title, place_name
 from governance.models import AuditEvent
 from governance.services import record_audit
 from governance.views import nav_required
@@ -27,6 +28,7 @@ from visits.brief import build_brief
 from visits.coverage import coverage
 from visits.exports import coverage_workbook_response
 from visits.models import Kind, Visit, VisitIssue, VisitLeader
+from visits.stats import drilled_issues
 
 WEEKDAYS = (
     gettext_lazy("星期一"),
@@ -253,7 +255,15 @@ def visit_brief(request: HttpRequest, pk: int) -> HttpResponse:
 def issue_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     issues = VisitIssue.objects.visible_to(request.user)
-    show = request.GET.get("show", "open")
+    drill, records = None, None
+    try:
+        drill = drill_in_scope(request.user, request.GET)
+        if drill is not None:  # opened from a dashboard number: exactly its issues, open or closed
+            issues, records = drilled_issues(drill, issues)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        issues, drill = issues.none(), None
+    show = request.GET.get("show", "all" if drill else "open")
     if show == "open":
         issues = issues.open()
     elif show == "overdue":
@@ -266,7 +276,10 @@ def issue_list(request: HttpRequest) -> HttpResponse:
         "-visit__date", "-pk"
     )
     page = Paginator(issues, 30).get_page(request.GET.get("page"))
-    return render(request, "visits/issue_list.html", {"page": page, "show": show, "today": today})
+    context = {"page": page, "show": show, "today": today, "drill": drill, "records": records}
+    if drill is not None:
+        context.update(title=drill_title(request.GET), place=place_name(drill.prefix))
+    return render(request, "visits/issue_list.html", context)
 
 
 def scoped_issue(request: HttpRequest, pk: int) -> VisitIssue:

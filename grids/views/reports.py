@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,11 +15,13 @@ from django.views.decorators.http import require_POST
 
 from disputes.services import TransitionRefused
 from governance.bounds import query_date
+from governance.drill import drill_in_scope, drill_title, place_name
 from governance.models import AuditEvent, Role
 from governance.services import record_audit
 from governance.views import month_param, nav_required
 from grids.models import Region, ZeroReport, ZeroReportItem
 from grids.report_forms import ReportItemFormSet, ZeroReportForm
+from grids.stats import zero_report_records
 from grids.zero_report import Calendar, ReportData, ReportState, board_for, file_report, league_for, reporting_villages
 from grids.zero_report import item_to_case as convert_item
 
@@ -154,6 +157,8 @@ def item_to_case(request: HttpRequest, pk: int) -> HttpResponse:
 
 @nav_required("board")
 def board(request: HttpRequest) -> HttpResponse:
+    if request.GET.get("stat"):
+        return _board_drill(request)
     day = _day(request)
     calendar, townships = board_for(request.user, day)
     return render(
@@ -174,6 +179,34 @@ def board(request: HttpRequest) -> HttpResponse:
                 "missing": sum(t.missing for t in townships),
                 "pending": sum(t.pending for t in townships),
             },
+        },
+    )
+
+
+DRILL_PAGE = 50
+
+
+def _board_drill(request: HttpRequest) -> HttpResponse:
+    """The board as the list behind a dashboard number (governance.drill): the (village, day) pairs
+    the zero-report statistics counted, in the person's jurisdiction; a refused drill lists nothing
+    and says why."""
+    records, drill, error = [], None, ""
+    try:
+        drill = drill_in_scope(request.user, request.GET)
+        records = zero_report_records(drill, Region.objects.visible_to(request.user), timezone.now())
+    except ValidationError as error_:
+        error = " ".join(error_.messages)
+        messages.error(request, error)
+    page = Paginator(records, DRILL_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "grids/board_drill.html",
+        {
+            "page": page,
+            "drill": None if error else drill,
+            "records": len(records),
+            "title": drill_title(request.GET),
+            "place": place_name(drill.prefix) if drill and not error else "",
         },
     )
 

@@ -198,3 +198,67 @@ def test_every_step_that_moves_the_deadline_records_it(org):
         due = handle_due_from_events(case.events.filter(at__lte=step.at, id__lte=step.id).order_by("at", "id"))
         assert step.data["handle_due"] == (due.isoformat() if due else "")
     assert case.handle_due is None
+
+
+def drilled_numbers(client, metric: str, day: date, prefix: str) -> tuple[int, set[str], str]:
+    """The case list behind one day's stock: the records it counts, the cases it shows, its banner."""
+    response = client.get(f"/cases/?stat={metric}&from={day}&to={day}&in={prefix}")
+    assert response.status_code == 200
+    drilled = response.context["drilled"]
+    assert drilled.error == ""
+    numbers = {c.number for c in response.context["page"].object_list}
+    return drilled.records, numbers, response.content.decode()
+
+
+def test_the_case_list_behind_overdue_and_red_is_the_cases_counted(org, login):
+    """在办超期 and 红牌 drill to the case list: the same cases, selected by the same rule the
+    count uses, so the list's count equals the card on every day, past (as it stood) or today."""
+    cases = build_county(org)
+    number = {name: case.number for name, case in cases.items()}
+    client = login(org["county_officer"])
+    county = org.county.prefix
+    expected = {
+        MON: ({"P"}, set()),
+        WED: ({"P", "C", "B", "R"}, set()),
+        THU: ({"A", "B", "C", "R", "P"}, {"C", "R"}),
+        NEXT: ({"A", "C", "R", "P"}, {"C", "R"}),
+    }
+    for day, (overdue, red) in expected.items():
+        records, shown, body = drilled_numbers(client, "overdue_end", day, county)
+        assert records == total(day, "overdue_end") == len(overdue)
+        assert shown == {number[n] for n in overdue}, day
+        assert 'data-testid="drill-banner"' in body
+        records, shown, _body = drilled_numbers(client, "red_end", day, county)
+        assert records == total(day, "red_end") == len(red)
+        assert shown == {number[n] for n in red}, day
+    # A colour filter, as the card of a red case would carry it, and a place with none.
+    response = client.get(f"/cases/?stat=red_end&from={THU}&to={THU}&in={county}&d_colour=red")
+    assert response.context["drilled"].records == total(THU, "red_end", colour="red") == 1
+    assert drilled_numbers(client, "overdue_end", THU, org.town_b.prefix)[0] == 0
+    # A window of days: a stock is read on its last day, as the card shows it.
+    response = client.get(f"/cases/?stat=overdue_end&from={MON}&to={THU}&in={county}")
+    assert response.context["drilled"].records == 5
+
+
+def test_the_overdue_list_today_is_the_lists_own_overdue_filter(org, login):
+    """Today the drill counts at this moment: the same cases as the list's 仅看逾期."""
+    with time_machine.travel(at(MON), tick=False):
+        late, due_today = intake(org), intake(org)
+        dispatch(org, late, TUE)
+        dispatch(org, due_today, WED)
+    with time_machine.travel(at(WED, 15), tick=False):
+        fill_day(WED)
+        client = login(org["county_officer"])
+        records, shown, _body = drilled_numbers(client, "overdue_end", WED, org.county.prefix)
+        assert records == total(WED, "overdue_end") == 1
+        assert shown == {late.number} == set(Case.objects.overdue().values_list("number", flat=True))
+
+
+def test_the_overdue_cards_link_to_their_case_lists(org):
+    from governance.dashboard import build
+
+    build_county(org)
+    board, _problem = build(org["leader"], {"w": "custom", "start": MON.isoformat(), "end": THU.isoformat()})
+    links = {c.indicator.code: c.numerator_url for c in board.cards}
+    assert "stat=overdue_end" in links["overdue"] and "stat=red_end" in links["red_cards"]
+    assert links["overdue"].startswith("/cases/?")

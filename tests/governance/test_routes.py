@@ -158,6 +158,7 @@ ROUTES: dict[str, Route] = {
     "mediation-subsidy": Route(MEDIATION),
     "mediation-subsidy-export": Route(MEDIATION),
     "mediation-performance": Route(MEDIATION),
+    "mediation-agreements": Route(MEDIATION),
     "mediation-case": Route(CASES, "case"),
     "mediation-assign": Route(CASES, "case"),
     "mediation-recuse": Route(CASES, "case", "assignment"),
