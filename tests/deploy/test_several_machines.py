@@ -155,7 +155,8 @@ class Cluster:
                 [*celery, "worker", "--pool", "solo", "-n", f"w{n}@{HOST}", "-Q", f"celery,w{n}", "-l", "WARNING"],
             )
         self.start("beat", [*celery, "beat", "-s", str(self.tmp / "beat-schedule"), "-l", "INFO"])
-        # DEBUG off serves the hashed static files: collect them as a deployment does.
+        # DEBUG off serves the hashed static files: collect them as a deployment does, before the
+        # web processes start (whitenoise reads the manifest once, when a process starts).
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=self.env, check=True
         )
@@ -410,6 +411,7 @@ def test_two_web_processes_two_workers_and_one_beat_lose_nothing_and_double_noth
     assert check_day(yesterday) == []
 
     # One beat ran all along, and nothing failed in any process.
+    assert "beat: Starting" in cluster.log("beat")
     for name, process in cluster.processes:
         assert process.poll() is None, f"{name} stopped:\n{cluster.log(name)}"
     for name in ("web1", "web2", "worker1", "worker2", "beat"):
