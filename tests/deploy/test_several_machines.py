@@ -322,11 +322,15 @@ def test_two_web_processes_two_workers_and_one_beat_lose_nothing_and_double_noth
         ]
         + [[act(police_a, web1, c, "sign"), act(police_b, web2, c, "sign")] for c in to_sign]
         + [
-            # Two reporters of one village file its first report of the day at the same moment.
+            # Two reporters of one village file its first report of a day at the same moment
+            # (today's, and the three days before, late).
             [
-                report(reporter_a, web1, org.village_a1, today, note="一号网格"),
-                report(reporter_b, web2, org.village_a1, today, note="二号网格"),
-            ],
+                report(reporter_a, web1, org.village_a1, day, note="一号网格"),
+                report(reporter_b, web2, org.village_a1, day, note="二号网格"),
+            ]
+            for day in (today, yesterday, today - timedelta(days=2), today - timedelta(days=3))
+        ]
+        + [
             [report(reporter_c, web2, org.village_a2, yesterday), report(reporter_c, web1, org.village_a2, today)],
         ]
     )
@@ -360,19 +364,20 @@ def test_two_web_processes_two_workers_and_one_beat_lose_nothing_and_double_noth
 
     # Every report filed is there: one row per village and day; the second filing of 甲镇一村
     # amended the first, and the history keeps both.
-    first = ZeroReport.objects.get(village=org.village_a1, date=today, grid=None)
-    assert first.version == 2
-    assert sorted(first.history.values_list("note", flat=True)) == ["一号网格", "二号网格"]
+    for day in (today, yesterday, today - timedelta(days=2), today - timedelta(days=3)):
+        both = ZeroReport.objects.get(village=org.village_a1, date=day, grid=None)
+        assert both.version == 2
+        assert sorted(both.history.values_list("note", flat=True)) == ["一号网格", "二号网格"]
     assert ZeroReport.objects.filter(village=org.village_a2, grid=None, date__in=[yesterday, today]).count() == 2
 
     # Afterwards: every piece of periodic work at both workers at once, three times; then delivery.
     for _round in range(3):
+        now = timezone.now()  # what is owed as of the last round's start (it only grows with time)
         wait(cluster.run_everywhere(*PERIODIC))
     wait(cluster.run_everywhere(DELIVER))
 
-    # Every overdue reminder owed now was written, once (unique in the database; a second write
-    # would have failed a task above).
-    now = timezone.now()
+    # Every overdue reminder owed was written, once (unique in the database; a second write would
+    # have failed a task above).
     owed = {due.key for scanner in scanners() for due in scanner(now)}
     written = set(Reminder.objects.values_list("subject", "kind", "level", "day"))
     assert owed and owed <= written
