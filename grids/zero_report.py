@@ -133,6 +133,10 @@ def file_report(
         raise ValidationError(_("没有发现矛盾纠纷请选择“零报告”；有情况请填写数量或列出纠纷。"))
     calendar = Calendar.load()
     with transaction.atomic():
+        # The village's row is the lock: a second filing at the same moment (another reporter, on
+        # another web process) waits here, then finds this one's report and amends it, instead of
+        # failing on the unique constraint. NO KEY: cases and reports may still point at the village.
+        Region.objects.select_for_update(no_key=True).filter(pk=village.pk).first()
         report = ZeroReport.objects.select_for_update().filter(village=village, grid=None, date=day).first()
         if report is None:
             report = ZeroReport(village=village, date=day, reporter=by, submitted_at=now)
@@ -215,24 +219,25 @@ def run_zero_report_check(day: date | None = None, *, now: datetime | None = Non
         return CheckResult(day, due=False)
     villages = list(Region.objects.villages().order_by().values_list("pk", "parent_id"))
     result = CheckResult(day, due=True, owed=len(villages))
-    reported = set(ZeroReport.objects.filter(date=day, grid=None).order_by().values_list("village_id", flat=True))
-    result.reported = len(reported)
-    if now <= calendar.grace_end(day):
-        return result  # not missed yet: 待报 or 临期
-    missing = [(pk, parent) for pk, parent in villages if pk not in reported]
-    result.missing = len(missing)
-    if not missing:
-        return result
-
-    earlier = calendar.due_days_before(day, ESCALATE_TO_COUNTY_AFTER - 1)
-    # A streak counts the earlier due days on which the check found the unit missing (a reminder
-    # exists), so days before the system was in use never count against anyone.
-    missed_earlier = set(
-        ZeroReportReminder.objects.filter(date__in=earlier, grid=None).values_list("village_id", "date")
-    )
     with transaction.atomic():
-        # One check at a time: the settings row is the lock, so two runs cannot both remind.
+        # One check at a time: the settings row is the lock, so two runs cannot both remind. What
+        # the check decides on is read after it: a check that waited here for another (a manual
+        # run beside beat's, two workers) sees the reports and reminders that one committed.
         ReportSettings.objects.select_for_update().filter(pk=calendar.settings.pk).first()
+        reported = set(ZeroReport.objects.filter(date=day, grid=None).order_by().values_list("village_id", flat=True))
+        result.reported = len(reported)
+        if now <= calendar.grace_end(day):
+            return result  # not missed yet: 待报 or 临期
+        missing = [(pk, parent) for pk, parent in villages if pk not in reported]
+        result.missing = len(missing)
+        if not missing:
+            return result
+        earlier = calendar.due_days_before(day, ESCALATE_TO_COUNTY_AFTER - 1)
+        # A streak counts the earlier due days on which the check found the unit missing (a
+        # reminder exists), so days before the system was in use never count against anyone.
+        missed_earlier = set(
+            ZeroReportReminder.objects.filter(date__in=earlier, grid=None).values_list("village_id", "date")
+        )
         already = set(ZeroReportReminder.objects.filter(date=day, grid=None).values_list("village_id", flat=True))
         new = []
         for pk, _township in missing:
