@@ -25,12 +25,14 @@ DEFAULT_INDICATORS = [
      "窗口最后一日终了时仍在办理中（待受理至待审核）的案件数。"),
     ("closed", "办结量", "count", "closed", "", "", "", "closed", "higher", None, None, None,
      "窗口内审核通过办结的案件数，按审核通过时间计；重新办理后再次办结的再计一次。"),
-    ("closure_rate", "办结率", "percent", "closed", "", "received + open_end@start", "", "closed", "higher",
-     "90", "90", "80",
-     "办结量 ÷ 受理量（新受理 + 上期结转）。分子按办结时间、分母按受理时间计，均为窗口内发生的数量。"),
-    ("resolution_rate", "化解率", "percent", "closed_resolved", "", "received + open_end@start", "",
+    ("closure_rate", "办结率", "percent", "closed", "", "received + open_end@start + reopened", "", "closed",
+     "higher", "90", "90", "80",
+     "办结量 ÷ 应办量（新受理 + 上期结转 + 窗口内重新办理次数）。重新办理后再次办结的，分子分母各计一次，"
+     "故不超过100%。分子按办结时间、分母按受理时间计，均为窗口内发生的数量。"),
+    ("resolution_rate", "化解率", "percent", "closed_resolved", "", "received + open_end@start + reopened", "",
      "closed", "higher", "85", "85", "75",
-     "办结反馈为“调解成功”的办结案件数 ÷ 受理量（新受理 + 上期结转）。部分成功、调解不成功的不计入化解。"),
+     "办结反馈为“调解成功”的办结案件数 ÷ 应办量（新受理 + 上期结转 + 窗口内重新办理次数）。"
+     "部分成功、调解不成功的不计入化解。"),
     ("mediation_success_rate", "调解成功率", "percent", "closed_resolved", "", "closed", "", "closed", "higher",
      "80", "80", "70",
      "窗口内办结的案件中，办结反馈为“调解成功”的比例；部分成功、调解不成功计入分母。"),
@@ -78,6 +80,40 @@ DEFAULT_INDICATORS = [
 ]
 # fmt: on
 BESIDE = {"satisfaction_rate": "evaluation_rate", "confirmations": "agreements"}
+
+# Shipped definitions replaced since (code, field, old value, new value): a data migration moves a
+# county's row to the new one only where it still holds the old (`upgrade_defaults`).
+REPLACED = [
+    # 2026-12: a reopened case closed again counted twice in 办结量 and once in 受理量 (办结率 105 %).
+    ("closure_rate", "denominator", "received + open_end@start", "received + open_end@start + reopened"),
+    ("resolution_rate", "denominator", "received + open_end@start", "received + open_end@start + reopened"),
+    (
+        "closure_rate",
+        "explanation",
+        "办结量 ÷ 受理量（新受理 + 上期结转）。分子按办结时间、分母按受理时间计，均为窗口内发生的数量。",
+        None,
+    ),
+    (
+        "resolution_rate",
+        "explanation",
+        "办结反馈为“调解成功”的办结案件数 ÷ 受理量（新受理 + 上期结转）。部分成功、调解不成功的不计入化解。",
+        None,
+    ),
+]
+
+
+def upgrade_defaults(indicator_model) -> int:
+    """Apply REPLACED to rows that still hold the old shipped value (None: today's default's
+    value); a value the county changed is left alone. Returns the number of fields changed."""
+    shipped = {row[0]: row for row in DEFAULT_INDICATORS}
+    fields = {"denominator": 5, "explanation": 12}
+    changed = 0
+    for code, field, old, new in REPLACED:
+        value = new if new is not None else shipped[code][fields[field]]
+        changed += indicator_model.objects.filter(code=code, **{field: old}).update(**{field: value})
+    return changed
+
+
 # The ranking's default weights (sum 100): what a county's 平安建设 assessment weighs most (化解,
 # 按期, 满意, 不上交) first. The county adjusts them in /admin/ like the rest of the row.
 WEIGHTS = {

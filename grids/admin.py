@@ -24,7 +24,7 @@ class GridAdmin(HistoryAdmin):
 
 @admin.register(ReportSettings)
 class ReportSettingsAdmin(HistoryAdmin):
-    list_display = ("__str__", "weekly_weekday", "cutoff", "grace_minutes")
+    list_display = ("__str__", "start_date", "weekly_weekday", "cutoff", "grace_minutes")
 
     def has_add_permission(self, request) -> bool:
         return not ReportSettings.objects.exists()

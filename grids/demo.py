@@ -19,6 +19,7 @@ from grids.models import (
     GridWorker,
     PatrolLog,
     Region,
+    ReportSettings,
     SensitivePeriod,
     ZeroReport,
     ZeroReportItem,
@@ -438,8 +439,13 @@ def seed_zero_reports(county: Region, *, now: datetime | None = None) -> ReportS
     now = timezone.localtime(now or timezone.now())
     started = timezone.now()
     today = now.date()
-    calendar = Calendar.load()
     start = today - timedelta(days=REPORT_HISTORY_DAYS)
+    # The demo county began its zero-reports when its history begins: no day before is due.
+    settings = ReportSettings.current()
+    if settings.start_date is None:
+        settings.start_date = start
+        settings.save(update_fields=["start_date"])
+    calendar = Calendar.load()
     due = calendar.due_days_between(start, today - timedelta(days=1))
     villages = list(Region.objects.within(county).villages().select_related("parent").order_by("code"))
     reporters = _reporters(county)

@@ -288,6 +288,12 @@ class ReportSettings(models.Model):
     )
     cutoff = models.TimeField(_("截止时间"), default=datetime.time(17, 0))
     grace_minutes = models.PositiveSmallIntegerField(_("宽限时间（分钟）"), default=120)
+    start_date = models.DateField(
+        _("起报日期"),
+        null=True,
+        blank=True,
+        help_text=_("从这一天起各村（社区）须报送日排查零报告；此前的日子不计应报、漏报。空着表示一直须报。"),
+    )
     history = HistoricalRecords()
 
     class Meta:

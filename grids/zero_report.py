@@ -50,7 +50,10 @@ class Calendar:
         return next((p for p in self.periods if p.start <= day <= p.end), None)
 
     def is_due(self, day: date) -> bool:
-        """Daily in a sensitive period (holidays do not excuse it), else on the weekly weekday."""
+        """From the county's 起报日期 on: daily in a sensitive period (holidays do not excuse it),
+        else on the weekly weekday."""
+        if self.settings.start_date is not None and day < self.settings.start_date:
+            return False
         return self.sensitive(day) is not None or day.weekday() == self.settings.weekly_weekday
 
     def cutoff(self, day: date) -> datetime:

@@ -115,8 +115,8 @@ EXPECTED_MARCH = {
     "carried_over": 5,
     "open": 1,
     "closed": 10,
-    "closure_rate": Decimal("66.7"),  # 10 / 15
-    "resolution_rate": Decimal("33.3"),  # 5 / 15
+    "closure_rate": Decimal("62.5"),  # 10 / (10 + 5 + 1 reopened)
+    "resolution_rate": Decimal("31.3"),  # 5 / 16
     "mediation_success_rate": Decimal("50.0"),  # 5 / 10
     "on_time_closure_rate": Decimal("66.7"),  # 6 / (6 + 3)
     "evaluation_rate": Decimal("80.0"),  # 8 / 10
@@ -149,14 +149,50 @@ def test_indicator_values_match_the_numbers_worked_out_by_hand(indicators, march
     results = {r.indicator.code: r for r in evaluate(indicators.values(), MARCH, prefix="")}
     assert {code: results[code].value for code in EXPECTED_MARCH} == EXPECTED_MARCH
     closure = results["closure_rate"].current
-    assert (closure.numerator, closure.denominator) == (10, 15)
-    assert results["closure_rate"].display == "66.7%"
+    assert (closure.numerator, closure.denominator) == (10, 16)
+    assert results["closure_rate"].display == "62.5%"
     assert results["intake"].display == "15"
     # Status against the thresholds: 评价 80 ≥ 80 is green; 满意 87.5 < 90 red; 回退 25 > 10 red.
     assert results["evaluation_rate"].status == "good"
     assert results["satisfaction_rate"].status == "bad"
     assert results["return_rate"].status == "bad"
     assert results["intake"].status == ""
+
+
+def test_a_case_reopened_and_closed_again_keeps_the_closure_rate_at_most_100(indicators):
+    """One case received and closed, reopened and closed again in the window: two closures of
+    two cases-to-handle (the reopening is one), 100 %, not 200 %."""
+    from tests.governance.test_dashboard import mark_filled
+
+    mark_filled(d(1), d(31))
+    DailyStat.objects.bulk_create(
+        [
+            row(d(2), A, "received", 1, "township"),
+            row(d(5), A, "closed", 1, "township"),
+            row(d(5), A, "closed_resolved", 1, "township"),
+            row(d(9), A, "reopened", 1, "township"),
+            row(d(20), A, "closed", 1, "township"),
+            row(d(20), A, "closed_resolved", 1, "township"),
+        ]
+    )
+    results = {
+        r.indicator.code: r
+        for r in evaluate(indicators_by_codes(["closure_rate", "resolution_rate"]), MARCH, prefix="")
+    }
+    assert [(results[c].current.numerator, results[c].current.denominator) for c in results] == [(2, 2), (2, 2)]
+    assert results["closure_rate"].value == results["resolution_rate"].value == Decimal("100.0")
+
+
+def test_a_shipped_definition_replaced_since_moves_only_a_row_the_county_left_alone(indicators):
+    from governance.indicator_data import REPLACED, upgrade_defaults
+
+    old = next(r for r in REPLACED if r[0] == "closure_rate" and r[1] == "denominator")
+    Indicator.objects.filter(code="closure_rate").update(denominator=old[2])
+    Indicator.objects.filter(code="resolution_rate").update(denominator="received")  # the county's own
+    upgrade_defaults(Indicator)
+    assert Indicator.objects.get(code="closure_rate").denominator == "received + open_end@start + reopened"
+    assert Indicator.objects.get(code="resolution_rate").denominator == "received"
+    assert upgrade_defaults(Indicator) == 0  # again: nothing left to move
 
 
 def test_a_metric_no_provider_counts_gives_none_with_a_note_naming_it(indicators, march):
@@ -240,7 +276,7 @@ def test_previous_window_and_a_year_earlier(indicators, march):
         Decimal("100.0"),
     )
     assert village.change(village.previous) == Decimal("10.0")  # percentage points
-    # February: 5 closed ÷ (3 received + 7 carried over) = 50 %; March 2025: nothing to divide.
+    # February: 5 closed ÷ (3 received + 7 carried over + 0 reopened) = 50 %; March 2025: nothing to divide.
     assert (closure.previous.value, closure.year_earlier.value) == (Decimal("50.0"), None)
     assert closure.change(closure.year_earlier) is None
     # 在办 in February is the stock at 28 February (5), not a sum over the month.

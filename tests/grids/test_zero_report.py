@@ -56,6 +56,26 @@ def test_weekday_and_cutoff_are_configurable(db):
     assert calendar.state(friday, None, at(friday, 16, 31)) == ReportState.MISSED
 
 
+def test_nothing_is_due_before_the_countys_start_date(org):
+    """起报日期: before it no day is due — not on the board, not in the check, not in the statistics
+    (a county that began its zero-reports this autumn is not 漏报 for all of last year)."""
+    from governance.stats import count_day
+
+    settings = ReportSettings.current()
+    settings.start_date = MONDAY - timedelta(days=6)
+    settings.save()
+    calendar = Calendar.load()
+    assert calendar.is_due(MONDAY) and not calendar.is_due(MONDAY - timedelta(weeks=1))
+    assert calendar.due_days_before(MONDAY, 3) == []
+    for day in (MONDAY - timedelta(weeks=2), MONDAY - timedelta(weeks=1), MONDAY):
+        run_zero_report_check(day, now=at(day, 20))
+    # Only the Monday after the start is missed, once: a first miss goes to the township, not the county.
+    assert set(ZeroReportReminder.objects.values_list("date", "level")) == {(MONDAY, "township")}
+    before = count_day(MONDAY - timedelta(weeks=1), now=at(MONDAY, 20))
+    assert not [key for key in before if key[-1].startswith("zr_")]
+    assert sum(v for key, v in count_day(MONDAY, now=at(MONDAY, 20)).items() if key[-1] == "zr_due") == 3
+
+
 def test_states_through_the_day(calendar):
     # Default cutoff 17:00 and a 120-minute grace.
     assert calendar.state(MONDAY, None, at(MONDAY, 9)) == ReportState.PENDING
