@@ -347,7 +347,7 @@ def write_ledger(user: User, params: dict, path: Path, progress: Progress) -> in
     return write_workbook(ledger_cases(request, form), path, summary=filter_summary(form), progress=progress)
 
 
-LEDGER = ExportKind(label="案件台账", nav_key="cases", extension="xlsx", write=write_ledger)
+LEDGER = ExportKind(label="案件台账", nav_key="cases", extension="xlsx", write=write_ledger, file_stem=SHEET_TITLE)
 
 # Address parameters that are not filters (the list's page) and never kept with a job.
 _NOT_FILTERS = ("page", "s")

@@ -84,6 +84,7 @@ class ExportKind:
     nav_key: str  # the menu entry whose roles may ask for it
     extension: str  # of the file name: xlsx
     write: Callable[[User, dict, Path, Progress], int]
+    file_stem: str = ""  # of the downloaded file's name (the label when blank), before the time
 
     def allows(self, user: User) -> bool:
         return user.is_active and bool(user.role_codes & NAV_BY_KEY[self.nav_key].roles)
@@ -95,6 +96,11 @@ class ExportRefused(Exception):
 
 def export_kind(name: str) -> ExportKind:
     return import_string(settings.EXPORT_KINDS[name])
+
+
+def may_export(user: User) -> bool:
+    """Whether any export is open to this person (我的导出 is theirs)."""
+    return any(export_kind(name).allows(user) for name in settings.EXPORT_KINDS)
 
 
 def scope_of(user: User) -> str:
@@ -195,7 +201,7 @@ def run_export_job(job_id: int) -> str:
         file=name,
         params="",  # the filter (perhaps a searched ID number) is not kept once it has served
         file_size=target.stat().st_size,
-        filename=f"{spec.label}-{stamp:%Y%m%d-%H%M}.{spec.extension}",
+        filename=f"{spec.file_stem or spec.label}-{stamp:%Y%m%d-%H%M}.{spec.extension}",
         finished_at=finished,
         expires_at=finished + timedelta(hours=settings.EXPORT_KEEP_HOURS),
     )

@@ -20,21 +20,22 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
-from governance.export_jobs import downloadable, export_kind
-from governance.models import BUSINESS_ROLES, AuditEvent, ExportJob
+from governance.export_jobs import downloadable, export_kind, may_export
+from governance.models import AuditEvent, ExportJob
 from governance.services import record_audit
 
 # Jobs listed on the page; older ones are still kept (HISTORY_DAYS) but not shown.
 LISTED = 30
 
 
-def business_required(view):
-    """Signed in with a business role; the three administrators get 403 (audited), as elsewhere."""
+def exporter_required(view):
+    """Signed in with a role that may ask for some export; others (the three administrators, grid
+    workers) get 403, audited, as on every page their menu does not offer."""
 
     @wraps(view)
     @login_required
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.role_codes & BUSINESS_ROLES:
+        if not may_export(request.user):
             record_audit(AuditEvent.Action.ACCESS_DENIED, request=request, user=request.user)
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -72,7 +73,7 @@ def job_status(job: ExportJob, user) -> dict:
     }
 
 
-@business_required
+@exporter_required
 def export_list(request: HttpRequest) -> HttpResponse:
     jobs = list(own_jobs(request)[:LISTED])
     rows = [(job, export_kind(job.kind).label, job_status(job, request.user)) for job in jobs]
