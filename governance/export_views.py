@@ -9,18 +9,19 @@ from __future__ import annotations
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
-from governance.export_jobs import downloadable, export_kind, may_export
+from governance.export_jobs import ExportRefused, downloadable, export_kind, may_export, request_export
 from governance.models import AuditEvent, ExportJob
 from governance.services import record_audit
 
@@ -71,6 +72,23 @@ def job_status(job: ExportJob, user) -> dict:
             _("保留至 %(time)s") % {"time": f"{timezone.localtime(job.expires_at):%Y-%m-%d %H:%M}"} if ready else ""
         ),
     }
+
+
+def ask_for_export(request: HttpRequest, kind: str, params: dict, title: str, *, back: str) -> HttpResponse:
+    """What an export button's POST answers: the job asked for (or the same one already under
+    way), then 我的导出; a refusal goes back to `back` with its reason."""
+    try:
+        job, created = request_export(user=request.user, kind=kind, params=params, title=title, request=request)
+    except ExportRefused as refused:
+        messages.error(request, str(refused))
+        return redirect(back)
+    if not created:
+        messages.info(request, _("相同条件的导出正在进行，请等待其完成。"))
+    elif job.error:
+        messages.warning(request, _(job.error))
+    else:
+        messages.success(request, _("已开始导出，完成后可在本页下载。"))
+    return redirect("governance-exports")
 
 
 @exporter_required
