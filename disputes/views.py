@@ -670,66 +670,15 @@ def performance(request: HttpRequest) -> HttpResponse:
 
 
 @nav_required("supervision")
+@require_POST
 def overdue_ledger_export(request: HttpRequest) -> HttpResponse:
-    from io import BytesIO
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from disputes.exports import excel_datetime, safe_cell
-    from disputes.performance import overdue_days, overdue_ledger
-    from governance.models import AuditEvent
-    from governance.services import record_audit
+    """超期台账 of a month: at a million cases tens of thousands of rows, so a background job
+    (governance/export_jobs.py) like the case ledger, then 我的导出."""
+    from governance.export_views import ask_for_export
 
     month = month_param(request)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "超期台账"
-    sheet.append([f"{month:%Y年%m月} 矛盾纠纷超期台账（导出时间 {timezone.localtime():%Y-%m-%d %H:%M}）"])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(
-        [
-            "序号",
-            "案件编号",
-            "镇（街道）",
-            "纠纷类别",
-            "风险等级",
-            "主办单位",
-            "办理期限",
-            "办结反馈时间",
-            "超期工作日",
-            "状态",
-        ]
-    )
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    n = 0
-    for n, case in enumerate(overdue_ledger(request.user, month).iterator(chunk_size=2000), start=1):
-        sheet.append(
-            [
-                n,
-                case.number,
-                safe_cell(case.township.name),
-                safe_cell(case.category.name if case.category else ""),
-                safe_cell(case.risk_level.name if case.risk_level else ""),
-                safe_cell(case.lead_unit.name),
-                case.handle_due,
-                excel_datetime(case.reported_at),
-                overdue_days(case, month),
-                str(case.get_status_display()),
-            ]
-        )
-        sheet.cell(sheet.max_row, 7).number_format = "yyyy-mm-dd"
-        sheet.cell(sheet.max_row, 8).number_format = "yyyy-mm-dd hh:mm"
-    for letter, width in zip("ABCDEFGHIJ", (6, 16, 12, 14, 9, 28, 12, 17, 10, 12), strict=True):
-        sheet.column_dimensions[letter].width = width
-    buffer = BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
-    record_audit(AuditEvent.Action.EXPORT, request=request, user=request.user, detail=f"超期台账 {month:%Y-%m} {n} 条")
-    response = FileResponse(buffer, as_attachment=True, filename=f"超期台账-{month:%Y%m}.xlsx")
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+    back = f"{reverse('disputes-performance')}?month={month:%Y-%m}"
+    return ask_for_export(request, "overdue", {"month": f"{month:%Y-%m}"}, f"{month:%Y年%m月}", back=back)
 
 
 @nav_required("supervision")

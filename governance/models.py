@@ -727,3 +727,69 @@ class ScoreBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ≥ {self.min_score}"
+
+
+class ExportJob(models.Model):
+    """One person's request for a file (the case ledger, …), written in the background by a Celery
+    task (governance/export_jobs.py). The filter is kept encrypted (a search term may be an ID or
+    phone number); only the person who asked may download the file, and only for a day."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("正在导出")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+        EXPIRED = "expired", _("已过期")
+
+    LIVE_STATES = (State.QUEUED, State.RUNNING)
+
+    user = models.ForeignKey(User, verbose_name=_("申请人"), on_delete=models.CASCADE, related_name="export_jobs")
+    kind = models.CharField(_("导出内容"), max_length=40)  # a key of settings.EXPORT_KINDS
+    title = models.CharField(_("说明"), max_length=255, blank=True)  # the filter, numbers masked
+    params = models.TextField(_("导出条件"), blank=True)  # JSON, encrypted (governance.crypto)
+    # The same kind and filter asked twice while the first runs gives the first (see the constraint).
+    fingerprint = models.CharField(max_length=64)
+    # The person's unit, roles and jurisdiction when they asked; the task and the download refuse
+    # a job whose person has changed since (governance.export_jobs.scope_of).
+    scope = models.CharField(max_length=255)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.QUEUED)
+    rows_total = models.PositiveIntegerField(_("总行数"), null=True, blank=True)
+    rows_written = models.PositiveIntegerField(_("已写行数"), default=0)
+    file = models.FileField(_("文件"), blank=True, max_length=200)
+    file_size = models.PositiveBigIntegerField(_("文件大小"), null=True, blank=True)
+    filename = models.CharField(_("文件名"), max_length=120, blank=True)
+    error = models.CharField(_("提示"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    enqueued_at = models.DateTimeField(_("送入队列时间"), null=True, blank=True)  # null: the broker did not answer
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("文件保留至"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        ordering = ["-created_at", "-id"]
+        default_permissions = ()
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="export_job_user_recent"),
+            models.Index(fields=["state", "expires_at"], name="export_job_state_expiry"),
+        ]
+        constraints = [
+            # A double click: the second insert fails and the request answers with the first job.
+            models.UniqueConstraint(
+                fields=["user", "kind", "fingerprint"],
+                condition=models.Q(state__in=["queued", "running"]),
+                name="export_job_one_live_per_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.user_id} {self.state}"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_written * 100 // self.rows_total)

@@ -353,7 +353,12 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-stats": {"task": "governance.tasks.refresh_stats", "schedule": crontab(minute="7-59/15")},
     # ...and yesterday closed just after midnight (the quarter-hour run would also close it).
     "close-yesterday-stats": {"task": "governance.tasks.refresh_stats", "schedule": crontab(minute=2, hour=0)},
+    # Exports (governance/export_jobs.py): files past EXPORT_KEEP_HOURS removed, missed jobs resent.
+    "expire-export-jobs": {"task": "governance.tasks.expire_export_jobs", "schedule": crontab(minute="*/5")},
 }
+# Exports written in the background: each kind's definition, and how long a file is kept.
+EXPORT_KINDS = {"ledger": "disputes.exports.LEDGER", "overdue": "disputes.exports.OVERDUE"}
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 # The overdue scan asks each of these for the reminders owed now (see governance/reminders.py).
 OVERDUE_SCANNERS = ["disputes.scan.case_dues", "visits.scan.issue_dues"]

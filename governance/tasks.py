@@ -69,3 +69,22 @@ def refresh_stats() -> str:
     from governance.stats import refresh_stats as run
 
     return str(run())
+
+
+# An export of a whole county at a million cases runs for minutes: its own limits, above the
+# default CELERY_TASK_TIME_LIMIT. A duplicate delivery (Redis' visibility timeout) finds the job
+# already claimed and stops (governance/export_jobs.run_export_job).
+@shared_task(name="governance.tasks.run_export", soft_time_limit=1740, time_limit=1800)
+def run_export(job_id: int) -> str:
+    """Write one export job's file (governance/export_jobs.py)."""
+    from governance.export_jobs import run_export_job
+
+    return run_export_job(job_id)
+
+
+@shared_task(name="governance.tasks.expire_export_jobs")
+def expire_export_jobs() -> dict[str, int]:
+    """Every 5 minutes: files past their day go; jobs the broker missed are sent again."""
+    from governance.export_jobs import expire_export_jobs as run
+
+    return run()

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from governance import views
+from governance import export_views, views
 
 admin.site.site_header = _("系统管理")
 admin.site.site_title = _("系统管理")
@@ -26,6 +26,9 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/read/", views.inbox_read, name="inbox-read"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox-read-all"),
+    path("exports/", export_views.export_list, name="governance-exports"),
+    path("exports/<int:pk>/status/", export_views.export_status, name="governance-export-status"),
+    path("exports/<int:pk>/download/", export_views.export_download, name="governance-export-download"),
     path("healthz", views.healthz, name="healthz"),
     path("cases/", include("disputes.urls")),
     path("grids/", include("grids.urls")),

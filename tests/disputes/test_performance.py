@@ -6,7 +6,9 @@ from openpyxl import load_workbook
 
 from disputes import services
 from disputes.models import Case, Status
-from disputes.performance import overdue_ledger, unit_performance
+from disputes.performance import overdue_days, overdue_ledger, unit_performance
+from governance.export_jobs import run_export_job
+from governance.models import ExportJob
 
 
 def test_unit_performance_counts(org, make_case):
@@ -47,15 +49,38 @@ def test_ledger_carries_unreported_overdue_cases_into_the_next_month(org, make_c
     assert later == {carried.number}
 
 
-def test_pages_and_export(org, login, make_case):
+def test_pages_and_export(org, login, make_case, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     case = make_case(Status.IN_PROGRESS)
     Case.objects.filter(pk=case.pk).update(handle_due=timezone.localdate() - timedelta(days=5))
+    case.refresh_from_db()
     leader = login(org["leader"])
     body = leader.get("/cases/performance/").content.decode()
     assert "甲镇派出所" in body and case.number in body
-    response = leader.get("/cases/overdue-ledger.xlsx")
+    # 导出 Excel asks for a background job (governance/export_jobs.py), run here as the worker would.
+    month = f"{timezone.localdate():%Y-%m}"
+    response = leader.post(f"/cases/overdue-ledger.xlsx?month={month}")
+    assert response["Location"] == "/exports/"
+    job = ExportJob.objects.get(kind="overdue")
+    assert run_export_job(job.pk) == "done"
+    response = leader.get(f"/exports/{job.pk}/download/")
+    assert response["Content-Disposition"].startswith("attachment")
     book = load_workbook(BytesIO(b"".join(response.streaming_content)))
+    assert book.active.title == "超期台账"
     assert book.active["B3"].value == case.number
+    assert book.active["I3"].value == overdue_days(case, timezone.localdate().replace(day=1))
+    assert job.title == f"{timezone.localdate():%Y年%m月}"
+    # The outsider of 乙镇 asks for the same month: a file without 甲镇's case.
+    outsider = login(org["outsider"])
+    outsider.post(f"/cases/overdue-ledger.xlsx?month={month}")
+    theirs = ExportJob.objects.get(kind="overdue", user=org["outsider"])
+    assert run_export_job(theirs.pk) == "done"
+    rows = list(
+        load_workbook(
+            BytesIO(b"".join(outsider.get(f"/exports/{theirs.pk}/download/").streaming_content))
+        ).active.values
+    )
+    assert len(rows) == 2 and case.number not in str(rows)
     assert login(org["police"]).get("/cases/performance/").status_code == 403
     assert case.number not in login(org["outsider"]).get("/cases/performance/").content.decode()
 

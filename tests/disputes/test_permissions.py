@@ -53,7 +53,7 @@ def paths(case_a: Case, case_b: Case) -> dict[str, dict[str, int]]:
         "/cases/": expect(CASE_ROLES),
         "/cases/work/": expect(CASE_ROLES),
         "/cases/new/": expect(INTAKE_ROLES),
-        "/cases/export.xlsx": expect(CASE_ROLES),
+        "/exports/": expect(CASE_ROLES),  # 我的导出: who may ask for the ledger
         f"/cases/{case_a.number}/": expect(SEES_A, CASE_ROLES - SEES_A),
         f"/cases/{case_a.number}/receipt/": expect(SEES_A, CASE_ROLES - SEES_A),
         f"/cases/{case_a.number}/dispatch-order/": expect(SEES_A, CASE_ROLES - SEES_A),

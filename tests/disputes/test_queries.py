@@ -37,7 +37,7 @@ def fill(org, n: int) -> None:
         ("police", "/cases/work/"),
         ("leader", "/cases/work/"),
         ("mediator", "/cases/"),
-        ("county_officer", "/cases/export.xlsx"),
+        ("county_officer", "/exports/"),
     ],
 )
 def test_list_pages_do_not_grow_with_cases(org, login, django_assert_max_num_queries, persona, path):

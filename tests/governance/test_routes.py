@@ -93,6 +93,10 @@ ROUTES: dict[str, Route] = {
     "twofactor-recovery": Route(ALL),
     "twofactor-codes": Route(ALL),
     "governance-regions": Route(WATCH | GRID),
+    # 我的导出: whoever may ask for an export; a job's status and file: its owner only, 404 to anyone else.
+    "governance-exports": Route(CASES),
+    "governance-export-status": Route(ALL, "export"),
+    "governance-export-download": Route(ALL, "export"),
     "governance-region": Route(WATCH | GRID, "region"),
     "governance-units": Route(WATCH | {SA, SEC}),
     "governance-audit": Route(frozenset({AUD, SEC})),
@@ -282,6 +286,7 @@ SEES: dict[str, dict[str, set[str]]] = {
     "visit": {"A": SEEN_A, "B": SEEN_B},
     "issue": {"A": SEEN_A | {"police"}, "B": SEEN_B},  # A's issue is owned by the police station
     "key_person": {"A": SEEN_A, "B": SEEN_B},  # the register: center staff and leaders
+    "export": {"A": {"township_officer"}, "B": {"outsider"}},  # a ledger export: its owner only
 }
 
 
@@ -316,6 +321,7 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
     from disputes import key_persons
     from disputes import services as case_services
     from disputes.models import Attachment, Category, Party, RiskLevel
+    from governance.export_jobs import request_export, run_export_job
     from grids.models import Grid, PatrolLog, ZeroReport, ZeroReportItem
     from mediation import services as med_services
     from mediation.models import FollowUp, Organisation
@@ -405,6 +411,9 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
         owner_unit=org.police_a if side == "A" else org.center_b,
     )
 
+    export, _created = request_export(user=clerk, kind="ledger", params={"query": ""}, title="全部案件", request=None)
+    run_export_job(export.pk)
+
     grid = Grid.objects.get(code=f"{village.code}001")
     report = ZeroReport.objects.create(
         village=village, date=today, reporter=grid_worker, submitted_at=timezone.now(), note=f"{label}零报告备注"
@@ -435,6 +444,7 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
         "visit": visit,
         "issue": issue,
         "key_person": key_person,
+        "export": export,
         "markers": [
             case.number,
             f"{label}当事人甲某",
