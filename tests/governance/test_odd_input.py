@@ -139,6 +139,17 @@ def seed() -> dict[str, list[dict[str, str]]]:
         case=registered, party=registered.parties.first(), by=org["township_officer"], reason="多次来访"
     )
     Heartbeat.objects.create(name="heartbeat", at=timezone.now())  # a live scheduler: /healthz answers 200
+    from governance.export_jobs import fingerprint, scope_of
+    from governance.models import ExportJob
+
+    export = ExportJob.objects.create(
+        user=org["county_officer"],
+        kind="ledger",
+        fingerprint=fingerprint("ledger", {}),
+        scope=scope_of(org["county_officer"]),
+        state=ExportJob.State.FAILED,
+        error="测试",
+    )
 
     cases = [registered, submitted, in_progress, closed, mediated]
     numbers = [{"number": c.number} for c in cases]
@@ -184,6 +195,8 @@ def seed() -> dict[str, list[dict[str, str]]]:
         "visits-record": [{"pk": visit.pk}],
         "visits-cancel": [{"pk": visit.pk}],
         "visits-issue-add": [{"pk": visit.pk}],
+        "governance-export-status": [{"pk": export.pk}],
+        "governance-export-download": [{"pk": export.pk}],
         "_number": numbers,
         "_users": {name: org[name].pk for name in PERSONAS},
     }
