@@ -330,14 +330,23 @@ def _place_rows(indicators: list[Indicator], window: Window, place: Place, child
 
 
 def _month_windows(year: int, today: date) -> dict[str, Window]:
+    """The months of `year` up to today's; the current month (in today's year, or its namesake a
+    year before) runs to today's day of the month, so this year's part month is set against the
+    same days a year before, not against a whole month."""
     windows = {}
     for month in range(1, 13):
         start = date(year, month, 1)
         if start > today:
             break
-        end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        end = _month_end(start)
+        if month == today.month and year in (today.year, today.year - 1):
+            end = min(end, start.replace(day=min(today.day, end.day)))
         windows[f"{year}-{month:02d}"] = Window(start, min(end, today), WindowKind.MONTH)
     return windows
+
+
+def _month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _trend(indicator: Indicator, window: Window, place: Place, today: date) -> dict:
@@ -358,6 +367,9 @@ def _trend(indicator: Indicator, window: Window, place: Place, today: date) -> d
         ]
 
     months = [_("%(m)d月") % {"m": m} for m in range(1, 13)]
+    current = this.get(f"{today.year}-{today.month:02d}")
+    if year == today.year and current is not None and current.end.day < _month_end(today).day:
+        months[today.month - 1] = _("%(m)d月（至%(d)d日）") % {"m": today.month, "d": today.day}
     series = [{"name": str(year), "points": values(this)}, {"name": str(year - 1), "points": values(last)}]
     return {
         "indicator": indicator,

@@ -190,6 +190,24 @@ def test_a_window_the_statistics_never_covered_is_unknown_not_zero(org):
     assert all(p["value"] is None for p in last_year)
 
 
+def test_the_trend_sets_this_part_month_against_the_same_days_a_year_before(org):
+    today = date(2026, 12, 10)
+    rows = [
+        DailyStat(day=date(year, 12, n), region_code=A1, metric="received", value=1, level="village")
+        for year, days in ((2025, 31), (2026, 10))
+        for n in range(1, days + 1)
+    ]
+    rows.append(DailyStat(day=date(2025, 11, 30), region_code=A1, metric="received", value=4, level="village"))
+    DailyStat.objects.bulk_create(rows)
+    mark_filled(date(2024, 12, 1), today)
+    trend = build(org["leader"], {"w": "month"}, today=today)[0].trend
+    this_year, last_year = (s["points"] for s in trend["series"])
+    assert (this_year[11]["value"], last_year[11]["value"]) == (10, 10)  # 1–10 December, each year
+    assert last_year[10]["value"] == 4  # a whole month stays whole
+    assert trend["months"][11] == "12月（至10日）" and trend["months"][10] == "11月"
+    assert "from=2025-12-01&to=2025-12-10" in last_year[11]["url"]
+
+
 # --- query counts -------------------------------------------------------------------------------------
 
 
