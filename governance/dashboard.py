@@ -368,14 +368,17 @@ def _trend(indicator: Indicator, window: Window, place: Place, today: date) -> d
 
     months = [_("%(m)d月") % {"m": m} for m in range(1, 13)]
     current = this.get(f"{today.year}-{today.month:02d}")
+    note = ""
     if year == today.year and current is not None and current.end.day < _month_end(today).day:
         months[today.month - 1] = _("%(m)d月（至%(d)d日）") % {"m": today.month, "d": today.day}
+        note = _("%(m)d月只统计到%(d)d日，去年同月也只取1日至%(d)d日。") % {"m": today.month, "d": today.day}
     series = [{"name": str(year), "points": values(this)}, {"name": str(year - 1), "points": values(last)}]
     return {
         "indicator": indicator,
         "months": months,
         "series": series,
         "unit": "%" if indicator.unit == Indicator.Unit.PERCENT else _("件"),
+        "note": note,
         "table": [
             (month, [s["points"][i] if i < len(s["points"]) else None for s in series])
             for i, month in enumerate(months)

@@ -156,6 +156,8 @@ def trend_sheet(sheet, board: Dashboard) -> None:
     for month, points in board.trend["table"]:
         sheet.append([month] + [_value(p["value"] if p else None) for p in points])
         _formats(sheet, {2: _number_format(indicator), 3: _number_format(indicator)})
+    if board.trend["note"]:
+        sheet.append([safe_cell(board.trend["note"])])
 
 
 def ring_sheet(sheet, slices: list[dict], name: str) -> None:

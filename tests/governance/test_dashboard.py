@@ -205,6 +205,8 @@ def test_the_trend_sets_this_part_month_against_the_same_days_a_year_before(org)
     assert (this_year[11]["value"], last_year[11]["value"]) == (10, 10)  # 1–10 December, each year
     assert last_year[10]["value"] == 4  # a whole month stays whole
     assert trend["months"][11] == "12月（至10日）" and trend["months"][10] == "11月"
+    assert trend["note"] == "12月只统计到10日，去年同月也只取1日至10日。"
+    assert build(org["leader"], {"w": "month"}, today=date(2026, 11, 30))[0].trend["note"] == ""  # a whole month
     assert "from=2025-12-01&to=2025-12-10" in last_year[11]["url"]
 
 
