@@ -25,6 +25,10 @@ def test_township_officer_logs_in_and_sees_a_chinese_home(transactional_db, page
     assert "村（社区）" in summary and "网格" in summary
     nav = page.get_by_test_id("main-nav").inner_text()
     assert "网格与零报告" in nav and "安全审计" not in nav
+    # The whole menu and the person's own menu fit a 1366-pixel office screen: nothing runs off the side.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    box = page.locator(".app-navbar .dropdown-toggle").last.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 1366
     path = screenshot("home-township", page)
     assert path.stat().st_size > 10_000
 
