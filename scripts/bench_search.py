@@ -94,8 +94,8 @@ def build_comparison_indexes(cursor) -> list[str]:
 
 def index_sizes(cursor) -> list[tuple[str, str]]:
     cursor.execute(
-        "SELECT relname, pg_size_pretty(pg_relation_size(oid)) FROM pg_class WHERE relname IN %s ORDER BY relname",
-        [("party_name_grams", "case_summary_grams", "case_number_grams", *COMPARISON_INDEXES)],
+        "SELECT relname, pg_size_pretty(pg_relation_size(oid)) FROM pg_class WHERE relname = ANY(%s) ORDER BY relname",
+        [["party_name_grams", "case_summary_grams", "case_number_grams", *COMPARISON_INDEXES]],
     )
     return cursor.fetchall()
 
