@@ -10,7 +10,7 @@ else its n-character pieces); GIN answers that `@>` from the posting lists, `ILI
 rows it returns. Names and summaries keep pieces of 2; case numbers, digits whose pairs are in
 every number, of 3. No extension is needed, and no column: the pieces live in the index only.
 
-The indexes are built CONCURRENTLY (the cases stay writable: about 3 minutes at a million
+The indexes are built CONCURRENTLY (the cases stay writable: 5 minutes at a million
 cases), so this migration is not atomic. SQLite, the embedded default, scans: nothing to do."""
 
 from django.db import migrations
