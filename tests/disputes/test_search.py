@@ -1,0 +1,115 @@
+"""The case search finds exactly what a substring match of the number, the summary or a party's
+name finds (any case; a full ID or phone number through its blind index), and on PostgreSQL it
+reads the gram indexes instead of every case and party."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+
+from disputes.filters import text_condition
+from disputes.models import Case, Party
+from disputes.services import PartyData
+from governance.crypto import blind_index
+from governance.validators import normalise_id_number, normalise_phone
+from tests.disputes.conftest import VALID_ID, intake
+
+
+def substring_rule(term: str) -> set[int]:
+    """The search as it was: a substring of the number, the summary or a name, scanned."""
+    indexes = {blind_index(normalise_id_number(term)), blind_index(normalise_phone(term))}
+    parties = Party.objects.filter(
+        Q(name__icontains=term) | Q(id_number_index__in=indexes) | Q(phone_index__in=indexes)
+    )
+    cases = Case.objects.filter(
+        Q(number__icontains=term) | Q(summary__icontains=term) | Q(pk__in=parties.values("case_id"))
+    )
+    return set(cases.values_list("pk", flat=True))
+
+
+def found(term: str) -> set[int]:
+    return set(Case.objects.filter(text_condition(term)).values_list("pk", flat=True))
+
+
+def people(*names: str) -> list[PartyData]:
+    return [
+        PartyData(role=Party.Role.APPLICANT if i == 0 else Party.Role.RESPONDENT, name=n) for i, n in enumerate(names)
+    ]
+
+
+@pytest.fixture
+def cases(org) -> list[Case]:
+    return [
+        intake(org, summary="王芳与邻居因排水沟堵塞发生纠纷", parties=people("王芳", "李四")),
+        intake(org, summary="欠薪纠纷：ABC建材公司拖欠工资", parties=people("王芳芳", "abc建材有限公司")),
+        intake(org, summary="土地承包经营权纠纷，涉及50%收益", parties=people("芳草", "赵莉巧")),
+        intake(org, summary="宅基地边界争议 100_200 号", parties=people("欧阳娜娜", "Zhang San")),
+        intake(org),  # 张三 with his ID and phone numbers, 李四; the default summary
+    ]
+
+
+TERMS = [
+    "王",  # one character: in names and summaries
+    "芳",
+    "王芳",  # two characters: no trigram; 王芳 and 王芳芳
+    "芳芳",
+    "赵莉巧",
+    "欧阳娜娜",
+    "欧阳娜娜娜",  # longer than any name
+    "排水沟堵塞",  # a phrase of a summary
+    "纠纷",
+    "abc",  # ASCII, any case
+    "ABC建材",  # mixed Chinese and ASCII, any case
+    "c建",
+    "zhang s",  # a space inside the term
+    "50%",  # LIKE's wildcards are plain characters
+    "%",
+    "_",
+    "100_2",
+    "欠薪纠纷：",  # full-width punctuation
+    "无此人",
+    "X",
+    VALID_ID,  # a full ID number: its blind index
+    "13900139000",  # a full phone number
+]
+
+
+def test_the_search_finds_what_the_substring_rule_finds(cases):
+    number = cases[2].number
+    terms = [*TERMS, number, number[:6], number[-5:], number[-3:].lower(), number[4:9]]
+    for term in terms:
+        assert found(term) == substring_rule(term), term
+    assert found("王芳") == {cases[0].pk, cases[1].pk}
+    assert found("ABC建材") == found("abc建材") == {cases[1].pk}
+    assert found("50%") == {cases[2].pk} and found("100_2") == {cases[3].pk}
+    assert found(number) == {cases[2].pk}
+    assert found(VALID_ID) == {cases[4].pk}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite scans; the gram indexes are PostgreSQL's")
+def test_the_search_reads_the_gram_indexes_not_every_row(cases):
+    """With sequential scans priced out, the plan of every term length reaches the rows through
+    the three gram indexes; a condition no index can answer would still show a Seq Scan."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            for term in ("王", "王芳", "赵莉巧", "排水沟堵塞", "ABC建材", cases[0].number):
+                sql, params = Case.objects.filter(text_condition(term)).values("pk").query.sql_with_params()
+                cursor.execute("EXPLAIN " + sql, params)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                for index in ("party_name_grams", "case_summary_grams", "case_number_grams"):
+                    assert index in plan, (term, plan)
+                assert "Seq Scan on disputes_party" not in plan and "Seq Scan on disputes_case" not in plan, plan
+        finally:
+            cursor.execute("RESET enable_seqscan")
+
+
+def test_a_search_from_the_list_counts_and_pages_right(org, login):
+    for n in range(23):
+        intake(org, parties=people(f"王芳{n}", "李四"))
+    intake(org, parties=people("芳王", "李四"))
+    client = login(org["township_officer"])
+    response = client.post("/cases/", {"q": "王芳"})
+    page = client.get(response["Location"] + "&page=2").context["page"]
+    assert page.paginator.count == 23 and len(page.object_list) == 3
