@@ -46,7 +46,7 @@ from disputes.models import Case, Hold, LimitUnit, Stage, Status, Supervision, T
 from governance.models import Reminder, Role, Unit, User
 from governance.reminders import Due, DueSet
 from governance.workdays import WorkdayMemo
-from grids.models import PREFIX_LENGTH
+from grids.models import PREFIX_LENGTH, Region
 
 L = Reminder.Level
 # A leader's listed supervision runs on the leader's own deadline.
@@ -357,53 +357,78 @@ class CaseClocks:
             )
 
     def owed_sql(self) -> tuple[str, list] | None:
-        """The same rows as `dues()`, as one SELECT (PostgreSQL: JSON and array functions)."""
+        """The reminders of `dues()`, as one SELECT (PostgreSQL): one pass over the candidates'
+        index, no join (each finds its group and its recipients in a JSON object by key, so no
+        estimate can make the planner loop), no case read beyond the index's columns."""
         if connection.vendor != "postgresql":
             return None
         cases, cases_params = (
-            self.cases.annotate(
-                case_id=F("pk"), case_number=F("number"), case_summary=F("summary"), township_name=F("township__name")
-            )
-            .values("case_id", "case_number", "case_summary", "township_id", "township_name", "owner", "clock_key")
+            self.cases.annotate(case_id=F("pk"), in_township=F("township_id"))
+            .values("case_id", "owner", "in_township", "clock_key")
             .query.sql_with_params()
         )
+        recipients = {
+            f"{level}|{owner}|{township}": {"units": _array(units), "users": _array(users)}
+            for (level, owner, township), (units, users) in self.recipients.items()
+        }
+        sql = f"""
+            SELECT 'case:' || c.case_id::text AS subject, c.clock->>'kind' AS kind, c.clock->>'level' AS level,
+                   (c.clock->>'day')::date AS day,
+                   (c.recipients->>'units')::bigint[] AS units, (c.recipients->>'users')::bigint[] AS users,
+                   c.case_id, c.clock_key
+            FROM (
+                SELECT c.case_id, c.clock_key, clock,
+                       lookup.recipients -> concat_ws('|', clock->>'level', c.owner, c.in_township) AS recipients
+                FROM ({cases}) AS c
+                CROSS JOIN (SELECT %s::jsonb AS clocks, %s::jsonb AS recipients) AS lookup
+                CROSS JOIN LATERAL (SELECT lookup.clocks -> c.clock_key AS clock) AS found
+                WHERE clock IS NOT NULL
+            ) AS c
+        """
+        return sql, [*cases_params, self._groups_json(), json.dumps(recipients)]
+
+    def worded_sql(self, owed: str) -> tuple[str, list]:
+        """Title, body and url of the rows of `owed` (from `owed_sql`), reading their cases."""
         body_sql, body_params = [], []
         for i, piece in enumerate(self.texts.body):
             if i % 2:
-                body_sql.append({"township": "c.township_name", "summary": "left(c.case_summary, 80)"}[piece])
+                body_sql.append({"township": "township.name", "summary": "left(c.summary, 80)"}[piece])
             else:
                 body_sql.append("%s::text")
                 body_params.append(piece)
-        groups = [
-            {
-                "key": key,
-                "kind": g.kind,
-                "level": g.level,
-                "day": g.day.isoformat(),
-                "title": g.title[::2],
-                "suffix": g.citation,
-            }
-            for key, g in self.owed.items()
-        ]
-        recipients = [
-            {"level": level, "owner": owner, "township": township, "units": list(units), "users": list(users)}
-            for (level, owner, township), (units, users) in self.recipients.items()
-        ]
         sql = f"""
-            SELECT 'case:' || c.case_id::text AS subject, k.kind, k.level, k.day,
-                   array_to_string(k.title, c.case_number) AS title,
-                   {" || ".join(body_sql)} || k.suffix AS body,
-                   %s::text || c.case_number || '/' AS url,
-                   r.units, r.users
-            FROM ({cases}) AS c
-            JOIN jsonb_to_recordset(%s::jsonb)
-                AS k(key text, kind text, level text, day date, title text[], suffix text) ON k.key = c.clock_key
-            JOIN jsonb_to_recordset(%s::jsonb)
-                AS r(level text, owner bigint, township bigint, units bigint[], users bigint[])
-                ON r.level = k.level AND r.owner = c.owner AND r.township = c.township_id
+            SELECT {owed}.*,
+                   replace(lookup.clocks -> {owed}.clock_key ->> 'title', %s, c.number) AS title,
+                   {" || ".join(body_sql)} || (lookup.clocks -> {owed}.clock_key ->> 'suffix') AS body,
+                   %s::text || c.number || '/' AS url
+            FROM {owed}
+            CROSS JOIN (SELECT %s::jsonb AS clocks) AS lookup
+            JOIN {Case._meta.db_table} AS c ON c.id = {owed}.case_id
+            JOIN {Region._meta.db_table} AS township ON township.id = c.township_id
         """
-        params = [*body_params, self.texts.case_prefix, *cases_params, json.dumps(groups), json.dumps(recipients)]
-        return sql, params
+        return sql, [NUMBER, *body_params, self.texts.case_prefix, self._groups_json()]
+
+    def _groups_json(self) -> str:
+        return json.dumps(
+            {
+                key: {
+                    "kind": g.kind,
+                    "level": g.level,
+                    "day": g.day.isoformat(),
+                    "title": NUMBER.join(g.title[::2]),
+                    "suffix": g.citation,
+                }
+                for key, g in self.owed.items()
+            }
+        )
+
+
+# Where a title takes the case number, in `owed_sql` (a private-use character: no wording has it).
+NUMBER = "\ue000"
+
+
+def _array(ids: tuple[int, ...]) -> str:
+    return "{" + ",".join(map(str, ids)) + "}"
 
 
 def _case_clocks(now: datetime, book: LimitBook, memo: WorkdayMemo, recipients: Recipients, texts: Texts) -> CaseClocks:

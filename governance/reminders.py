@@ -65,14 +65,19 @@ class Due:
 class DueSet(Protocol):
     """Many reminders owed at once (the cases' clocks: 200,000 open cases at a large county),
     which a scanner yields instead of one `Due` each. The scan writes the new ones and their
-    notices in one statement without reading the rows into Python: `owed_sql()` is a SELECT of
-    a Due's fields (subject, kind, level, day, title, body, url, units bigint[], users bigint[]),
-    one row per reminder owed, or None where the database cannot run it (then `dues()`). Its keys
-    must not be keys of the scanner's other dues (the cases' stages are kinds of their own)."""
+    notices in one statement without reading the rows into Python (`_deliver_in_sql`), or, where
+    the database cannot run the SQL (`owed_sql()` is None), takes them one by one from `dues()`.
+    Its keys must not be keys of the scanner's other dues (the cases' stages are kinds of their own)."""
 
     def dues(self) -> Iterator[Due]: ...
 
-    def owed_sql(self) -> tuple[str, list] | None: ...
+    def owed_sql(self) -> tuple[str, list] | None:
+        """A SELECT of (subject, kind, level, day, units bigint[], users bigint[], and whatever
+        `worded_sql` needs), one row per reminder owed."""
+
+    def worded_sql(self, owed: str) -> tuple[str, list]:
+        """A SELECT of `owed`.* with their title, body and url, for the rows of the relation named
+        `owed` (the new ones: the wording is read only for what is sent)."""
 
 
 Scanner = Callable[[datetime], Iterable[Due | DueSet]]
@@ -111,16 +116,22 @@ def run_overdue_scan(now: datetime | None = None) -> ScanResult:
     now = now or timezone.now()
     result = ScanResult(at=now)
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Short set-based queries over many rows: compiling them (JIT) costs more than it
+            # saves, and their groups and hashes fit in memory rather than in temporary files.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+                cursor.execute("SET LOCAL work_mem = '64MB'")
         Heartbeat.objects.get_or_create(name=SCAN_NAME, defaults={"at": now})
         Heartbeat.objects.select_for_update().filter(name=SCAN_NAME).first()
         dues: dict[tuple, Due] = {}
-        in_sql: list[tuple[str, list]] = []
+        in_sql: list[tuple[DueSet, str, list]] = []
         for scanner in scanners():
             for item in scanner(now):
                 if isinstance(item, DueSet):
                     owed = item.owed_sql()
                     if owed is not None:
-                        in_sql.append(owed)
+                        in_sql.append((item, *owed))
                         continue
                     for due in item.dues():
                         dues.setdefault(due.key, due)
@@ -128,8 +139,8 @@ def run_overdue_scan(now: datetime | None = None) -> ScanResult:
                     dues.setdefault(item.key, item)
         result.owed = len(dues)
         _deliver(list(dues.values()), now, result)
-        for sql, params in in_sql:
-            _deliver_in_sql(sql, params, now, result)
+        for due_set, sql, params in in_sql:
+            _deliver_in_sql(due_set, sql, params, now, result)
         Heartbeat.objects.filter(name=SCAN_NAME).update(at=timezone.now())
     return result
 
@@ -164,26 +175,33 @@ def _deliver(dues: list[Due], now: datetime, result: ScanResult) -> None:
     result.notices = len(notices)
 
 
-def _deliver_in_sql(owed_sql: str, params: list, now: datetime, result: ScanResult) -> None:
-    """What `_deliver` does, for a `DueSet`'s SELECT: the reminders not sent before are inserted
-    (the unique key decides, so nothing is read first) and each new one's notices with them."""
+def _deliver_in_sql(due_set: DueSet, owed_sql: str, owed_params: list, now: datetime, result: ScanResult) -> None:
+    """What `_deliver` does, for a `DueSet`'s SELECT, in one statement: the reminders not sent
+    before (under the scan's lock, as there) are inserted with their notices."""
     reminders, notices = Reminder._meta.db_table, Notification._meta.db_table
+    worded_sql, worded_params = due_set.worded_sql("fresh")
     sql = f"""
         WITH owed AS MATERIALIZED ({owed_sql}),
+        fresh AS MATERIALIZED (
+            SELECT * FROM owed WHERE NOT EXISTS (
+                SELECT 1 FROM {reminders} AS sent
+                WHERE sent.subject = owed.subject AND sent.kind = owed.kind
+                  AND sent.level = owed.level AND sent.day = owed.day
+            )
+        ),
         new AS (
             INSERT INTO {reminders} (subject, kind, level, day, created_at)
-            SELECT subject, kind, level, day, %s FROM owed
-            ON CONFLICT (subject, kind, level, day) DO NOTHING
-            RETURNING subject, kind, level, day
+            SELECT subject, kind, level, day, %s FROM fresh
+            RETURNING kind, level
         ),
-        sent AS (SELECT owed.* FROM new JOIN owed USING (subject, kind, level, day)),
+        worded AS MATERIALIZED ({worded_sql}),
         notices AS (
             INSERT INTO {notices} (unit_id, user_id, title, body, url, created_at)
-            SELECT recipient.unit_id, recipient.user_id, sent.title, sent.body, sent.url, %s
-            FROM sent CROSS JOIN LATERAL (
-                SELECT unit_id, NULL::bigint AS user_id FROM unnest(sent.units) AS unit_id
+            SELECT recipient.unit_id, recipient.user_id, worded.title, worded.body, worded.url, %s
+            FROM worded CROSS JOIN LATERAL (
+                SELECT unit_id, NULL::bigint AS user_id FROM unnest(worded.units) AS unit_id
                 UNION ALL
-                SELECT NULL::bigint, user_id FROM unnest(sent.users) AS user_id
+                SELECT NULL::bigint, user_id FROM unnest(worded.users) AS user_id
             ) AS recipient
             RETURNING 1
         )
@@ -193,7 +211,7 @@ def _deliver_in_sql(owed_sql: str, params: list, now: datetime, result: ScanResu
                   FROM (SELECT kind, level, count(*) AS n FROM new GROUP BY kind, level) AS per_level)
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, now, now])
+        cursor.execute(sql, [*owed_params, now, *worded_params, now])
         owed, notified, per_level = cursor.fetchone()
     result.owed += owed
     result.notices += notified
