@@ -308,7 +308,7 @@ def _stand_in(group: dict) -> SimpleNamespace:
         category_id=group["category_class"] or None,
         risk_level_id=group["risk_class"] or None,
         intake_unit=UnitRow(Unit.Kind.COUNTY_CENTER if county else "", ""),
-        lead_unit_id=0,
+        lead_unit_id=-1,  # "has one": its kind and sector are the class (empty when no statute names them)
         lead_unit=UnitRow(group["statute_kind"], group["statute_sector"]),
     )
 
