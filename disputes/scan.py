@@ -1,33 +1,52 @@
 """The cases' part of the overdue scan (governance/reminders.py): which reminders the open cases
 owe right now, from the time-limit matrix and the stored deadlines.
 
-A fixed number of queries whatever the number of cases: the matrix, one query for the candidate
-cases (those near or past a deadline; the rest are filtered out by indexed conditions in SQL),
-one for open listed supervisions, two for the recipients (unit heads, leaders) and a few
-aggregates for the daily digest. The clock of each candidate is then measured in Python by
-`disputes.deadlines.standing`, the same function the pages use.
+Set-based, so 200,000 open cases cost seconds, not a minute: a case's clock depends only on a
+few of its values (status, level, category and risk colour as far as the matrix names them, the
+lead unit's kind and sector as far as a statute names them, and its deadline: the day for limits
+counted in days, the moment for limits counted in hours). The candidates (those near or past a
+deadline; the rest are filtered out by indexed conditions in SQL) are grouped on that key in one
+query; `disputes.deadlines.standing`, the function the pages use, measures one stand-in case per
+group (a few hundred); the groups' reminders, with their wording and recipients, go back to
+the database, which joins them to the cases (`CaseClocks`): the scan inserts what is new in one
+statement (`governance.reminders.DueSet`) and never reads the 200,000 rows.
+
+Then open listed supervisions (one query) and the daily digest (three aggregates), as `Due`s.
+A fixed number of queries whatever the number of cases.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
-from django.db.models import Count, Q
+from django.db import connection, models
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from disputes.deadlines import Clock, Limit, LimitBook, due_soon_working_days, end_of_day, measure, standing
-from disputes.models import Case, Hold, LimitUnit, Stage, Status, Supervision
-from governance.models import Reminder, Role, User
-from governance.reminders import Due
+from disputes.deadlines import (
+    STAGE_OF_STATUS,
+    Clock,
+    Limit,
+    LimitBook,
+    due_soon_working_days,
+    end_of_day,
+    measure,
+    standing,
+)
+from disputes.models import Case, Hold, LimitUnit, Stage, Status, Supervision, TimeLimitRule
+from governance.models import Reminder, Role, Unit, User
+from governance.reminders import Due, DueSet
 from governance.workdays import WorkdayMemo
-from grids.models import PREFIX_LENGTH
+from grids.models import PREFIX_LENGTH, Region
 
 L = Reminder.Level
 # A leader's listed supervision runs on the leader's own deadline.
@@ -36,6 +55,8 @@ SUPERVISION_LIMIT = Limit("supervision", 0, LimitUnit.WORKING_DAYS, due_soon=1, 
 DIGEST_AFTER = time(8, 0)
 # Candidates: a case is read only if some clock of it can have reached a level by now.
 LOOKAHEAD_DAYS = 21
+# The stages whose reminders go to the lead unit; the center chases the others.
+LEAD_UNIT_STATUSES = [status for status, stage in STAGE_OF_STATUS.items() if stage in (Stage.SIGN, Stage.HANDLE)]
 
 STAGE_TITLES = {
     (Stage.SIGN, L.DUE_SOON): gettext_lazy("【临期】%(n)s 即将超过签收时限，请及时签收"),
@@ -73,67 +94,6 @@ class UnitRow:
     sector: str
 
 
-@dataclass
-class CaseRow:
-    """What the scan reads of a case: plain values, no model instances (200,000 of those cost
-    seconds). `standing()` reads these attributes just as it reads a Case."""
-
-    pk: int
-    number: str
-    status: str
-    hold: str
-    summary: str
-    sign_due: datetime | None
-    handle_due: date | None
-    reported_at: datetime | None
-    closed_at: datetime | None
-    visited_at: datetime | None
-    category_id: int | None
-    risk_level_id: int | None
-    intake_unit_id: int
-    intake_kind: str
-    lead_unit_id: int | None
-    lead_kind: str | None
-    lead_sector: str | None
-    township_code: str
-    township_name: str
-
-    @property
-    def intake_unit(self) -> UnitRow:
-        return UnitRow(self.intake_kind, "")
-
-    @property
-    def lead_unit(self) -> UnitRow | None:
-        return UnitRow(self.lead_kind, self.lead_sector or "") if self.lead_unit_id else None
-
-    @property
-    def township(self) -> SimpleNamespace:
-        return SimpleNamespace(code=self.township_code, name=self.township_name)
-
-
-ROW_FIELDS = (
-    "pk",
-    "number",
-    "status",
-    "hold",
-    "summary",
-    "sign_due",
-    "handle_due",
-    "reported_at",
-    "closed_at",
-    "visited_at",
-    "category_id",
-    "risk_level_id",
-    "intake_unit_id",
-    "intake_unit__kind",
-    "lead_unit_id",
-    "lead_unit__kind",
-    "lead_unit__sector",
-    "township__code",
-    "township__name",
-)
-
-
 class Recipients:
     """Unit heads and leaders, read once per scan."""
 
@@ -165,16 +125,41 @@ class Recipients:
         return (() if heads else unit), heads + self.leaders_of(township_code)
 
 
+# Marks an open field in a rendered template (see `open_template`); no translation holds it.
+MARK = "\x00"
+
+
+def open_template(template: str, fields: Iterable[str], **values) -> tuple[str, ...]:
+    """`template % values` with `fields` left open, so many cases share one rendering: literal
+    text at the even places, a field's name at the odd ones (`fill` completes it)."""
+    return tuple((template % {**values, **{name: f"{MARK}{name}{MARK}" for name in fields}}).split(MARK))
+
+
+def fill(pieces: tuple[str, ...], values: dict[str, str]) -> str:
+    return "".join(values[piece] if i % 2 else piece for i, piece in enumerate(pieces))
+
+
 class Texts:
     """The translated templates, looked up once per scan rather than once per reminder."""
 
     def __init__(self) -> None:
         self.titles = {key: str(value) for key, value in STAGE_TITLES.items()}
-        self.body = _("%(township)s　%(summary)s")
+        self.body = open_template(_("%(township)s　%(summary)s"), ("township", "summary"))
         self.citation = _("依据：%(c)s")
         self.units = {unit: str(label) for unit, label in UNIT_WORDS.items()}
         self.tz = timezone.get_current_timezone()
         self.case_prefix = reverse("disputes-detail", args=["0"]).removesuffix("0/")
+
+    def title(self, kind: str, clock: Clock) -> tuple[str, ...]:
+        """The title of a reminder on `clock`, the case number (`n`) left open."""
+        over = f"{clock.left} {self.units[clock.unit]}"
+        due_text = clock.due.astimezone(self.tz).strftime(
+            "%Y-%m-%d %H:%M" if clock.unit == LimitUnit.HOURS else "%Y-%m-%d"
+        )
+        return open_template(self.titles[(kind, clock.level)], ("n",), d=over, due=due_text)
+
+    def citation_line(self, clock: Clock) -> str:
+        return "\n" + self.citation % {"c": clock.citation} if clock.citation else ""
 
 
 UNIT_WORDS = {
@@ -185,46 +170,308 @@ UNIT_WORDS = {
 }
 
 
-def _due(
-    case: CaseRow | Case, clock: Clock, kind: str, unit_id: int | None, recipients: Recipients, today, texts: Texts
-) -> Due:
+def _day(clock: Clock, today: date) -> date:
+    # 临期 and 黄牌 once, keyed on the day they were reached; 红牌 every day while red.
+    return today if clock.level == L.RED else clock.crossed
+
+
+def _due(case, clock: Clock, kind: str, unit_id: int | None, recipients: Recipients, today, texts: Texts) -> Due:
     units, users = recipients.for_level(clock.level, unit_id, case.township.code)
-    over = f"{clock.left} {texts.units[clock.unit]}"
-    due_text = clock.due.astimezone(texts.tz).strftime(
-        "%Y-%m-%d %H:%M" if clock.unit == LimitUnit.HOURS else "%Y-%m-%d"
-    )
-    title = texts.titles[(kind, clock.level)] % {"n": case.number, "d": over, "due": due_text}
-    body = texts.body % {"township": case.township.name, "summary": case.summary[:80]}
-    if clock.citation:
-        body += "\n" + texts.citation % {"c": clock.citation}
+    body = fill(texts.body, {"township": case.township.name, "summary": case.summary[:80]})
     return Due(
         subject=f"case:{case.pk}",
         kind=kind,
         level=clock.level,
-        # 临期 and 黄牌 once, keyed on the day they were reached; 红牌 every day while red.
-        day=today if clock.level == L.RED else clock.crossed,
-        title=title,
-        body=body,
+        day=_day(clock, today),
+        title=fill(texts.title(kind, clock), {"n": case.number}),
+        body=body + texts.citation_line(clock),
         url=f"{texts.case_prefix}{case.number}/",
         units=units,
         users=users,
     )
 
 
-def case_dues(now: datetime) -> Iterator[Due]:
+# --- The stage clocks, by group -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClockKeys:
+    """What of a case can change its clock. A category, risk colour, unit kind or sector that no
+    rule or statute names resolves like none at all, so each stands for its class (0 or "")."""
+
+    categories: tuple[int, ...]
+    risks: tuple[int, ...]
+    kinds: tuple[str, ...]
+    sectors: tuple[str, ...]
+    # (status, level, category class, risk class) whose stage is counted in hours: keyed on the
+    # moment the clock runs from; every other clock on its day.
+    hourly: tuple[tuple[str, str, int, int], ...]
+
+    @classmethod
+    def of(cls, book: LimitBook) -> ClockKeys:
+        categories = tuple(sorted({key[1] for _s, key, _l in book.rows if key[1] is not None}))
+        risks = tuple(sorted({key[2] for _s, key, _l in book.rows if key[2] is not None}))
+        hourly = tuple(
+            (status, level, category, risk)
+            for status, stage in STAGE_OF_STATUS.items()
+            if stage != Stage.HANDLE  # runs to the end of a stored day whatever its unit
+            for level in (TimeLimitRule.Level.COUNTY, TimeLimitRule.Level.TOWNSHIP)
+            for category in (*categories, 0)
+            for risk in (*risks, 0)
+            if book.limit(stage, level=level, category_id=category or None, risk_level_id=risk or None).unit
+            == LimitUnit.HOURS
+        )
+        return cls(
+            categories,
+            risks,
+            tuple(sorted({s.handled_by_kind for s in book.statutes if s.handled_by_kind})),
+            tuple(sorted({s.handled_by_sector for s in book.statutes if s.handled_by_sector})),
+            hourly,
+        )
+
+    def annotate(self, cases: models.QuerySet) -> models.QuerySet:
+        zone = timezone.get_default_timezone()
+        handling = Q(status=Status.IN_PROGRESS)
+        cases = cases.annotate(
+            limit_level=models.Case(
+                models.When(intake_unit__kind=Unit.Kind.COUNTY_CENTER, then=Value(TimeLimitRule.Level.COUNTY)),
+                default=Value(TimeLimitRule.Level.TOWNSHIP),
+            ),
+            category_class=_class("category_id", self.categories, 0),
+            risk_class=_class("risk_level_id", self.risks, 0),
+            statute_kind=_class("lead_unit__kind", self.kinds, "", handling),
+            statute_sector=_class("lead_unit__sector", self.sectors, "", handling),
+            due_date=models.Case(
+                models.When(status=Status.DISPATCHED, then=TruncDate("sign_due", tzinfo=zone)),
+                models.When(status=Status.IN_PROGRESS, then=F("handle_due")),
+                models.When(status=Status.PENDING_REVIEW, then=TruncDate("reported_at", tzinfo=zone)),
+                default=TruncDate("closed_at", tzinfo=zone),
+                output_field=models.DateField(),
+            ),
+        )
+        started = {Status.DISPATCHED: F("sign_due"), Status.PENDING_REVIEW: F("reported_at")}
+        cases = cases.annotate(
+            due_moment=models.Case(
+                *[
+                    models.When(
+                        Q(status=status, limit_level=level, category_class=category, risk_class=risk),
+                        then=started.get(status, F("closed_at")),
+                    )
+                    for status, level, category, risk in self.hourly
+                ],
+                default=Value(None),
+                output_field=models.DateTimeField(),
+            )
+        )
+        parts = ("status", "limit_level", "category_class", "risk_class", "statute_kind", "statute_sector")
+        texts = [Cast(part, models.TextField()) for part in (*parts, "due_date", "due_moment")]
+        separated = [piece for text in texts for piece in (Value("|"), text)][1:]
+        return cases.annotate(clock_key=Concat(*separated, output_field=models.TextField()))
+
+
+def _class(field: str, named: tuple, other, condition: Q | None = None):
+    """The field's value where the rules name it (and `condition` holds), else `other`."""
+    if not named:
+        return Value(other)
+    return models.Case(
+        models.When(Q(**{f"{field}__in": named}) & (condition or Q()), then=F(field)), default=Value(other)
+    )
+
+
+KEY_FIELDS = (
+    "status",
+    "limit_level",
+    "category_class",
+    "risk_class",
+    "statute_kind",
+    "statute_sector",
+    "due_date",
+    "due_moment",
+    "clock_key",
+)
+
+
+def _stand_in(group: dict) -> SimpleNamespace:
+    """A case with the group's key and nothing else: `standing` reads the same attributes."""
+    zone = timezone.get_default_timezone()
+    day = group["due_date"]
+    moment = group["due_moment"] or (datetime.combine(day, time(12), tzinfo=zone) if day else None)
+    county = group["limit_level"] == TimeLimitRule.Level.COUNTY
+    return SimpleNamespace(
+        status=group["status"],
+        hold=Hold.RUNNING,  # the candidates in 办理中 are the running ones
+        sign_due=moment,
+        handle_due=day,
+        reported_at=moment,
+        closed_at=moment,
+        visited_at=None,
+        category_id=group["category_class"] or None,
+        risk_level_id=group["risk_class"] or None,
+        intake_unit=UnitRow(Unit.Kind.COUNTY_CENTER if county else "", ""),
+        lead_unit_id=-1,  # "has one": its kind and sector are the class (empty when no statute names them)
+        lead_unit=UnitRow(group["statute_kind"], group["statute_sector"]),
+    )
+
+
+@dataclass(frozen=True)
+class GroupDue:
+    """What every case of a group owes: the reminder, its title with the number left open, and
+    the citation line that ends its body."""
+
+    kind: str
+    level: str
+    day: date
+    title: tuple[str, ...]
+    citation: str
+
+
+@dataclass
+class CaseClocks:
+    """The stage reminders the candidate cases owe (a `DueSet`)."""
+
+    cases: models.QuerySet  # the candidates, annotated with clock_key, owner and the wording's fields
+    owed: dict[str, GroupDue]  # clock_key -> reminder, for the groups at some level
+    recipients: dict[tuple[str, int, int], tuple[tuple[int, ...], tuple[int, ...]]]  # (level, owner, township)
+    texts: Texts
+
+    def dues(self) -> Iterator[Due]:
+        if not self.owed:
+            return
+        rows = self.cases.values_list("pk", "number", "summary", "township_id", "township__name", "owner", "clock_key")
+        for pk, number, summary, township, township_name, owner, key in rows.iterator(chunk_size=5000):
+            group = self.owed.get(key)
+            if group is None:
+                continue
+            units, users = self.recipients[(group.level, owner, township)]
+            body = fill(self.texts.body, {"township": township_name, "summary": summary[:80]})
+            yield Due(
+                subject=f"case:{pk}",
+                kind=group.kind,
+                level=group.level,
+                day=group.day,
+                title=fill(group.title, {"n": number}),
+                body=body + group.citation,
+                url=f"{self.texts.case_prefix}{number}/",
+                units=units,
+                users=users,
+            )
+
+    def owed_sql(self) -> tuple[str, list] | None:
+        """The reminders of `dues()`, as one SELECT (PostgreSQL): one pass over the candidates'
+        index, no join (each finds its group and its recipients in a JSON object by key, so no
+        estimate can make the planner loop), no case read beyond the index's columns."""
+        if connection.vendor != "postgresql":
+            return None
+        cases, cases_params = (
+            self.cases.annotate(case_id=F("pk"), in_township=F("township_id"))
+            .values("case_id", "owner", "in_township", "clock_key")
+            .query.sql_with_params()
+        )
+        recipients = {
+            f"{level}|{owner}|{township}": {"units": _array(units), "users": _array(users)}
+            for (level, owner, township), (units, users) in self.recipients.items()
+        }
+        sql = f"""
+            SELECT 'case:' || c.case_id::text AS subject, c.clock->>'kind' AS kind, c.clock->>'level' AS level,
+                   (c.clock->>'day')::date AS day,
+                   (c.recipients->>'units')::bigint[] AS units, (c.recipients->>'users')::bigint[] AS users,
+                   c.case_id, c.clock_key
+            FROM (
+                SELECT c.case_id, c.clock_key, clock,
+                       lookup.recipients -> concat_ws('|', clock->>'level', c.owner, c.in_township) AS recipients
+                FROM ({cases}) AS c
+                CROSS JOIN (SELECT %s::jsonb AS clocks, %s::jsonb AS recipients) AS lookup
+                CROSS JOIN LATERAL (SELECT lookup.clocks -> c.clock_key AS clock) AS found
+                WHERE clock IS NOT NULL
+            ) AS c
+        """
+        return sql, [*cases_params, self._groups_json(), json.dumps(recipients)]
+
+    def worded_sql(self, owed: str) -> tuple[str, list]:
+        """Title, body and url of the rows of `owed` (from `owed_sql`), reading their cases."""
+        body_sql, body_params = [], []
+        for i, piece in enumerate(self.texts.body):
+            if i % 2:
+                body_sql.append({"township": "township.name", "summary": "left(c.summary, 80)"}[piece])
+            else:
+                body_sql.append("%s::text")
+                body_params.append(piece)
+        sql = f"""
+            SELECT {owed}.*,
+                   replace(lookup.clocks -> {owed}.clock_key ->> 'title', %s, c.number) AS title,
+                   {" || ".join(body_sql)} || (lookup.clocks -> {owed}.clock_key ->> 'suffix') AS body,
+                   %s::text || c.number || '/' AS url
+            FROM {owed}
+            CROSS JOIN (SELECT %s::jsonb AS clocks) AS lookup
+            JOIN {Case._meta.db_table} AS c ON c.id = {owed}.case_id
+            JOIN {Region._meta.db_table} AS township ON township.id = c.township_id
+        """
+        return sql, [NUMBER, *body_params, self.texts.case_prefix, self._groups_json()]
+
+    def _groups_json(self) -> str:
+        return json.dumps(
+            {
+                key: {
+                    "kind": g.kind,
+                    "level": g.level,
+                    "day": g.day.isoformat(),
+                    "title": NUMBER.join(g.title[::2]),
+                    "suffix": g.citation,
+                }
+                for key, g in self.owed.items()
+            }
+        )
+
+
+# Where a title takes the case number, in `owed_sql` (a private-use character: no wording has it).
+NUMBER = "\ue000"
+
+
+def _array(ids: tuple[int, ...]) -> str:
+    return "{" + ",".join(map(str, ids)) + "}"
+
+
+def _case_clocks(now: datetime, book: LimitBook, memo: WorkdayMemo, recipients: Recipients, texts: Texts) -> CaseClocks:
+    today = timezone.localtime(now).date()
+    keys = ClockKeys.of(book)
+    cases = keys.annotate(
+        Case.objects.filter(_candidates(now))
+        .annotate(
+            owner=Coalesce(
+                models.Case(
+                    models.When(status__in=LEAD_UNIT_STATUSES, then=F("lead_unit_id")), default=F("intake_unit_id")
+                ),
+                0,
+            )
+        )
+        .order_by()
+    )
+    owed: dict[str, GroupDue] = {}
+    for group in cases.values(*KEY_FIELDS).annotate(n=Count("pk")):
+        clock = standing(_stand_in(group), now, book, memo)
+        if clock is None or not clock.level:
+            continue
+        owed[group["clock_key"]] = GroupDue(
+            clock.stage, clock.level, _day(clock, today), texts.title(clock.stage, clock), texts.citation_line(clock)
+        )
+    levels = {group.level for group in owed.values()}
+    to = {}
+    if levels:
+        for owner, township, code in cases.values_list("owner", "township_id", "township__code").distinct():
+            for level in levels:
+                to[(level, owner, township)] = recipients.for_level(level, owner or None, code)
+    return CaseClocks(cases, owed, to, texts)
+
+
+def case_reminders(now: datetime) -> Iterator[Due | DueSet]:
+    """The scanner (settings.OVERDUE_SCANNERS): the stage clocks as one `DueSet`, then the listed
+    supervisions and the daily digest."""
     today = timezone.localtime(now).date()
     book = LimitBook.from_database()
     memo = WorkdayMemo()
     recipients = Recipients()
     texts = Texts()
-    rows = Case.objects.filter(_candidates(now)).values_list(*ROW_FIELDS)
-    for values in rows.iterator(chunk_size=5000):
-        case = CaseRow(*values)
-        clock = standing(case, now, book, memo)
-        if clock is None or not clock.level:
-            continue
-        owner = case.lead_unit_id if clock.stage in (Stage.SIGN, Stage.HANDLE) else case.intake_unit_id
-        yield _due(case, clock, clock.stage, owner, recipients, today, texts)
+    yield _case_clocks(now, book, memo, recipients, texts)
 
     for supervision in (
         Supervision.objects.filter(state=Supervision.State.OPEN, due__lte=today + timedelta(days=LOOKAHEAD_DAYS))
@@ -253,6 +500,15 @@ def case_dues(now: datetime) -> Iterator[Due]:
 
     if timezone.localtime(now).time() >= DIGEST_AFTER:
         yield from _digests(now, memo)
+
+
+def case_dues(now: datetime) -> Iterator[Due]:
+    """Every reminder the cases owe now, one `Due` each: what `case_reminders` describes."""
+    for item in case_reminders(now):
+        if isinstance(item, DueSet):
+            yield from item.dues()
+        else:
+            yield item
 
 
 def _digests(now: datetime, memo: WorkdayMemo) -> Iterator[Due]:

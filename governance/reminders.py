@@ -15,12 +15,13 @@ crossed (so they go out once) and 红牌 on the day of the scan (so it nags dail
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol, runtime_checkable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -60,7 +61,26 @@ class Due:
         return (self.subject, self.kind, self.level, self.day)
 
 
-Scanner = Callable[[datetime], Iterable[Due]]
+@runtime_checkable
+class DueSet(Protocol):
+    """Many reminders owed at once (the cases' clocks: 200,000 open cases at a large county),
+    which a scanner yields instead of one `Due` each. The scan writes the new ones and their
+    notices in one statement without reading the rows into Python (`_deliver_in_sql`), or, where
+    the database cannot run the SQL (`owed_sql()` is None), takes them one by one from `dues()`.
+    Its keys must not be keys of the scanner's other dues (the cases' stages are kinds of their own)."""
+
+    def dues(self) -> Iterator[Due]: ...
+
+    def owed_sql(self) -> tuple[str, list] | None:
+        """A SELECT of (subject, kind, level, day, units bigint[], users bigint[], and whatever
+        `worded_sql` needs), one row per reminder owed."""
+
+    def worded_sql(self, owed: str) -> tuple[str, list]:
+        """A SELECT of `owed`.* with their title, body and url, for the rows of the relation named
+        `owed` (the new ones: the wording is read only for what is sent)."""
+
+
+Scanner = Callable[[datetime], Iterable[Due | DueSet]]
 
 
 @dataclass
@@ -96,14 +116,31 @@ def run_overdue_scan(now: datetime | None = None) -> ScanResult:
     now = now or timezone.now()
     result = ScanResult(at=now)
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Short set-based queries over many rows: compiling them (JIT) costs more than it
+            # saves, and their groups and hashes fit in memory rather than in temporary files.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+                cursor.execute("SET LOCAL work_mem = '64MB'")
         Heartbeat.objects.get_or_create(name=SCAN_NAME, defaults={"at": now})
         Heartbeat.objects.select_for_update().filter(name=SCAN_NAME).first()
         dues: dict[tuple, Due] = {}
+        in_sql: list[tuple[DueSet, str, list]] = []
         for scanner in scanners():
-            for due in scanner(now):
-                dues.setdefault(due.key, due)
+            for item in scanner(now):
+                if isinstance(item, DueSet):
+                    owed = item.owed_sql()
+                    if owed is not None:
+                        in_sql.append((item, *owed))
+                        continue
+                    for due in item.dues():
+                        dues.setdefault(due.key, due)
+                else:
+                    dues.setdefault(item.key, item)
         result.owed = len(dues)
         _deliver(list(dues.values()), now, result)
+        for due_set, sql, params in in_sql:
+            _deliver_in_sql(due_set, sql, params, now, result)
         Heartbeat.objects.filter(name=SCAN_NAME).update(at=timezone.now())
     return result
 
@@ -136,3 +173,46 @@ def _deliver(dues: list[Due], now: datetime, result: ScanResult) -> None:
     Notification.objects.bulk_create(notices, batch_size=2000)
     result.sent.update((d.kind, d.level) for d in new)
     result.notices = len(notices)
+
+
+def _deliver_in_sql(due_set: DueSet, owed_sql: str, owed_params: list, now: datetime, result: ScanResult) -> None:
+    """What `_deliver` does, for a `DueSet`'s SELECT, in one statement: the reminders not sent
+    before (under the scan's lock, as there) are inserted with their notices."""
+    reminders, notices = Reminder._meta.db_table, Notification._meta.db_table
+    worded_sql, worded_params = due_set.worded_sql("fresh")
+    sql = f"""
+        WITH owed AS MATERIALIZED ({owed_sql}),
+        fresh AS MATERIALIZED (
+            SELECT * FROM owed WHERE NOT EXISTS (
+                SELECT 1 FROM {reminders} AS sent
+                WHERE sent.subject = owed.subject AND sent.kind = owed.kind
+                  AND sent.level = owed.level AND sent.day = owed.day
+            )
+        ),
+        new AS (
+            INSERT INTO {reminders} (subject, kind, level, day, created_at)
+            SELECT subject, kind, level, day, %s FROM fresh
+            RETURNING kind, level
+        ),
+        worded AS MATERIALIZED ({worded_sql}),
+        notices AS (
+            INSERT INTO {notices} (unit_id, user_id, title, body, url, created_at)
+            SELECT recipient.unit_id, recipient.user_id, worded.title, worded.body, worded.url, %s
+            FROM worded CROSS JOIN LATERAL (
+                SELECT unit_id, NULL::bigint AS user_id FROM unnest(worded.units) AS unit_id
+                UNION ALL
+                SELECT NULL::bigint, user_id FROM unnest(worded.users) AS user_id
+            ) AS recipient
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM owed),
+               (SELECT count(*) FROM notices),
+               (SELECT coalesce(json_agg(json_build_array(kind, level, n)), '[]')
+                  FROM (SELECT kind, level, count(*) AS n FROM new GROUP BY kind, level) AS per_level)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*owed_params, now, *worded_params, now])
+        owed, notified, per_level = cursor.fetchone()
+    result.owed += owed
+    result.notices += notified
+    result.sent.update({(kind, level): n for kind, level, n in per_level})
