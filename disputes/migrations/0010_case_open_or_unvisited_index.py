@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disputes', '0008_case_event_recorded_at'),
+        ('disputes', '0009_search_gram_indexes'),
         ('governance', '0023_export_jobs'),
         ('grids', '0004_zero_report_start_date'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
