@@ -209,6 +209,8 @@ SILENCED_SYSTEM_CHECKS += ["security.W021"]
 # Second factor (TOTP, django-otp; rules in governance/twofactor.py). On by default in production;
 # off by default with DEBUG, so the demo logins of ./scripts/dev sign in with the password alone.
 REQUIRE_2FA = env_bool("REQUIRE_2FA", default=not DEBUG)
+# Benchmark-only addresses under /bench/ (governance/bench_views.py, scripts/bench_pages.py). Never in production.
+BENCH_VIEWS = env_bool("BENCH_VIEWS", default=False)
 # django-otp's back-off (1, 2, 4 … seconds) would refuse a right code typed just after a wrong one;
 # wrong codes lock the account instead, by the password's rule (AXES_FAILURE_LIMIT, AXES_COOLOFF_TIME).
 OTP_TOTP_THROTTLE_FACTOR = 0
