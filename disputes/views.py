@@ -44,6 +44,7 @@ from disputes.rules import (
     may_supervise,
 )
 from disputes.worklists import worklists_for
+from governance.planner import joins_as_written
 from governance.submissions import AlreadySubmitted, already_submitted, repeated_submission, submit_once
 from governance.views import month_param, nav_required
 
@@ -54,6 +55,8 @@ def scoped_case(request: HttpRequest, number: str, *, detail: bool = False) -> C
         "township", "village", "grid", "category", "risk_level", "lead_unit", "intake_unit", "registered_by"
     )
     if detail:
+        # The visit issue a case was turned from, for the banner (visits/_case_origin.html): joined, not asked.
+        cases = cases.select_related("visit_issue__visit__village", "visit_issue__visit__center", "visit_issue__leader")
         cases = cases.prefetch_related(
             "co_units",
             "parties",
@@ -62,7 +65,8 @@ def scoped_case(request: HttpRequest, number: str, *, detail: bool = False) -> C
             "supervisions__leader",
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor", "actor_unit")),
         )
-    return get_object_or_404(cases, number=number)
+    with joins_as_written():  # one case by its unique number: no join order to search (governance/planner.py)
+        return get_object_or_404(cases, number=number)
 
 
 @nav_required("cases")
