@@ -8,7 +8,7 @@ from itertools import pairwise
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from disputes import forms, key_persons, services
 from disputes.filters import drilled_cases, filter_cases, filter_data, list_queryset, search_address
 from disputes.models import (
+    Attachment,
     Case,
     CaseEvent,
     ExtensionRequest,
@@ -44,25 +45,54 @@ from disputes.rules import (
     may_supervise,
 )
 from disputes.worklists import worklists_for
+from governance.models import Unit
+from governance.planner import joins_as_written
 from governance.submissions import AlreadySubmitted, already_submitted, repeated_submission, submit_once
 from governance.views import month_param, nav_required
 
+# What the case page lists that most cases have none of: (relation, what to read with it, the model
+# of its rows, the model it lists). The case's own query says which it has (an EXISTS each); only
+# those are asked.
+SPARSE_RELATIONS = (
+    ("co_units", "co_units", Case.co_units.through, Unit),
+    ("attachments", "attachments__uploaded_by", Attachment, Attachment),
+    ("extensions", "extensions__requested_by", ExtensionRequest, ExtensionRequest),
+    ("supervisions", "supervisions__leader", Supervision, Supervision),
+)
+
 
 def scoped_case(request: HttpRequest, number: str, *, detail: bool = False) -> Case:
-    """The case if this person may see it; a guessed number outside their scope is a 404."""
+    """The case if this person may see it; a guessed number outside their scope is a 404.
+
+    With `detail`, everything the case page shows is read with it: the related rows joined, the
+    timeline and parties prefetched, and of the relations most cases have none of (co-units,
+    attachments, extension requests, listings) only those the case has."""
     cases = Case.objects.visible_to(request.user).select_related(
         "township", "village", "grid", "category", "risk_level", "lead_unit", "intake_unit", "registered_by"
     )
     if detail:
-        cases = cases.prefetch_related(
-            "co_units",
-            "parties",
-            "attachments__uploaded_by",
-            "extensions__requested_by",
-            "supervisions__leader",
-            Prefetch("events", queryset=CaseEvent.objects.select_related("actor", "actor_unit")),
+        # The visit issue a case was turned from, for the banner (visits/_case_origin.html): joined, not asked.
+        cases = cases.select_related("visit_issue__visit__village", "visit_issue__visit__center", "visit_issue__leader")
+        cases = cases.annotate(
+            **{
+                f"has_{name}": Exists(rows.objects.filter(case=OuterRef("pk")))
+                for name, _lookup, rows, _listed in SPARSE_RELATIONS
+            }
         )
-    return get_object_or_404(cases, number=number)
+    with joins_as_written():  # one case by its unique number: no join order to search (governance/planner.py)
+        case = get_object_or_404(cases, number=number)
+        if detail:
+            prefetch_related_objects(
+                [case],
+                "parties",
+                Prefetch("events", queryset=CaseEvent.objects.select_related("actor", "actor_unit")),
+                *(
+                    # A none() queryset fills the relation's cache without a query.
+                    lookup if getattr(case, f"has_{name}") else Prefetch(name, queryset=listed.objects.none())
+                    for name, lookup, _rows, listed in SPARSE_RELATIONS
+                ),
+            )
+    return case
 
 
 @nav_required("cases")

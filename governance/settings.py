@@ -157,7 +157,8 @@ AUTH_USER_MODEL = "governance.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses a locked account before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the person's unit and region with them (governance/backends.py).
+    "governance.backends.UserBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -180,7 +181,10 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Idle timeout: the session expires 30 minutes after the last request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle timer is renewed by writing the session at most once every SESSION_REFRESH_SECONDS of
+# activity (governance/session_limit.py), not by a write and a commit on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 # Absolute lifetime: however active, a session ends this long after sign-in.
@@ -209,6 +213,8 @@ SILENCED_SYSTEM_CHECKS += ["security.W021"]
 # Second factor (TOTP, django-otp; rules in governance/twofactor.py). On by default in production;
 # off by default with DEBUG, so the demo logins of ./scripts/dev sign in with the password alone.
 REQUIRE_2FA = env_bool("REQUIRE_2FA", default=not DEBUG)
+# Benchmark-only addresses under /bench/ (governance/bench_views.py, scripts/bench_pages.py). Never in production.
+BENCH_VIEWS = env_bool("BENCH_VIEWS", default=False)
 # django-otp's back-off (1, 2, 4 … seconds) would refuse a right code typed just after a wrong one;
 # wrong codes lock the account instead, by the password's rule (AXES_FAILURE_LIMIT, AXES_COOLOFF_TIME).
 OTP_TOTP_THROTTLE_FACTOR = 0

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -36,6 +37,8 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("admin/", admin.site.urls),
 ]
+if settings.BENCH_VIEWS:  # scripts/bench_pages.py's yardsticks (governance/bench_views.py); never in production
+    urlpatterns.append(path("bench/", include("governance.bench_views")))
 # MEDIA_ROOT (case attachments: IDs, contracts, photos) is never served as a folder, not even with
 # DEBUG on: each file downloads through a view that checks login and the case's scope
 # (disputes-attachment).

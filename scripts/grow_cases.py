@@ -18,8 +18,9 @@ services write for them, with their rows and the handling deadline they make
 
 What is not copied: party ID and phone numbers (a copy's parties get a new name and no
 identifiers, so no person appears in hundreds of cases and the key-person register is left as
-it is), attachments, guardian grants, visits (they belong to villages, not cases: the region tree
-is not grown). Steps are recorded when they happened (`recorded_at` = `at`), so the daily
+it is), attachments, guardian grants. Night visits, reception days, visit issues, zero reports and
+patrol logs belong to villages, grids and leaders, not cases (the region tree is not grown): they
+are filled over the same two years at the demo's own rate (`places`). Steps are recorded when they happened (`recorded_at` = `at`), so the daily
 statistics must be rebuilt afterwards (`manage.py fill_stats --from … --to …`).
 
 Everything runs in one transaction on the server: `INSERT … SELECT` over `generate_series`,
@@ -494,6 +495,141 @@ def mediation(cursor) -> None:
     )
 
 
+def places(cursor, now) -> None:
+    """Night visits, reception days, visit issues, zero reports and patrol logs over the two years
+    the cases span, at the demo's own rate: they belong to villages, grids and leaders (a leader
+    visits one village an evening, a village files one zero report a day), which the loader does
+    not grow, so they cannot grow with the cases. The demo's recorded weeks (its template window
+    of W whole weeks) are copied back by W, 2W, … weeks until two years back, weekdays and hours
+    kept; windows do not overlap, so no leader is booked twice an evening and no village reports
+    twice a day. Copies older than the window are finished: an issue still assigned, or turned
+    into a case (whose case is the template's, not a copy's), is closed by its owner unit before
+    its deadline. Run once: a database whose visits already reach back a year is left as it is."""
+    today = timezone.localdate(now)
+    start = today - timedelta(days=730)
+    cursor.execute("SELECT min(date) FROM visits_visit WHERE status <> 'planned'")
+    first_visit = cursor.fetchone()[0]
+    if first_visit is None or first_visit < today - timedelta(days=365):
+        print("  places: visits already reach back a year (or there are none): left as they are")
+        return
+
+    def tiles(table: str, first, label: str) -> tuple[int, int]:
+        """map_<table>(old, new, shift_days): the template rows copied back by whole windows."""
+        weeks = max(1, -(-((today - first).days + 1) // 7))
+        count = -(-(today - start).days // (7 * weeks))
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE map_{table} ON COMMIT DROP AS
+            SELECT s.id AS old, nextval(pg_get_serial_sequence('{table}', 'id')) AS new, k * %(days)s AS shift_days,
+                   make_interval(days => k * %(days)s) AS shift
+            FROM {table} s CROSS JOIN generate_series(1, %(count)s) AS k
+            WHERE s.date >= %(first)s AND s.date <= %(today)s AND s.date - k * %(days)s >= %(start)s
+              {"AND s.status <> 'planned'" if table == "visits_visit" else ""};
+            CREATE UNIQUE INDEX ON map_{table} (old, new);
+            """,
+            {"days": 7 * weeks, "count": count, "first": first, "today": today, "start": start},
+        )
+        print(f"  {label}: window of {weeks} weeks copied back {count} times", flush=True)
+        return weeks, count
+
+    tiles("visits_visit", first_visit, "visit templates")
+    m = "map_visits_visit m JOIN visits_visit s ON s.id = m.old"
+    run(
+        cursor,
+        "visits",
+        copy_sql(
+            cursor,
+            "visits_visit",
+            m,
+            {
+                "id": "m.new",
+                "date": "s.date - m.shift_days",
+                "created_at": "s.created_at - m.shift",
+                "recorded_at": "s.recorded_at - m.shift",
+            },
+        ),
+    )
+    run(
+        cursor,
+        "visit leaders",
+        copy_sql(
+            cursor,
+            "visits_visitleader",
+            "map_visits_visit m JOIN visits_visitleader s ON s.visit_id = m.old",
+            {"visit_id": "m.new", "date": "s.date - m.shift_days"},
+        ),
+    )
+    finished = "s.status IN ('assigned', 'case')"
+    run(
+        cursor,
+        "visit issues",
+        copy_sql(
+            cursor,
+            "visits_visitissue",
+            "map_visits_visit m JOIN visits_visitissue s ON s.visit_id = m.old",
+            {
+                "visit_id": "m.new",
+                "status": f"CASE WHEN {finished} THEN 'closed' ELSE s.status END",
+                "created_at": "s.created_at - m.shift",
+                "assigned_at": f"CASE WHEN {finished} THEN COALESCE(s.assigned_at, s.created_at) - m.shift END",
+                "due": f"""CASE WHEN {finished}
+                    THEN COALESCE(s.due, (s.created_at AT TIME ZONE 'Asia/Shanghai')::date + 10) - m.shift_days
+                    ELSE s.due - m.shift_days END""",
+                "owner_unit_id": f"""CASE WHEN {finished} THEN COALESCE(s.owner_unit_id,
+                    (SELECT u.unit_id FROM governance_user u WHERE u.id = s.created_by_id)) ELSE s.owner_unit_id END""",
+                "closed_at": f"""CASE WHEN {finished} THEN s.created_at - m.shift + interval '5 days'
+                    ELSE s.closed_at - m.shift END""",
+                "answer": f"CASE WHEN {finished} THEN '已协调相关单位办结，已向反映人反馈。' ELSE s.answer END",
+                "answered_by_id": f"CASE WHEN {finished} THEN s.created_by_id ELSE s.answered_by_id END",
+                "case_id": "NULL",
+            },
+        ),
+    )
+    cursor.execute("SELECT min(date) FROM grids_zeroreport WHERE date <= %s", [today])
+    first_report = cursor.fetchone()[0]
+    if first_report is not None:
+        tiles("grids_zeroreport", first_report, "zero-report templates")
+        run(
+            cursor,
+            "zero reports",
+            copy_sql(
+                cursor,
+                "grids_zeroreport",
+                "map_grids_zeroreport m JOIN grids_zeroreport s ON s.id = m.old",
+                {"id": "m.new", "date": "s.date - m.shift_days", "submitted_at": "s.submitted_at - m.shift"},
+            ),
+        )
+        run(
+            cursor,
+            "zero-report items",
+            copy_sql(
+                cursor,
+                "grids_zeroreportitem",
+                "map_grids_zeroreport m JOIN grids_zeroreportitem s ON s.report_id = m.old",
+                {"report_id": "m.new", "case_id": "NULL"},
+            ),
+        )
+    cursor.execute("SELECT min(date) FROM grids_patrollog WHERE date <= %s", [today])
+    first_patrol = cursor.fetchone()[0]
+    if first_patrol is not None:
+        tiles("grids_patrollog", first_patrol, "patrol-log templates")
+        run(
+            cursor,
+            "patrol logs",
+            copy_sql(
+                cursor,
+                "grids_patrollog",
+                "map_grids_patrollog m JOIN grids_patrollog s ON s.id = m.old",
+                {
+                    "id": "m.new",
+                    "date": "s.date - m.shift_days",
+                    "created_at": "s.created_at - m.shift",
+                    "case_id": "NULL",
+                },
+            ),
+        )
+
+
 def extras(cursor, now) -> None:
     """Pauses, extension requests and listings on some copies, as the services write them."""
     # The copies handled by one unit after one dispatch (no return, no reopen), with their steps.
@@ -682,6 +818,10 @@ def report() -> None:
             "mediation_mediation",
             "mediation_session",
             "mediation_agreement",
+            "visits_visit",
+            "visits_visitissue",
+            "grids_zeroreport",
+            "grids_patrollog",
         ):
             cursor.execute(f"SELECT count(*) FROM {table}")
             print(f"  {table}: {cursor.fetchone()[0]}")
@@ -741,6 +881,9 @@ def main() -> None:
     try:
         with transaction.atomic():
             grow(args.cases, args.seed)
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+                places(cursor, timezone.now())
             if args.rollback:
                 report()
                 check()

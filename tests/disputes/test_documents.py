@@ -135,6 +135,7 @@ def test_grid_worker_is_refused(org, login, make_case):
 
 def test_documents_run_a_fixed_number_of_queries(org, login, make_case, django_assert_max_num_queries):
     case = make_case(Status.IN_PROGRESS)
+    case.co_units.add(org.mediation_a)  # a case without co-units does not ask for them (scoped_case)
     client = login(org["township_officer"])
     counts = {}
     for url in (receipt_url(case), order_url(case)):
@@ -144,7 +145,7 @@ def test_documents_run_a_fixed_number_of_queries(org, login, make_case, django_a
     # A longer history, more parties and co-units cost nothing more.
     for n in range(10):
         services.add_progress(case=case, by=org["police"], note=f"第{n}次联系当事人")
-    case.co_units.add(org.mediation_a)
+    case.co_units.add(org.center_b)
     for n in range(5):
         Party.objects.create(case=case, role=Party.Role.THIRD, name=f"第三人{n}")
     for url, before in counts.items():

@@ -7,7 +7,7 @@ from django import template
 from django.utils import timezone
 
 from governance.models import Role
-from visits.models import Visit, VisitIssue
+from visits.models import Visit
 from visits.supervision import overdue_issues
 
 register = template.Library()
@@ -17,8 +17,10 @@ UPCOMING_ROWS = 5
 
 @register.simple_tag
 def visit_origin(case, user) -> dict | None:
-    """The visit issue a case was turned from, and whether this person may open the visit."""
-    issue = VisitIssue.objects.filter(case=case).select_related("visit__village", "visit__center", "leader").first()
+    """The visit issue a case was turned from, and whether this person may open the visit. The case
+    page reads the issue, its visit and leader with the case (disputes.views.scoped_case); the
+    only query left here is the visit's scope, for a case that was turned from one."""
+    issue = getattr(case, "visit_issue", None)  # None: no issue (RelatedObjectDoesNotExist is an AttributeError)
     if issue is None:
         return None
     return {"issue": issue, "may_open": Visit.objects.visible_to(user).filter(pk=issue.visit_id).exists()}
