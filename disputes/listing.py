@@ -29,6 +29,7 @@ from disputes.models import Case, Visibility
 from governance.models import User
 
 LIST_CAP = 10_000
+_DEFAULT = object()  # the cap read when the list is made (LIST_CAP), so a test may lower it
 
 Narrow = Callable[[QuerySet[Case]], QuerySet[Case]]
 
@@ -48,9 +49,9 @@ def count_each(querysets: Sequence[QuerySet]) -> list[int]:
 class ScopedCases:
     """The cases a person sees, narrowed by `narrow` (the list's filters), in `order`."""
 
-    def __init__(self, user: User, narrow: Narrow, order: Sequence[str], cap: int | None = LIST_CAP):
+    def __init__(self, user: User, narrow: Narrow, order: Sequence[str], cap: int | object | None = _DEFAULT):
         self.order = tuple(order)
-        self.cap = cap
+        self.cap = LIST_CAP if cap is _DEFAULT else cap
         self.branches = [narrow(Case.objects.filter(part)) for part in Visibility.of(user).disjoint_parts()]
 
     def _ids(self, branch: QuerySet[Case], limit: int | None) -> QuerySet:

@@ -381,6 +381,9 @@ class Case(FSMModelMixin, models.Model):
                 condition=Q(status__in=HANDLING_STATUSES),
                 name="case_handling_township",
             ),
+            # The overdue ledger (超期台账): cases not reported, by deadline; cases reported since a day.
+            models.Index(fields=["handle_due"], condition=Q(reported_at__isnull=True), name="case_unreported_due"),
+            models.Index(fields=["reported_at"], name="case_reported_at"),
         ]
 
     def __str__(self) -> str:
