@@ -223,27 +223,33 @@ class Visibility:
         parts += [Q(pk__in=ids) for ids in (self.co_handled, self.granted) if ids is not None]
         return parts
 
-    def disjoint_parts(self) -> list[Q]:
-        """The parts, each without the rows of the ones before it (so their counts add up), each
-        drawn from its own index: an id set as `id = ANY(ARRAY(subquery))`, which the database
-        looks up by primary key, where `id IN (subquery)` would be a join it may walk the list's
-        order to satisfy (a police station's co-handled cases are sparse among a million)."""
-        parts = self.parts()
+    def drawn_parts(self) -> list[Q]:
+        """The parts as the database can draw each from an index: an id set as
+        `id = ANY(ARRAY(subquery))`, looked up by primary key (the subquery runs once), where
+        `id IN (subquery)` is a join or a hashed filter that only a scan of the cases can apply."""
         drawn = [*self.region_parts()]
         if self.lead_unit_id is not None:
             drawn.append(Q(lead_unit_id=self.lead_unit_id))
-        drawn += [Q(AnyOf(F("pk"), ids)) for ids in (self.co_handled, self.granted) if ids is not None]
-        return [reduce(and_, (~earlier for earlier in parts[:i]), part) for i, part in enumerate(drawn)]
+        return drawn + [Q(AnyOf(F("pk"), ids)) for ids in (self.co_handled, self.granted) if ids is not None]
+
+    def disjoint_parts(self) -> list[Q]:
+        """The parts, each without the rows of the ones before it (so their counts add up), each
+        drawn from its own index (a police station's co-handled cases are sparse among a million:
+        walking a list's order to find them would read most of the cases)."""
+        parts = self.parts()
+        return [reduce(and_, (~earlier for earlier in parts[:i]), part) for i, part in enumerate(self.drawn_parts())]
 
     def condition(self) -> Q:
         """The person's cases as one condition, for one query.
 
-        A region is a large part (a township holds a tenth of a county's cases): a list walks its
-        order's index and keeps the rows of any part, each checked against a hashed subquery.
-        Without a region the parts are small and sparse among a million cases, so the case ids
-        are drawn from the parts' own indexes first (one UNION of id subqueries)."""
+        With a region, an OR of the drawn parts: a list walks its order's index and keeps the rows
+        of any part (a township holds a tenth of a county's cases, so it finds a page at once),
+        and a count or a narrow filter (overdue, a status) combines the parts' indexes (a bitmap
+        OR) rather than read every case of the county. Without a region the parts are small and
+        sparse among a million cases, so the case ids are drawn from the parts' own indexes first
+        (one UNION of id subqueries)."""
         if self.prefix is not None:
-            return reduce(or_, self.parts())
+            return reduce(or_, self.drawn_parts())
         ids = [ids for ids in (self.co_handled, self.granted) if ids is not None]
         if self.lead_unit_id is not None:
             ids.insert(0, Case.objects.order_by().filter(lead_unit_id=self.lead_unit_id).values("pk"))
