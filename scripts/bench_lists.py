@@ -145,7 +145,9 @@ def serve(tree: Path, wrapper_dir: Path, workers: int, var_dir: Path) -> tuple[s
     port = free_port()
     server = subprocess.Popen(
         [
-            str(ROOT / ".venv/bin/gunicorn"),
+            str(ROOT / ".venv/bin/python"),
+            "-m",
+            "gunicorn",
             "bench_lists_wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
@@ -196,6 +198,8 @@ def main() -> None:
 
     from disputes.models import Case
 
+    # Stopped by a signal, still stop the servers (the `finally` below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     ensure_superuser()
     cases = Case.objects.count()
     servers = []
