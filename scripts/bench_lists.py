@@ -182,7 +182,7 @@ def summary(times: list[float]) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--before", required=True, help="the git revision to serve as 'before'")
+    parser.add_argument("--before", help="the git revision to serve as 'before' (none: time this checkout only)")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
@@ -208,14 +208,17 @@ def main() -> None:
         (temp / "wrapper").mkdir()
         (temp / "wrapper" / "bench_lists_wsgi.py").write_text(WSGI_WRAPPER)
         try:
-            before_tree = export_tree(args.before, temp)
-            before, before_port = serve(before_tree, temp / "wrapper", args.workers, temp / "var-before")
-            servers.append(before)
-            after, after_port = serve(ROOT, temp / "wrapper", args.workers, temp / "var-after")
+            ports = {}
+            if args.before:
+                before_tree = export_tree(args.before, temp)
+                before, ports["before"] = serve(before_tree, temp / "wrapper", args.workers, temp / "var-before")
+                servers.append(before)
+            after, ports["after"] = serve(ROOT, temp / "wrapper", args.workers, temp / "var-after")
             servers.append(after)
+            after_port = ports["after"]
             load_before = os.getloadavg()
             browsers: dict[tuple[str, str], Browser] = {}
-            for side, port in (("before", before_port), ("after", after_port)):
+            for side, port in ports.items():
                 for login in sorted({login for login, _, _ in PAGES}):
                     browsers[side, login] = Browser(port)
                     browsers[side, login].sign_in(login, PASSWORD)
@@ -233,14 +236,15 @@ def main() -> None:
 
             rows = []
             for login, label, path in PAGES:
-                for side in ("before", "after"):
+                for side in ports:
                     for _ in range(2):
                         timed(browsers[side, login], path)
-                times: dict[str, list[float]] = {"before": [], "after": []}
+                times: dict[str, list[float]] = {side: [] for side in ports}
                 for _ in range(args.runs):
-                    for side in ("before", "after"):
+                    for side in ports:
                         times[side].append(timed(browsers[side, login], path))
-                rows.append((login, label, summary(times["before"]), summary(times["after"])))
+                before_times = summary(times["before"]) if "before" in times else (float("nan"),) * 2
+                rows.append((login, label, before_times, summary(times["after"])))
             load_after = os.getloadavg()
         finally:
             for server in servers:
@@ -257,7 +261,8 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for login, label, (b_med, b_p90), (a_med, a_p90) in rows:
         ratio = a_med / admin_medians[variant(label)]
-        print(f"| {login} | {label} | {b_med:.0f} | {b_p90:.0f} | {a_med:.0f} | {a_p90:.0f} | {ratio:.2f} |")
+        before = f"{b_med:.0f} | {b_p90:.0f}" if args.before else "— | —"
+        print(f"| {login} | {label} | {before} | {a_med:.0f} | {a_p90:.0f} | {ratio:.2f} |")
     for name, median, p90 in admin_rows:
         print(f"| superuser | Django admin changelist, {name} | | | {median:.0f} | {p90:.0f} | 1.00 |")
 
