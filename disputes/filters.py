@@ -172,10 +172,14 @@ def with_listing(cases: QuerySet[Case]) -> QuerySet[Case]:
     return cases.annotate(is_listed=Exists(active))
 
 
+# The case list's order: the newest first (disputes/listing.py draws each part in it).
+LIST_ORDER = ("-received_at", "-id")
+
+
 def list_queryset(cases: QuerySet[Case]) -> QuerySet[Case]:
     return with_listing(
         cases.select_related("township", "village", "category", "risk_level", "lead_unit", "intake_unit").order_by(
-            "-received_at", "-id"
+            *LIST_ORDER
         )
     )
 

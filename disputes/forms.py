@@ -31,6 +31,7 @@ from governance.models import Unit, User
 from governance.scoping import jurisdiction
 from governance.submissions import SubmissionTokenField
 from governance.validators import validate_id_number, validate_phone
+from governance.widgets import QuickSelect
 from grids.models import Grid, Region
 
 # Default handling limits in working days by risk colour (DESIGN.md: 30 / 15 / 7).
@@ -313,19 +314,32 @@ class CaseFilterForm(forms.Form):
     """The list's filters; every field optional, bad values are ignored rather than refused."""
 
     q = forms.CharField(label=_("搜索"), required=False)
-    status = forms.ChoiceField(label=_("状态"), choices=[("", _("全部状态")), *Status.choices], required=False)
+    # QuickSelect: the list's filter bar is on every page view of the list (issue 13).
+    status = forms.ChoiceField(
+        label=_("状态"), choices=[("", _("全部状态")), *Status.choices], required=False, widget=QuickSelect
+    )
     township = forms.ModelChoiceField(
-        label=_("镇（街道）"), queryset=Region.objects.none(), required=False, empty_label=_("全部镇街")
+        label=_("镇（街道）"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("全部镇街"),
+        widget=QuickSelect,
     )
     category = forms.ModelChoiceField(
-        label=_("类别"), queryset=Category.objects.all(), required=False, empty_label=_("全部类别")
+        label=_("类别"), queryset=Category.objects.all(), required=False, empty_label=_("全部类别"), widget=QuickSelect
     )
     risk_level = forms.ModelChoiceField(
-        label=_("风险等级"), queryset=RiskLevel.objects.all(), required=False, empty_label=_("全部等级")
+        label=_("风险等级"),
+        queryset=RiskLevel.objects.all(),
+        required=False,
+        empty_label=_("全部等级"),
+        widget=QuickSelect,
     )
-    channel = forms.ChoiceField(label=_("来源"), choices=[("", _("全部来源")), *Channel.choices], required=False)
+    channel = forms.ChoiceField(
+        label=_("来源"), choices=[("", _("全部来源")), *Channel.choices], required=False, widget=QuickSelect
+    )
     lead_unit = forms.ModelChoiceField(
-        label=_("主办单位"), queryset=Unit.objects.none(), required=False, empty_label=_("全部单位")
+        label=_("主办单位"), queryset=Unit.objects.none(), required=False, empty_label=_("全部单位"), widget=QuickSelect
     )
     overdue = forms.BooleanField(label=_("仅看逾期"), required=False)
     date_from = forms.DateField(

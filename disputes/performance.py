@@ -90,15 +90,20 @@ def overdue_ledger(user: User, month: date, today: date | None = None) -> QueryS
     """Cases that were overdue at some point of the month: due before its end (or today), and not
     reported by their due date nor before the month began. Unreported overdue cases of earlier
     months therefore carry into each following month until they are reported."""
+    from governance.stats import day_bounds
+
     today = today or timezone.localdate()
     start, end = month_bounds(month)
     last = min(end, today)
+    due = Case.objects.filter(handle_due__lt=last, lead_unit__isnull=False)
+    # Two disjoint parts, each from its own index: not reported (by deadline), and reported late
+    # since the month's first day (by report time); an OR of them walks every deadline.
+    unreported = due.filter(reported_at__isnull=True).order_by().values("pk")
+    since = day_bounds(start)[0]
+    late = due.filter(reported_at__gte=since, reported_at__date__gt=F("handle_due")).order_by().values("pk")
     return (
         Case.objects.visible_to(user)
-        .filter(handle_due__lt=last, lead_unit__isnull=False)
-        .filter(
-            Q(reported_at__isnull=True) | (Q(reported_at__date__gt=F("handle_due")) & Q(reported_at__date__gte=start))
-        )
+        .filter(pk__in=unreported.union(late, all=True))
         .select_related("township", "lead_unit", "category", "risk_level")
         .order_by("handle_due", "number")
     )

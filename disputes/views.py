@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from disputes import forms, key_persons, services
-from disputes.filters import drilled_cases, filter_cases, filter_data, list_queryset, search_address
+from disputes.filters import LIST_ORDER, drilled_cases, filter_cases, filter_data, list_queryset, search_address
+from disputes.listing import ScopedCases, ScopedPaginator
 from disputes.models import (
     Attachment,
     Case,
@@ -106,8 +107,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
     drilled = drilled_cases(request, Case.objects.visible_to(request.user))
     if drilled.error:
         messages.error(request, drilled.error)
-    cases = list_queryset(filter_cases(drilled.cases, form))
-    page = Paginator(cases, 20).get_page(request.GET.get("page"))
+    if drilled.drill is None and not drilled.error:
+        # Each part of the person's cases from its own index; the count capped (disputes/listing.py).
+        scoped = ScopedCases(request.user, lambda cases: filter_cases(cases, form), LIST_ORDER)
+        page = ScopedPaginator(scoped, 20, list_queryset).get_page(request.GET.get("page"))
+    else:  # a dashboard number's cases: bounded by its window, counted exactly like the number
+        page = Paginator(list_queryset(filter_cases(drilled.cases, form)), 20).get_page(request.GET.get("page"))
     return render(
         request,
         "disputes/case_list.html",
@@ -682,7 +687,12 @@ def performance(request: HttpRequest) -> HttpResponse:
 
     month = month_param(request)
     ledger = overdue_ledger(request.user, month)
-    rows = list(ledger[:100])
+    # The first rows' ids in the ledger's order, then only those rows joined (one query).
+    rows = list(
+        ledger.model.objects.filter(pk__in=ledger.values("pk")[:100])
+        .select_related("township", "lead_unit", "category", "risk_level")
+        .order_by(*ledger.query.order_by)
+    )
     for case in rows:
         case.overdue_working_days = overdue_days(case, month)
     return render(

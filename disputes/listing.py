@@ -1,0 +1,121 @@
+"""Case lists at a million cases: each part of what a person sees drawn from its own index.
+
+`Case.objects.visible_to` is one condition, an OR of the person's parts (`Visibility`). No index
+serves an OR of a region, a lead unit and two id subqueries, so a count over it reads every case
+of the county, and a list whose rows are sparse in its order (a police station's cases among a
+million) walks a long way down the order's index. Here the parts are made disjoint (each without
+the rows of the ones before it), filtered alike, and each is ordered and limited on its own, so
+that every part uses its index (`township_id, received_at`, `lead_unit_id, received_at`, the
+primary key) and no count reads a row the person cannot see:
+
+- a page is the UNION ALL of the parts' first `offset + size` ids in the list's order, ordered and
+  sliced again (one query), then the page's rows by id (one query, in that order);
+- the count is the sum of the parts' counts, each capped at `LIST_CAP + 1` rows (one query). A
+  list of more than `LIST_CAP` cases says "more than 10,000" and offers its newest 10,000 (500
+  pages): nobody pages further, the filters narrow it, the exact totals are on the dashboard
+  (governance/stats, from the daily figures) and the ledger export holds every row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cached_property
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import QuerySet
+
+from disputes.models import Case, Visibility
+from governance.models import User
+
+LIST_CAP = 10_000
+_DEFAULT = object()  # the cap read when the list is made (LIST_CAP), so a test may lower it
+
+Narrow = Callable[[QuerySet[Case]], QuerySet[Case]]
+
+
+def count_each(querysets: Sequence[QuerySet]) -> list[int]:
+    """The number of rows of each queryset, in one query of one scalar subquery each."""
+    parts, params = [], []
+    for i, queryset in enumerate(querysets):
+        sql, part_params = queryset.order_by().values("pk").query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS part_{i})")
+        params += part_params
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        return list(cursor.fetchone())
+
+
+class ScopedCases:
+    """The cases a person sees, narrowed by `narrow` (the list's filters), in `order`."""
+
+    def __init__(self, user: User, narrow: Narrow, order: Sequence[str], cap: int | object | None = _DEFAULT):
+        self.order = tuple(order)
+        self.cap = LIST_CAP if cap is _DEFAULT else cap
+        self.branches = [narrow(Case.objects.filter(part)) for part in Visibility.of(user).disjoint_parts()]
+
+    def _ids(self, branch: QuerySet[Case], limit: int | None) -> QuerySet:
+        columns = ["pk", *(name.lstrip("-") for name in self.order if name.lstrip("-") not in ("pk", "id"))]
+        ids = branch.order_by(*self.order).values_list(*columns)
+        return ids if limit is None else ids[:limit]
+
+    def count(self) -> int:
+        """Exact up to `cap`, then `cap + 1`: one query whatever the number of parts."""
+        limit = None if self.cap is None else self.cap + 1
+        if not self.branches:
+            return 0
+        first, *rest = [b.order_by().values_list("pk")[:limit] if limit else b.values_list("pk") for b in self.branches]
+        total = (first.union(*rest, all=True) if rest else first).count()
+        return total if limit is None else min(total, limit)
+
+    def ids(self, offset: int, size: int) -> list[int]:
+        """The ids of rows `offset` to `offset + size` in the list's order, in one query."""
+        if not self.branches:
+            return []
+        first, *rest = [self._ids(b, offset + size) for b in self.branches]
+        if not rest:
+            return [row[0] for row in first[offset : offset + size]]
+        merged = first.union(*rest, all=True).order_by(*(_column(name) for name in self.order))
+        return [row[0] for row in merged[offset : offset + size]]
+
+    def rows(self, offset: int, size: int, decorate: Callable[[QuerySet[Case]], QuerySet[Case]]) -> list[Case]:
+        """The page's cases, each with what `decorate` adds (related rows, annotations)."""
+        ids = self.ids(offset, size)
+        if not ids:
+            return []
+        found = {case.pk: case for case in decorate(Case.objects.filter(pk__in=ids))}
+        return [found[pk] for pk in ids if pk in found]
+
+
+def _column(name: str) -> str:
+    """An order name as a column of the UNION (the primary key is the column `id`)."""
+    bare = name.lstrip("-")
+    return ("-" if name.startswith("-") else "") + ("id" if bare == "pk" else bare)
+
+
+class ScopedPaginator(Paginator):
+    """Django's paginator over `ScopedCases`: the capped count, and each page by its ids."""
+
+    def __init__(self, cases: ScopedCases, per_page: int, decorate: Callable[[QuerySet[Case]], QuerySet[Case]]):
+        super().__init__([], per_page)
+        self.cases = cases
+        self.decorate = decorate
+
+    @cached_property
+    def count(self) -> int:
+        return self.cases.count()
+
+    @property
+    def capped(self) -> bool:
+        """More cases than are listed: the count says "more than" and the pages stop at the cap."""
+        return self.cases.cap is not None and self.count > self.cases.cap
+
+    @cached_property
+    def num_pages(self) -> int:
+        listed = min(self.count, self.cases.cap) if self.cases.cap is not None else self.count
+        return max(1, -(-listed // self.per_page))
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        offset = (number - 1) * self.per_page
+        return Page(self.cases.rows(offset, self.per_page, self.decorate), number, self)
