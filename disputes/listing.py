@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import QuerySet
@@ -38,7 +39,11 @@ def count_each(querysets: Sequence[QuerySet]) -> list[int]:
     """The number of rows of each queryset, in one query of one scalar subquery each."""
     parts, params = [], []
     for i, queryset in enumerate(querysets):
-        sql, part_params = queryset.order_by().values("pk").query.sql_with_params()
+        try:
+            sql, part_params = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # a condition that matches nothing (a person with no unit, no region)
+            parts.append("0")
+            continue
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS part_{i})")
         params += part_params
     with connection.cursor() as cursor:

@@ -212,3 +212,16 @@ def test_the_supervision_sections_and_the_ledger_hold_the_same_cases(org, spread
             new = list(overdue_ledger(user, month, today=today).values_list("pk", flat=True))
             assert new == list(old_ledger(user, month, today).values_list("pk", flat=True)), (persona, month)
     assert overdue_ledger(org["county_officer"], today.replace(day=1), today=today).exists()
+
+
+@pytest.mark.parametrize("role", ["township_staff", "county_staff", "leader", "handler"])
+def test_a_person_with_a_role_but_no_unit_gets_empty_lists_not_an_error(org, spread, login, role):
+    """An account made before its unit was chosen: each part of its scope matches nothing, and
+    every list and count says so (the home's counts once raised EmptyResultSet: a 500)."""
+    from tests.factories import make_user
+
+    person = make_user(f"no_unit_{role}", role, None)
+    assert all(n == 0 for _spec, n in work_counts(person))
+    client = login(person)
+    for path in ("/", "/cases/", "/cases/work/", "/cases/supervision/"):
+        assert client.get(path).status_code in (200, 403), path
