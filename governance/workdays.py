@@ -48,6 +48,9 @@ class Calendar:
 
     days: dict[date, bool] = field(default_factory=dict)
     entered_years: frozenset[int] = frozenset()
+    # Per year, the working days from 1 January through each day (`_year_counts`), filled as asked:
+    # a list's deadline clocks count spans of months many times within one snapshot of the calendar.
+    _counts: dict[int, list[int]] = field(default_factory=dict, compare=False, repr=False)
 
 
 _LOCAL: LocalMemo[Calendar] = LocalMemo(10)
@@ -157,7 +160,25 @@ def working_days_between(start: date, end: date) -> int:
     calendar = _calendar()
     if end < start:
         return -working_days_between(end, start)
-    return sum(1 for i in range(1, (end - start).days + 1) if is_working_day(start + timedelta(days=i), calendar))
+    # The working days through `end` less those through `start`, from each year's running count.
+    full_years = sum(_year_counts(year, calendar)[-1] for year in range(start.year, end.year))
+    return full_years + _through(end, calendar) - _through(start, calendar)
+
+
+def _year_counts(year: int, calendar: Calendar) -> list[int]:
+    """counts[i]: the working days (is_working_day) from 1 January through the year's day i + 1."""
+    if year not in calendar._counts:
+        counts, running, day = [], 0, date(year, 1, 1)
+        while day.year == year:
+            running += is_working_day(day, calendar)
+            counts.append(running)
+            day += timedelta(days=1)
+        calendar._counts[year] = counts
+    return calendar._counts[year]
+
+
+def _through(day: date, calendar: Calendar) -> int:
+    return _year_counts(day.year, calendar)[day.timetuple().tm_yday - 1]
 
 
 class WorkdayMemo:

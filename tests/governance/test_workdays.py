@@ -223,3 +223,25 @@ def test_deleting_an_entered_year_makes_it_estimated_again(org):
     entry.delete()
     assert is_estimated_year(2027)
     assert not CalendarDay.objects.exists()
+
+
+def test_counting_between_two_days_agrees_with_asking_each_day(db):
+    """The running count per year gives what asking is_working_day for every day between gives, across
+    years the library knows, an admin's override and 调休 day, and a year it lacks (2027)."""
+    import random
+    from datetime import timedelta
+
+    from governance.workdays import forget_overrides
+
+    CalendarDay.objects.create(date=date(2026, 11, 23), is_working_day=False, name="县里临时放假")
+    CalendarDay.objects.create(date=date(2026, 11, 29), is_working_day=True, name="调休上班")
+    forget_overrides()
+    rng = random.Random(12)
+    for _ in range(200):
+        start = date(2024, 1, 1) + timedelta(days=rng.randrange(4 * 365))
+        end = start + timedelta(days=rng.randrange(-400, 400))
+        low, high = min(start, end), max(start, end)
+        by_day = sum(is_working_day(low + timedelta(days=i)) for i in range(1, (high - low).days + 1))
+        assert working_days_between(start, end) == (by_day if end >= start else -by_day), (start, end)
+    assert working_days_between(date(2026, 11, 22), date(2026, 11, 23)) == 0  # the county's day off
+    assert working_days_between(date(2026, 11, 28), date(2026, 11, 29)) == 1  # a Sunday worked
