@@ -53,7 +53,8 @@ from disputes.models import (
     Status,
     overdue_q,
 )
-from governance.drill import Drill
+from governance.drill import Drill, drilled
+from governance.indicators import Term
 from governance.models import Unit
 from governance.stats import RangeForm, by_day, chunks, day_bounds, days_between, provides, ranged
 from governance.workdays import WorkdayMemo
@@ -697,20 +698,15 @@ def colour_labels() -> list[tuple[str, str]]:
 def drill_cases(drill: Drill, cases: QuerySet[Case]) -> tuple[QuerySet[Case], int]:
     """The cases of `cases` behind a dashboard number, and the number of records it counted (件次:
     a case closed twice in the window counts twice, as in the statistics)."""
-    parts = []
-    for term in drill.terms:
+
+    def records_of(term: Term) -> QuerySet:
         first, last = drill.days_of(term)
         records = metric_records(term.metric, day_bounds(first)[0], day_bounds(last)[1])
         if records is None:
             raise ValidationError(_("“%(m)s”不是案件的统计指标，不能列出案件。") % {"m": term.metric})
-        records = records.filter(stat_region_code__startswith=drill.prefix)
-        for dimension, values in drill.where:
-            records = records.filter(**{f"stat_{dimension}__in": sorted(values)})
-        parts.append(records)
-    chosen = Q()
-    for records in parts:
-        chosen |= Q(pk__in=records.values("case_ref"))
-    return cases.filter(chosen), sum(records.count() for records in parts)
+        return records
+
+    return drilled(drill, cases, records_of, ref="case_ref")
 
 
 def colour_hexes() -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -55,6 +56,24 @@ class Drill:
         params += [("from", self.start.isoformat()), ("to", self.end.isoformat()), ("in", self.prefix)]
         params += [(f"d_{dim}", ",".join(sorted(values))) for dim, values in self.where]
         return urlencode(params)
+
+
+def drilled(drill: Drill, rows: QuerySet, records_of, *, ref: str = "pk") -> tuple[QuerySet, int]:
+    """The rows of `rows` (the person's list) behind a dashboard number, and how many records it
+    counted: each term's records (`records_of(term)`, annotated with the stat_ dimensions, `ref`
+    naming the row), under the drill's prefix and filters. A row counted by two terms, or twice by
+    one (a case closed twice), counts twice, as in the statistics. Each app's list calls it with
+    its own record source, so the list and the daily count read the same records."""
+    parts = []
+    for term in drill.terms:
+        records = records_of(term).filter(stat_region_code__startswith=drill.prefix)
+        for dimension, values in drill.where:
+            records = records.filter(**{f"stat_{dimension}__in": sorted(values)})
+        parts.append(records)
+    chosen = Q(pk__in=[])
+    for records in parts:
+        chosen |= Q(pk__in=records.values(ref))
+    return rows.filter(chosen), sum(records.count() for records in parts)
 
 
 def _term_text(term: Term) -> str:

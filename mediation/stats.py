@@ -8,11 +8,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, F, Max, QuerySet
 from django.utils.translation import gettext as _
 
 from disputes.stats import DIMENSION_NAMES, case_dimensions
-from governance.drill import Drill
+from governance.drill import Drill, drilled
 from governance.stats import by_day, chunks, provides, ranged
 from mediation.models import Agreement, Confirmation
 
@@ -63,21 +63,13 @@ def agreement_records(metric: str, first: date, last: date) -> QuerySet[Agreemen
     return chosen.order_by().annotate(**case_dimensions("case__"), stat_level=F("organisation__unit__region__level"))
 
 
-def drilled_agreements(drill: Drill, agreements: QuerySet[Agreement]) -> tuple[QuerySet[Agreement], int]:
-    """The agreements of `agreements` (the person's) behind a dashboard number, and how many records
-    it counted (an agreement counted by two of its terms counts twice, as in the statistics)."""
-    parts = []
-    for term in drill.terms:
-        records = agreement_records(term.metric, drill.start, drill.end).filter(
-            stat_region_code__startswith=drill.prefix, pk__in=agreements.values("pk")
-        )
-        for dimension, values in drill.where:
-            records = records.filter(**{f"stat_{dimension}__in": sorted(values)})
-        parts.append(records)
-    chosen = Q(pk__in=[])
-    for records in parts:
-        chosen |= Q(pk__in=records.values("pk"))
-    return agreements.filter(chosen), sum(records.count() for records in parts)
+def drilled_agreements(drill: Drill, agreements: QuerySet) -> tuple[QuerySet, int]:
+    """The agreements of `agreements` (the person's) behind a dashboard number, and how many records it counted
+    (governance.drill.drilled)."""
+    mine = agreements.values("pk")
+    return drilled(
+        drill, agreements, lambda term: agreement_records(term.metric, drill.start, drill.end).filter(pk__in=mine)
+    )
 
 
 @ranged(agreements)

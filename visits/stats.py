@@ -7,12 +7,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, Count, F, Max, Q, QuerySet, Value
+from django.db.models import CharField, Count, F, Max, QuerySet, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.drill import Drill
+from governance.drill import Drill, drilled
 from governance.stats import by_day, chunks, day_bounds, provides, ranged
 from visits.models import Kind, Visit, VisitIssue
 
@@ -94,21 +94,11 @@ def issue_records(metric: str, first: date, last: date) -> QuerySet[VisitIssue]:
     )
 
 
-def drilled_issues(drill: Drill, issues: QuerySet[VisitIssue]) -> tuple[QuerySet[VisitIssue], int]:
-    """The issues of `issues` (the person's) behind a dashboard number, and how many records it
-    counted (an issue raised and closed in the window, drilled on both, counts twice)."""
-    parts = []
-    for term in drill.terms:
-        records = issue_records(term.metric, drill.start, drill.end).filter(
-            stat_region_code__startswith=drill.prefix, pk__in=issues.values("pk")
-        )
-        for dimension, values in drill.where:
-            records = records.filter(**{f"stat_{dimension}__in": sorted(values)})
-        parts.append(records)
-    chosen = Q(pk__in=[])
-    for records in parts:
-        chosen |= Q(pk__in=records.values("pk"))
-    return issues.filter(chosen), sum(records.count() for records in parts)
+def drilled_issues(drill: Drill, issues: QuerySet) -> tuple[QuerySet, int]:
+    """The issues of `issues` (the person's) behind a dashboard number, and how many records it counted
+    (governance.drill.drilled)."""
+    mine = issues.values("pk")
+    return drilled(drill, issues, lambda term: issue_records(term.metric, drill.start, drill.end).filter(pk__in=mine))
 
 
 def changed_days(since: datetime) -> dict[date, datetime]:
