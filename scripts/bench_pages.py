@@ -25,7 +25,6 @@ import argparse
 import http.client
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,17 +35,15 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_dashboard_page import free_port, wait_until_up  # noqa: E402
+
 PASSWORD = "Shifan@2026"
 ADMIN = "benchadmin"
 ADMIN_PASSWORD = "Bench#Admin#Zq81"
 CHANGELIST = "/bench/admin/disputes/case/"
 BARE = "/bench/bare/"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Browser:
@@ -84,18 +81,6 @@ class Browser:
         status, content, _, _ = self.request("POST", "/login/", {"username": username, "password": password})
         if status != 302:
             sys.exit(f"signing in as {username} failed ({status}): {content[:300]!r}")
-
-
-def wait_until_up(port: int, server: subprocess.Popen) -> None:
-    for _ in range(600):
-        if server.poll() is not None:
-            sys.exit("gunicorn stopped; see its output above")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit("gunicorn did not start")
 
 
 def start_gunicorn(code: Path, port: int, workers: int) -> subprocess.Popen:
