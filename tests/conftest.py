@@ -10,11 +10,25 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
-from tests.factories import PASSWORD, PERSONAS, Org, build_org
+from tests.factories import FAST_HASHERS, PASSWORD, PERSONAS, Org, build_org
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # around it are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Spread the tests one by one over the workers (as `--dist load`), except the demo county's
+    (tests/demo), which go to one worker together so it seeds the demo once (tests/demo/conftest.py).
+    Not `--dist loadgroup`: on pytest 9.2 its xdist_group marks stopped grouping anything
+    (pytest-dev/pytest-xdist#1386)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class DemoTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "tests/demo/" if nodeid.startswith("tests/demo/") else nodeid
+
+    return DemoTogether(config, log)
 
 
 @pytest.fixture(autouse=True)
@@ -42,8 +56,7 @@ def _empty_cache():
 
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings) -> None:
-    # Hashing strength is not under test; the password rules are (validators, not hashers).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture

@@ -43,6 +43,10 @@ def make_user(username: str, role: str | None, unit: Unit | None, **extra) -> Us
     return user
 
 
+# Hashing strength is not under test; the password rules are (validators, not hashers).
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def restore_reference_data() -> None:
     """Reload the rows the data migrations load: a transactional test's flush removed them."""
     from disputes.models import Category, RiskLevel, StageLimit, StatutoryLimit, TimeLimitRule

@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from disputes.models import Case, CaseEvent
@@ -17,13 +15,7 @@ from governance.indicators import WindowKind, evaluate, evaluate_by_place, parse
 from governance.models import Indicator, User
 
 
-@pytest.fixture(autouse=True)
-def _debug_on(settings):
-    settings.DEBUG = True  # the demo loader is meant for DEBUG on
-
-
-def test_small_cases_are_resolved_in_the_villages_at_rates_that_differ(db):
-    call_command("seed_demo", stats_days=100)
+def test_small_cases_are_resolved_in_the_villages_at_rates_that_differ(seeded):
     # Who handled what: village committees lead small local cases, never a red one.
     leads = Counter(Case.objects.exclude(lead_unit=None).values_list("lead_unit__kind", "risk_level__code").order_by())
     assert sum(n for (kind, _c), n in leads.items() if kind == "village") > 500

@@ -6,8 +6,7 @@ from django.utils import timezone
 from visits.models import Kind, Visit, VisitIssue
 
 
-def test_seed_demo_adds_visits_once(db):
-    call_command("seed_demo", force=True, stats_days=0)
+def test_seed_demo_adds_visits_once(seeded):
     today = timezone.localdate()
     for username in ("leader", "tleader"):
         mine = Visit.objects.filter(leader_rows__leader__username=username)

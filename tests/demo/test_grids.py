@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
@@ -25,18 +24,6 @@ from grids.models import (
     ZeroReportReminder,
 )
 from grids.zero_report import Calendar, league_for, may_file
-
-
-@pytest.fixture(autouse=True)
-def _debug_on(settings):
-    # pytest-django runs tests with DEBUG off; the demo loader is meant for DEBUG on.
-    settings.DEBUG = True
-
-
-@pytest.fixture
-def seeded(db):
-    call_command("seed_demo", stats_days=0)
-    return Region.objects.get(code="990101000000")
 
 
 def counts():

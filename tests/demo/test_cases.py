@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-import pytest
 from django.core.management import call_command
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -50,18 +49,6 @@ REQUIRED = {
 
 # Timeline entries that do not move the case (its version counts the moves).
 UNVERSIONED = {"register", "submit", "progress", "notify_police", "report_upward"}
-
-
-@pytest.fixture(autouse=True)
-def _debug_on(settings):
-    # pytest-django runs tests with DEBUG off; the demo loader is meant for DEBUG on.
-    settings.DEBUG = True
-
-
-@pytest.fixture
-def seeded(db):
-    call_command("seed_demo", stats_days=0)
-    return Region.objects.get(code="990101000000")
 
 
 def test_the_demo_year_has_every_state_place_and_kind(seeded):
