@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Value
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -82,6 +82,76 @@ def text_condition(q: str) -> Q:
     return Q(pk__in=ids)
 
 
+# A term the gram indexes find in more cases than BROAD_MATCHES (before the person's scope: one
+# character, a stock phrase) costs the exact search in proportion to its matches — every match
+# looked up, joined, sorted and counted (7 s for 王 at a million cases). Such a term is read along
+# the list's own order instead, each case tested as it comes (`walk_condition`): the newest matches
+# are near the top, and the list offers its newest BROAD_CAP ("more than 200, narrow it down").
+BROAD_MATCHES = 5_000
+BROAD_CAP = 200
+
+
+@dataclass(frozen=True)
+class Search:
+    """The list's search term, and how the list reads it (see BROAD_MATCHES)."""
+
+    term: str
+    broad: bool
+
+    @classmethod
+    def of(cls, term: str) -> Search:
+        return cls(term, connection.vendor == "postgresql" and _matches_more_than(term, BROAD_MATCHES))
+
+    def condition(self) -> Q:
+        return walk_condition(self.term) if self.broad else text_condition(self.term)
+
+    @property
+    def cap(self) -> int | None:
+        """The list's cap for this search; None: the list's own (disputes/listing.py)."""
+        return BROAD_CAP if self.broad else None
+
+
+def _matches_more_than(term: str, n: int) -> bool:
+    """Whether the gram indexes find the term in more than `n` cases (one query; each index read
+    for at most n + 1 rows, so a broad term costs no more than a rare one)."""
+    number = Q(number__icontains=term) & HasGrams("number", term, NUMBER_GRAMS)
+    summary = Q(summary__icontains=term) & HasGrams("summary", term, SUMMARY_GRAMS)
+    name = Q(name__icontains=term) & HasGrams("name", term, NAME_GRAMS)
+    found = (
+        Case.objects.order_by()
+        .filter(number)
+        .values_list("pk")[: n + 1]
+        .union(
+            Case.objects.order_by().filter(summary).values_list("pk")[: n + 1],
+            Party.objects.order_by().filter(name).values_list("case_id")[: n + 1],
+        )
+    )
+    return found.count() > n
+
+
+def walk_condition(q: str) -> Q:
+    """The same rule as `text_condition`, tested case by case (PostgreSQL): the party names through a
+    scalar subquery per case, which PostgreSQL runs for each row it reads in the list's order (an
+    EXISTS would be turned into a scan of every party first)."""
+    from django.contrib.postgres.aggregates import BoolOr
+
+    named = (
+        Party.objects.filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(hit=BoolOr(Q(name__icontains=q)))
+        .values("hit")
+    )
+    indexes = {blind_index(normalise_id_number(q)), blind_index(normalise_phone(q))}
+    by_id = Party.objects.filter(Q(id_number_index__in=indexes) | Q(phone_index__in=indexes)).values("case_id")
+    return (
+        Q(number__icontains=q)
+        | Q(summary__icontains=q)
+        | Q(Subquery(named, output_field=BooleanField()))
+        | Q(pk__in=by_id)
+    )
+
+
 # A search token outlives an idle session by nothing: 30 minutes, and the last 20 per session.
 SEARCH_TOKEN_SECONDS = 30 * 60
 SEARCH_TOKENS_KEPT = 20
@@ -145,12 +215,21 @@ def filter_data(request: HttpRequest) -> FilterData:
     return FilterData(params, notice)
 
 
-def filter_cases(cases: QuerySet[Case], form: CaseFilterForm) -> QuerySet[Case]:
+def list_search(form: CaseFilterForm) -> Search | None:
+    """The list page's search (one query to tell a broad term), or None without a term."""
+    if form.is_valid() and (term := form.cleaned_data["q"].strip()):
+        return Search.of(term)
+    return None
+
+
+def filter_cases(cases: QuerySet[Case], form: CaseFilterForm, search: Search | None = None) -> QuerySet[Case]:
+    """The form's filters. The search term as `search` reads it (the list page), else exactly
+    through the indexes (the export, a dashboard number's cases)."""
     if not form.is_valid():
         return cases
     data = form.cleaned_data
     if data["q"].strip():
-        cases = cases.filter(text_condition(data["q"].strip()))
+        cases = cases.filter((search or Search(data["q"].strip(), broad=False)).condition())
     for name in ("status", "channel"):
         if data[name]:
             cases = cases.filter(**{name: data[name]})

@@ -123,4 +123,5 @@ class ScopedPaginator(Paginator):
     def page(self, number) -> Page:
         number = self.validate_number(number)
         offset = (number - 1) * self.per_page
-        return Page(self.cases.rows(offset, self.per_page, self.decorate), number, self)
+        size = self.per_page if self.cases.cap is None else min(self.per_page, self.cases.cap - offset)
+        return Page(self.cases.rows(offset, size, self.decorate), number, self)

@@ -19,7 +19,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from disputes import forms, key_persons, services
-from disputes.filters import LIST_ORDER, drilled_cases, filter_cases, filter_data, list_queryset, search_address
+from disputes.filters import (
+    LIST_ORDER,
+    drilled_cases,
+    filter_cases,
+    filter_data,
+    list_queryset,
+    list_search,
+    search_address,
+)
 from disputes.listing import ScopedCases, ScopedPaginator
 from disputes.models import (
     Attachment,
@@ -107,16 +115,24 @@ def case_list(request: HttpRequest) -> HttpResponse:
     drilled = drilled_cases(request, Case.objects.visible_to(request.user))
     if drilled.error:
         messages.error(request, drilled.error)
+    search = None
     if drilled.drill is None and not drilled.error:
-        # Each part of the person's cases from its own index; the count capped (disputes/listing.py).
-        scoped = ScopedCases(request.user, lambda cases: filter_cases(cases, form), LIST_ORDER)
+        # Each part of the person's cases from its own index; the count capped (disputes/listing.py),
+        # at BROAD_CAP for a term found in too many cases to list them all (disputes/filters.py).
+        search = list_search(form)
+        scoped = ScopedCases(
+            request.user,
+            lambda cases: filter_cases(cases, form, search),
+            LIST_ORDER,
+            **({"cap": search.cap} if search and search.cap else {}),
+        )
         page = ScopedPaginator(scoped, 20, list_queryset).get_page(request.GET.get("page"))
     else:  # a dashboard number's cases: bounded by its window, counted exactly like the number
         page = Paginator(list_queryset(filter_cases(drilled.cases, form)), 20).get_page(request.GET.get("page"))
     return render(
         request,
         "disputes/case_list.html",
-        {"page": page, "form": form, "today": timezone.localdate(), "drilled": drilled},
+        {"page": page, "form": form, "today": timezone.localdate(), "drilled": drilled, "search": search},
     )
 
 

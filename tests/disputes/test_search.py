@@ -8,7 +8,8 @@ import pytest
 from django.db import connection
 from django.db.models import Q
 
-from disputes.filters import text_condition
+from disputes import filters
+from disputes.filters import Search, text_condition, walk_condition
 from disputes.models import Case, Party
 from disputes.services import PartyData
 from governance.crypto import blind_index
@@ -113,3 +114,69 @@ def test_a_search_from_the_list_counts_and_pages_right(org, login):
     response = client.post("/cases/", {"q": "王芳"})
     page = client.get(response["Location"] + "&page=2").context["page"]
     assert page.paginator.count == 23 and len(page.object_list) == 3
+
+
+# --- a broad term: read along the list's order, case by case (disputes/filters.py, BROAD_MATCHES) ---
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the gram indexes are PostgreSQL's")
+
+
+@postgresql_only
+def test_a_broad_term_tested_case_by_case_finds_what_the_substring_rule_finds(cases):
+    number = cases[2].number
+    for term in [*TERMS, number, number[-5:]]:
+        assert set(Case.objects.filter(walk_condition(term)).values_list("pk", flat=True)) == substring_rule(term), term
+
+
+@postgresql_only
+def test_a_term_is_broad_when_the_indexes_find_it_in_more_cases_than_the_limit(cases, monkeypatch):
+    monkeypatch.setattr(filters, "BROAD_MATCHES", 1)
+    assert len(substring_rule("赵莉巧")) == 1 and not Search.of("赵莉巧").broad  # exactly the limit
+    assert len(substring_rule("王芳")) == 2 and Search.of("王芳").broad
+    assert len(substring_rule("纠纷")) > 2 and Search.of("纠纷").broad
+    assert not Search.of("无此人").broad and not Search.of(VALID_ID).broad
+    assert Search.of("王芳").cap == filters.BROAD_CAP and Search.of("赵莉巧").cap is None
+
+
+@postgresql_only
+def test_the_walk_reads_each_case_s_parties_not_every_party(cases):
+    """EXISTS would be planned as one scan of every party hashed up front (0.8 s at a million);
+    the scalar subquery runs per case read, from the party table's case index."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            sql, params = (
+                Case.objects.filter(walk_condition("王")).order_by("-received_at")[:20].query.sql_with_params()
+            )
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET enable_seqscan")
+    assert "Index Cond: (case_id = disputes_case.id)" in plan, plan  # the names: per case read
+    assert "Seq Scan on disputes_party" not in plan, plan  # (a hashed subplan is the blind indexes')
+
+
+@postgresql_only
+def test_the_list_of_a_broad_term_shows_its_newest_matches_and_asks_to_narrow(
+    org, login, monkeypatch, django_assert_max_num_queries
+):
+    made = [intake(org, parties=people(f"王芳{n}", "李四")) for n in range(8)]
+    intake(org, parties=people("赵莉巧", "李四"))
+    newest = sorted(made, key=lambda c: (c.received_at, c.pk), reverse=True)
+    client = login(org["township_officer"])
+    address = client.post("/cases/", {"q": "王芳"})["Location"]
+    exact = client.get(address).context["page"]
+    assert exact.paginator.count == 8 and 'data-testid="list-capped"' not in client.get(address).content.decode()
+
+    monkeypatch.setattr(filters, "BROAD_MATCHES", 3)
+    monkeypatch.setattr(filters, "BROAD_CAP", 5)
+    with django_assert_max_num_queries(20):
+        response = client.get(address)
+    page, html = response.context["page"], response.content.decode()
+    assert response.context["search"].broad
+    assert [c.pk for c in page.object_list] == [c.pk for c in newest[:5]]
+    assert page.paginator.capped and page.paginator.num_pages == 1
+    assert 'data-testid="list-capped"' in html and "“王芳”找到的案件很多：列出最新的 5 条" in html
+    # A rare term is still counted exactly.
+    page = client.get(client.post("/cases/", {"q": "赵莉巧"})["Location"]).context["page"]
+    assert page.paginator.count == 1 and not page.paginator.capped
