@@ -32,8 +32,15 @@ from grids.models import Region, ZeroReport, ZeroReportReminder
 from grids.zero_report import Calendar, run_zero_report_check
 
 COUNTY = "970101"  # a code no demo or test county uses
-VILLAGES_PER_TOWNSHIP = 100
+VILLAGES_PER_TOWNSHIP = 100  # at least; more when the units need more than 999 townships
+MAX_CODE = 999  # townships in a county, villages in a township: three digits each (GB/T 2260)
 BATCH = 2000
+
+
+def villages_per_township(units: int) -> int:
+    """100 villages a township up to 99,900 units; beyond, as many as 999 townships need (at most
+    999), so every code stays a valid 12-digit division code."""
+    return max(VILLAGES_PER_TOWNSHIP, -(-units // MAX_CODE))
 
 
 def build(units: int, reported_share: float, rng: random.Random):
@@ -42,7 +49,8 @@ def build(units: int, reported_share: float, rng: random.Random):
     county = Region.objects.create(
         code=f"{COUNTY}000000", name="基准县", level=Region.Level.COUNTY, kind=Region.Kind.COUNTY
     )
-    n_townships = -(-units // VILLAGES_PER_TOWNSHIP)
+    per_township = villages_per_township(units)
+    n_townships = -(-units // per_township)
     townships = Region.objects.bulk_create(
         [
             Region(
@@ -65,7 +73,7 @@ def build(units: int, reported_share: float, rng: random.Random):
                 parent=township,
             )
             for i, township in enumerate(townships)
-            for v in range(1, min(VILLAGES_PER_TOWNSHIP, units - i * VILLAGES_PER_TOWNSHIP) + 1)
+            for v in range(1, min(per_township, units - i * per_township) + 1)
         ],
         batch_size=BATCH,
     )
@@ -124,8 +132,8 @@ def main() -> None:
     parser.add_argument("--reported", type=float, default=0.9, help="share of units that reported (default 0.9)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    if not 1 <= args.units <= 999 * VILLAGES_PER_TOWNSHIP:
-        parser.error(f"--units must be between 1 and {999 * VILLAGES_PER_TOWNSHIP}")
+    if not 1 <= args.units <= MAX_CODE * MAX_CODE:
+        parser.error(f"--units must be between 1 and {MAX_CODE * MAX_CODE}")
     refuse_unless_throwaway()
     if Region.objects.filter(code__startswith=COUNTY).exists():
         sys.exit(f"the database already holds regions under {COUNTY}: a previous run was not rolled back?")
