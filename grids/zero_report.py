@@ -10,6 +10,7 @@ and have none, and writes one reminder per (unit, day) under a unique constraint
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -324,7 +325,11 @@ def _remind_in_sql(day: date, earlier: list[date], result: CheckResult) -> None:
     and without a reminder for the day get one, its streak counted over the earlier due days
     (newest first, until one without a reminder), and its notices — the village committee and the
     township center (the last by code where there are several, as the Python path's dicts keep),
-    and the county center (the first by code) from the third miss in a row."""
+    and the county center (the first by code) from the third miss in a row.
+
+    Every part is a hash (or merge) join or a lookup in a row's own array: with nested loops off,
+    no estimate — a county imported a minute ago, its tables not yet analysed — can make the
+    planner loop over 500,000 villages once per village."""
     region, report, reminder = Region._meta.db_table, ZeroReport._meta.db_table, ZeroReportReminder._meta.db_table
     unit, notice = Unit._meta.db_table, Notification._meta.db_table
     sql = f"""
@@ -337,13 +342,15 @@ def _remind_in_sql(day: date, earlier: list[date], result: CheckResult) -> None:
         fresh AS MATERIALIZED (
             SELECT missing.*, 1 + coalesce(
                 (SELECT min(e.i) - 1 FROM unnest(%(earlier)s::date[]) WITH ORDINALITY AS e(day, i)
-                 WHERE NOT EXISTS (
-                     SELECT 1 FROM {reminder} AS x
-                     WHERE x.village_id = missing.id AND x.date = e.day AND x.grid_id IS NULL
-                 )),
+                 WHERE NOT e.day = ANY(coalesce(before.days, '{{}}'))),
                 cardinality(%(earlier)s::date[])
             ) AS streak
-            FROM missing WHERE NOT EXISTS (
+            FROM missing
+            LEFT JOIN (
+                SELECT x.village_id, array_agg(x.date) AS days FROM {reminder} AS x
+                WHERE x.date = ANY(%(earlier)s::date[]) AND x.grid_id IS NULL GROUP BY x.village_id
+            ) AS before ON before.village_id = missing.id
+            WHERE NOT EXISTS (
                 SELECT 1 FROM {reminder} AS t WHERE t.village_id = missing.id AND t.date = %(day)s AND t.grid_id IS NULL
             )
         ),
@@ -358,17 +365,22 @@ def _remind_in_sql(day: date, earlier: list[date], result: CheckResult) -> None:
             INSERT INTO {notice} (unit_id, user_id, title, body, url, created_at)
             SELECT recipient.unit_id, NULL, replace(%(title)s, %(name)s, fresh.name),
                    (%(bodies)s::text[])[fresh.streak], recipient.url, %(created)s
-            FROM fresh CROSS JOIN LATERAL (
-                SELECT (SELECT u.id FROM {unit} AS u WHERE u.kind = %(committee)s AND u.region_id = fresh.id
-                        ORDER BY u.code DESC LIMIT 1) AS unit_id, %(reports_url)s AS url
-                UNION ALL
-                SELECT (SELECT u.id FROM {unit} AS u WHERE u.kind = %(center)s AND u.region_id = fresh.parent_id
-                        ORDER BY u.code DESC LIMIT 1), %(reports_url)s
-                UNION ALL
-                SELECT (SELECT u.id FROM {unit} AS u WHERE u.kind = %(county_center)s ORDER BY u.code LIMIT 1),
-                       %(board_url)s
-                WHERE fresh.streak >= %(escalate)s
-            ) AS recipient
+            FROM fresh
+            LEFT JOIN (
+                SELECT DISTINCT ON (u.region_id) u.region_id, u.id FROM {unit} AS u
+                WHERE u.kind = %(committee)s AND u.region_id IN (SELECT id FROM fresh)
+                ORDER BY u.region_id, u.code DESC
+            ) AS committee ON committee.region_id = fresh.id
+            LEFT JOIN (
+                SELECT DISTINCT ON (u.region_id) u.region_id, u.id FROM {unit} AS u
+                WHERE u.kind = %(center)s ORDER BY u.region_id, u.code DESC
+            ) AS center ON center.region_id = fresh.parent_id
+            CROSS JOIN LATERAL (
+                VALUES (committee.id, %(reports_url)s), (center.id, %(reports_url)s),
+                       (CASE WHEN fresh.streak >= %(escalate)s THEN (
+                            SELECT u.id FROM {unit} AS u WHERE u.kind = %(county_center)s ORDER BY u.code LIMIT 1
+                        ) END, %(board_url)s)
+            ) AS recipient (unit_id, url)
             WHERE recipient.unit_id IS NOT NULL
             RETURNING 1
         )
@@ -397,11 +409,30 @@ def _remind_in_sql(day: date, earlier: list[date], result: CheckResult) -> None:
         "reports_url": REPORTS_URL,
         "board_url": BOARD_URL,
     }
-    with connection.cursor() as cursor:
-        # The reports of the day are hashed whole: in memory rather than in temporary files.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
+    # Hash joins only, and the day's reports hashed in memory rather than in temporary files.
+    with _planner(enable_nestloop="off", work_mem="64MB") as cursor:
         cursor.execute(sql, params)
         result.owed, result.reported, result.missing, result.reminded, result.escalated, _notices = cursor.fetchone()
+
+
+@contextmanager
+def _planner(**settings: str):
+    """A cursor with these planner settings, the earlier ones put back after (also inside a
+    caller's transaction, where SET LOCAL would outlast the check)."""
+    names = list(settings)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join(["current_setting(%s), set_config(%s, %s, true)"] * len(names)),
+            [value for name in names for value in (name, name, settings[name])],
+        )
+        row = cursor.fetchone()
+        try:
+            yield cursor
+        finally:
+            cursor.execute(
+                "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)),
+                [value for i, name in enumerate(names) for value in (name, row[2 * i])],
+            )
 
 
 # --- Board ------------------------------------------------------------------------------------
