@@ -172,3 +172,16 @@ def test_the_check_makes_the_same_queries_for_thousands_of_missing_villages(org,
     with django_assert_num_queries(len(few.captured_queries)):
         result = run_zero_report_check(MONDAY, now=at(MONDAY, 20))
     assert result.reminded == 2997 and Notification.objects.filter(title__startswith="新").count() == 2997
+
+
+def test_the_check_puts_the_planner_settings_back(org):
+    # The statement runs with nested loops off and more memory; a caller's transaction (a test,
+    # a command run inside another) carries on with its own settings afterwards.
+    def settings():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('enable_nestloop'), current_setting('work_mem')")
+            return cursor.fetchone()
+
+    before = settings()
+    result = run_zero_report_check(MONDAY, now=at(MONDAY, 20))
+    assert result.reminded == 3 and settings() == before == ("on", before[1])
