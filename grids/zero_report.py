@@ -10,11 +10,12 @@ and have none, and writes one reminder per (unit, day) under a unique constraint
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -211,57 +212,82 @@ class CheckResult:
         }
 
 
-def run_zero_report_check(day: date | None = None, *, now: datetime | None = None) -> CheckResult:
+def run_zero_report_check(
+    day: date | None = None, *, now: datetime | None = None, in_sql: bool | None = None
+) -> CheckResult:
     """Find every unit that owes a report for `day` and has none once the grace has run out;
     remind each (unit, day) once: its village committee and township center, and the county
-    center after three misses in a row. A fixed number of queries whatever the number of units."""
+    center after three misses in a row. A fixed number of queries whatever the number of units.
+
+    On PostgreSQL (`in_sql` None or True) one statement finds, reminds and notifies, reading no
+    village into Python; elsewhere (SQLite, the development default) the same is done in Python
+    (`in_sql=False`, which a test holds equal to the statement)."""
     now = now or timezone.now()
     day = day or timezone.localdate(now)
     calendar = Calendar.load()
     if not calendar.is_due(day):
         return CheckResult(day, due=False)
-    villages = list(Region.objects.villages().order_by().values_list("pk", "parent_id"))
-    result = CheckResult(day, due=True, owed=len(villages))
+    if in_sql is None:
+        in_sql = connection.vendor == "postgresql"
+    result = CheckResult(day, due=True)
     with transaction.atomic():
-        # One check at a time: the settings row is the lock, so two runs cannot both remind. What
-        # the check decides on is read after it: a check that waited here for another (a manual
-        # run beside beat's, two workers) sees the reports and reminders that one committed.
+        # One check at a time: the settings row is the lock, so two runs cannot both remind. All
+        # the check decides on — the villages, the reports, the reminders — is read after it: a
+        # check that waited here for another (a manual run beside beat's, two workers) sees what
+        # that one committed, and a village added or removed meanwhile is handled whole or not at all.
         ReportSettings.objects.select_for_update().filter(pk=calendar.settings.pk).first()
-        reported = set(ZeroReport.objects.filter(date=day, grid=None).order_by().values_list("village_id", flat=True))
-        result.reported = len(reported)
-        if now <= calendar.grace_end(day):
-            return result  # not missed yet: 待报 or 临期
-        missing = [(pk, parent) for pk, parent in villages if pk not in reported]
-        result.missing = len(missing)
-        if not missing:
+        if now <= calendar.grace_end(day):  # not missed yet: 待报 or 临期
+            result.owed = Region.objects.villages().count()
+            result.reported = ZeroReport.objects.filter(date=day, grid=None).count()
             return result
         earlier = calendar.due_days_before(day, ESCALATE_TO_COUNTY_AFTER - 1)
-        # A streak counts the earlier due days on which the check found the unit missing (a
-        # reminder exists), so days before the system was in use never count against anyone.
-        missed_earlier = set(
-            ZeroReportReminder.objects.filter(date__in=earlier, grid=None).values_list("village_id", "date")
-        )
-        already = set(ZeroReportReminder.objects.filter(date=day, grid=None).values_list("village_id", flat=True))
-        new = []
-        for pk, _township in missing:
-            if pk in already:
-                continue
-            streak = 1
-            for earlier_day in earlier:
-                if (pk, earlier_day) not in missed_earlier:
-                    break
-                streak += 1
-            level = (
-                ZeroReportReminder.Level.COUNTY
-                if streak >= ESCALATE_TO_COUNTY_AFTER
-                else ZeroReportReminder.Level.TOWNSHIP
-            )
-            new.append(ZeroReportReminder(village_id=pk, date=day, level=level, misses_in_a_row=streak))
-        ZeroReportReminder.objects.bulk_create(new, batch_size=2000)
-        _deliver(new, {pk: parent for pk, parent in missing}, day)
+        (_remind_in_sql if in_sql else _remind_in_python)(day, earlier, result)
+    return result
+
+
+def _notice_title(village_name: str, day: date) -> str:
+    return _("%(v)s %(d)s 零报告未报送") % {"v": village_name, "d": day}
+
+
+def _notice_body(misses_in_a_row: int) -> str:
+    return _("连续漏报 %(n)d 次，请尽快补报。") % {"n": misses_in_a_row}
+
+
+def _level(misses_in_a_row: int) -> str:
+    if misses_in_a_row >= ESCALATE_TO_COUNTY_AFTER:
+        return ZeroReportReminder.Level.COUNTY
+    return ZeroReportReminder.Level.TOWNSHIP
+
+
+def _remind_in_python(day: date, earlier: list[date], result: CheckResult) -> None:
+    villages = list(Region.objects.villages().order_by().values_list("pk", "parent_id"))
+    result.owed = len(villages)
+    reported = set(ZeroReport.objects.filter(date=day, grid=None).order_by().values_list("village_id", flat=True))
+    result.reported = len(reported)
+    missing = [(pk, parent) for pk, parent in villages if pk not in reported]
+    result.missing = len(missing)
+    if not missing:
+        return
+    # A streak counts the earlier due days on which the check found the unit missing (a
+    # reminder exists), so days before the system was in use never count against anyone.
+    missed_earlier = set(
+        ZeroReportReminder.objects.filter(date__in=earlier, grid=None).values_list("village_id", "date")
+    )
+    already = set(ZeroReportReminder.objects.filter(date=day, grid=None).values_list("village_id", flat=True))
+    new = []
+    for pk, _township in missing:
+        if pk in already:
+            continue
+        streak = 1
+        for earlier_day in earlier:
+            if (pk, earlier_day) not in missed_earlier:
+                break
+            streak += 1
+        new.append(ZeroReportReminder(village_id=pk, date=day, level=_level(streak), misses_in_a_row=streak))
+    ZeroReportReminder.objects.bulk_create(new, batch_size=2000)
+    _deliver(new, {pk: parent for pk, parent in missing}, day)
     result.reminded = len(new)
     result.escalated = sum(1 for r in new if r.level == ZeroReportReminder.Level.COUNTY)
-    return result
 
 
 def _deliver(reminders: Iterable[ZeroReportReminder], township_of: dict[int, int], day: date) -> None:
@@ -278,15 +304,135 @@ def _deliver(reminders: Iterable[ZeroReportReminder], township_of: dict[int, int
     county = Unit.objects.filter(kind=Unit.Kind.COUNTY_CENTER).values_list("pk", flat=True).first()
     notices = []
     for reminder in reminders:
-        name = names.get(reminder.village_id, "")
-        title = _("%(v)s %(d)s 零报告未报送") % {"v": name, "d": day}
-        body = _("连续漏报 %(n)d 次，请尽快补报。") % {"n": reminder.misses_in_a_row}
+        title = _notice_title(names.get(reminder.village_id, ""), day)
+        body = _notice_body(reminder.misses_in_a_row)
         for unit_id in (committees.get(reminder.village_id), centers.get(township_of.get(reminder.village_id))):
             if unit_id:
-                notices.append(Notification(unit_id=unit_id, title=title, body=body, url="/grids/reports/"))
+                notices.append(Notification(unit_id=unit_id, title=title, body=body, url=REPORTS_URL))
         if reminder.level == ZeroReportReminder.Level.COUNTY and county:
-            notices.append(Notification(unit_id=county, title=title, body=body, url="/grids/board/"))
+            notices.append(Notification(unit_id=county, title=title, body=body, url=BOARD_URL))
     Notification.objects.bulk_create(notices, batch_size=2000)
+
+
+REPORTS_URL, BOARD_URL = "/grids/reports/", "/grids/board/"
+# Where a notice's title takes the village's name, in `_remind_in_sql` (a private-use character:
+# no wording or name has it).
+NAME = "\ue000"
+
+
+def _remind_in_sql(day: date, earlier: list[date], result: CheckResult) -> None:
+    """What `_remind_in_python` does, in one statement (PostgreSQL): the villages without a report
+    and without a reminder for the day get one, its streak counted over the earlier due days
+    (newest first, until one without a reminder), and its notices — the village committee and the
+    township center (the last by code where there are several, as the Python path's dicts keep),
+    and the county center (the first by code) from the third miss in a row.
+
+    Every part is a hash (or merge) join or a lookup in a row's own array: with nested loops off,
+    no estimate — a county imported a minute ago, its tables not yet analysed — can make the
+    planner loop over 500,000 villages once per village."""
+    region, report, reminder = Region._meta.db_table, ZeroReport._meta.db_table, ZeroReportReminder._meta.db_table
+    unit, notice = Unit._meta.db_table, Notification._meta.db_table
+    sql = f"""
+        WITH missing AS MATERIALIZED (
+            SELECT v.id, v.parent_id, v.name FROM {region} AS v
+            WHERE v.level = %(village)s AND NOT EXISTS (
+                SELECT 1 FROM {report} AS r WHERE r.village_id = v.id AND r.date = %(day)s AND r.grid_id IS NULL
+            )
+        ),
+        fresh AS MATERIALIZED (
+            SELECT missing.*, 1 + coalesce(
+                (SELECT min(e.i) - 1 FROM unnest(%(earlier)s::date[]) WITH ORDINALITY AS e(day, i)
+                 WHERE NOT e.day = ANY(coalesce(before.days, '{{}}'))),
+                cardinality(%(earlier)s::date[])
+            ) AS streak
+            FROM missing
+            LEFT JOIN (
+                SELECT x.village_id, array_agg(x.date) AS days FROM {reminder} AS x
+                WHERE x.date = ANY(%(earlier)s::date[]) AND x.grid_id IS NULL GROUP BY x.village_id
+            ) AS before ON before.village_id = missing.id
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {reminder} AS t WHERE t.village_id = missing.id AND t.date = %(day)s AND t.grid_id IS NULL
+            )
+        ),
+        new AS (
+            INSERT INTO {reminder} (village_id, grid_id, date, level, misses_in_a_row, created_at)
+            SELECT id, NULL, %(day)s, CASE WHEN streak >= %(escalate)s THEN %(county)s ELSE %(township)s END,
+                   streak, %(created)s
+            FROM fresh
+            RETURNING level
+        ),
+        notices AS (
+            INSERT INTO {notice} (unit_id, user_id, title, body, url, created_at)
+            SELECT recipient.unit_id, NULL, replace(%(title)s, %(name)s, fresh.name),
+                   (%(bodies)s::text[])[fresh.streak], recipient.url, %(created)s
+            FROM fresh
+            LEFT JOIN (
+                SELECT DISTINCT ON (u.region_id) u.region_id, u.id FROM {unit} AS u
+                WHERE u.kind = %(committee)s AND u.region_id IN (SELECT id FROM fresh)
+                ORDER BY u.region_id, u.code DESC
+            ) AS committee ON committee.region_id = fresh.id
+            LEFT JOIN (
+                SELECT DISTINCT ON (u.region_id) u.region_id, u.id FROM {unit} AS u
+                WHERE u.kind = %(center)s ORDER BY u.region_id, u.code DESC
+            ) AS center ON center.region_id = fresh.parent_id
+            CROSS JOIN LATERAL (
+                VALUES (committee.id, %(reports_url)s), (center.id, %(reports_url)s),
+                       (CASE WHEN fresh.streak >= %(escalate)s THEN (
+                            SELECT u.id FROM {unit} AS u WHERE u.kind = %(county_center)s ORDER BY u.code LIMIT 1
+                        ) END, %(board_url)s)
+            ) AS recipient (unit_id, url)
+            WHERE recipient.unit_id IS NOT NULL
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM {region} WHERE level = %(village)s),
+               (SELECT count(*) FROM {report} WHERE date = %(day)s AND grid_id IS NULL),
+               (SELECT count(*) FROM missing),
+               (SELECT count(*) FROM new),
+               (SELECT count(*) FROM new WHERE level = %(county)s),
+               (SELECT count(*) FROM notices)
+    """
+    created = timezone.now()
+    params = {
+        "village": Region.Level.VILLAGE,
+        "day": day,
+        "earlier": earlier,
+        "escalate": ESCALATE_TO_COUNTY_AFTER,
+        "county": ZeroReportReminder.Level.COUNTY,
+        "township": ZeroReportReminder.Level.TOWNSHIP,
+        "created": created,
+        "title": _notice_title(NAME, day),
+        "name": NAME,
+        "bodies": [_notice_body(n) for n in range(1, len(earlier) + 2)],
+        "committee": Unit.Kind.VILLAGE,
+        "center": Unit.Kind.TOWNSHIP_CENTER,
+        "county_center": Unit.Kind.COUNTY_CENTER,
+        "reports_url": REPORTS_URL,
+        "board_url": BOARD_URL,
+    }
+    # Hash joins only, and the day's reports hashed in memory rather than in temporary files.
+    with _planner(enable_nestloop="off", work_mem="64MB") as cursor:
+        cursor.execute(sql, params)
+        result.owed, result.reported, result.missing, result.reminded, result.escalated, _notices = cursor.fetchone()
+
+
+@contextmanager
+def _planner(**settings: str):
+    """A cursor with these planner settings, the earlier ones put back after (also inside a
+    caller's transaction, where SET LOCAL would outlast the check)."""
+    names = list(settings)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join(["current_setting(%s), set_config(%s, %s, true)"] * len(names)),
+            [value for name in names for value in (name, name, settings[name])],
+        )
+        row = cursor.fetchone()
+        try:
+            yield cursor
+        finally:
+            cursor.execute(
+                "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)),
+                [value for i, name in enumerate(names) for value in (name, row[2 * i])],
+            )
 
 
 # --- Board ------------------------------------------------------------------------------------

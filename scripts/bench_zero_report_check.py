@@ -4,8 +4,13 @@
 Builds a county of N village reporting units on the configured database (bulk inserts), files
 reports for ~90 % of them on a due day, reminders for a few on the two due days before (so the
 escalation path runs), then times the check twice: the first run writes the reminders and their
-notices, the second finds them written and adds nothing. Each run prints units, seconds and the
-number of queries. Everything happens in one transaction that is rolled back at the end.
+notices, the second finds them written and adds nothing. Each run prints units, seconds, the
+number of queries, what it wrote and the machine's load average (1 minute) after it. `--paths
+sql,python` times both ways of the check on the same county, one after the other (the one
+statement PostgreSQL runs, and the Python path SQLite runs, which was PostgreSQL's before issue
+13), each undone before the next. Everything happens in one transaction rolled back at the end,
+so the planner has no statistics of the new rows (the worst case for it) unless `--analyze`
+collects them after the build.
 
 It writes data, so it refuses to run unless BENCH_OK=1 is set or the database's name starts with
 "bench" or "test". Run it against PostgreSQL (see README, "Benchmarks"):
@@ -17,6 +22,7 @@ It writes data, so it refuses to run unless BENCH_OK=1 is set or the database's 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -32,8 +38,15 @@ from grids.models import Region, ZeroReport, ZeroReportReminder
 from grids.zero_report import Calendar, run_zero_report_check
 
 COUNTY = "970101"  # a code no demo or test county uses
-VILLAGES_PER_TOWNSHIP = 100
+VILLAGES_PER_TOWNSHIP = 100  # at least; more when the units need more than 999 townships
+MAX_CODE = 999  # townships in a county, villages in a township: three digits each (GB/T 2260)
 BATCH = 2000
+
+
+def villages_per_township(units: int) -> int:
+    """100 villages a township up to 99,900 units; beyond, as many as 999 townships need (at most
+    999), so every code stays a valid 12-digit division code."""
+    return max(VILLAGES_PER_TOWNSHIP, -(-units // MAX_CODE))
 
 
 def build(units: int, reported_share: float, rng: random.Random):
@@ -42,7 +55,8 @@ def build(units: int, reported_share: float, rng: random.Random):
     county = Region.objects.create(
         code=f"{COUNTY}000000", name="基准县", level=Region.Level.COUNTY, kind=Region.Kind.COUNTY
     )
-    n_townships = -(-units // VILLAGES_PER_TOWNSHIP)
+    per_township = villages_per_township(units)
+    n_townships = -(-units // per_township)
     townships = Region.objects.bulk_create(
         [
             Region(
@@ -65,7 +79,7 @@ def build(units: int, reported_share: float, rng: random.Random):
                 parent=township,
             )
             for i, township in enumerate(townships)
-            for v in range(1, min(VILLAGES_PER_TOWNSHIP, units - i * VILLAGES_PER_TOWNSHIP) + 1)
+            for v in range(1, min(per_township, units - i * per_township) + 1)
         ],
         batch_size=BATCH,
     )
@@ -105,16 +119,16 @@ def build(units: int, reported_share: float, rng: random.Random):
     return day, check_at
 
 
-def timed_check(day, check_at, label: str, units: int) -> None:
+def timed_check(day, check_at, label: str, units: int, in_sql: bool) -> None:
     notices = Notification.objects.count()
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        result = run_zero_report_check(day, now=check_at)
+        result = run_zero_report_check(day, now=check_at, in_sql=in_sql)
         seconds = time.perf_counter() - started
     print(
         f"{label}: units={units} seconds={seconds:.3f} queries={len(queries.captured_queries)} "
         f"reminded={result.reminded} escalated={result.escalated} "
-        f"notices={Notification.objects.count() - notices}"
+        f"notices={Notification.objects.count() - notices} load={os.getloadavg()[0]:.2f}"
     )
 
 
@@ -123,9 +137,20 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=10_000, help="village reporting units (default 10000)")
     parser.add_argument("--reported", type=float, default=0.9, help="share of units that reported (default 0.9)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--paths", default="", help="sql, python or sql,python (default: the database's own, sql on PostgreSQL)"
+    )
+    parser.add_argument(
+        "--analyze",
+        action="store_true",
+        help="ANALYZE the tables after building (PostgreSQL), as autovacuum would have in production",
+    )
     args = parser.parse_args()
-    if not 1 <= args.units <= 999 * VILLAGES_PER_TOWNSHIP:
-        parser.error(f"--units must be between 1 and {999 * VILLAGES_PER_TOWNSHIP}")
+    paths = [p for p in args.paths.split(",") if p] or ["sql" if connection.vendor == "postgresql" else "python"]
+    if set(paths) - {"sql", "python"} or ("sql" in paths and connection.vendor != "postgresql"):
+        parser.error("--paths takes sql (PostgreSQL only) and/or python")
+    if not 1 <= args.units <= MAX_CODE * MAX_CODE:
+        parser.error(f"--units must be between 1 and {MAX_CODE * MAX_CODE}")
     refuse_unless_throwaway()
     if Region.objects.filter(code__startswith=COUNTY).exists():
         sys.exit(f"the database already holds regions under {COUNTY}: a previous run was not rolled back?")
@@ -138,11 +163,21 @@ def main() -> None:
         with transaction.atomic():
             started = time.perf_counter()
             day, check_at = build(args.units, args.reported, random.Random(args.seed))
+            if args.analyze and connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    tables = [m._meta.db_table for m in (Region, Unit, ZeroReport, ZeroReportReminder, Notification)]
+                    cursor.execute(f"ANALYZE {', '.join(tables)}")
             print(
                 f"setup: {time.perf_counter() - started:.2f}s (due day {day}, check at {timezone.localtime(check_at)})"
             )
-            timed_check(day, check_at, "first run (writes reminders)", args.units)
-            timed_check(day, check_at, "second run (idempotent)", args.units)
+            for path in paths:
+                try:
+                    with transaction.atomic():
+                        timed_check(day, check_at, f"{path}: first run (writes reminders)", args.units, path == "sql")
+                        timed_check(day, check_at, f"{path}: second run (idempotent)", args.units, path == "sql")
+                        raise Rollback
+                except Rollback:
+                    pass
             raise Rollback
     except Rollback:
         print("rolled back")

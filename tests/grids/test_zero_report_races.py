@@ -11,8 +11,8 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from governance.models import Notification, Role
-from grids.models import Grid, ReportSettings, ZeroReport, ZeroReportReminder
+from governance.models import Notification, Role, Unit
+from grids.models import Grid, Region, ReportSettings, ZeroReport, ZeroReportReminder
 from grids.zero_report import ReportData, file_report, run_zero_report_check
 from tests.factories import build_org, make_user
 
@@ -109,3 +109,34 @@ def test_a_check_waiting_for_another_counts_the_reminders_it_wrote(transactional
     levels = dict(ZeroReportReminder.objects.filter(date=MONDAY).values_list("village__name", "level"))
     assert levels == {"甲镇二村": "county", "乙镇一村": "county"}
     assert Notification.objects.filter(unit=org.county_center).count() == 2
+
+
+def test_a_check_waiting_for_another_reads_the_villages_as_that_one_left_them(transactional_db):
+    # While beat's check holds the lock, an administrator merges 乙镇一村 away and adds a new
+    # community, in the same transaction. A manual check of the same Monday waits for the lock;
+    # it used to list the villages before waiting, so it reminded the village that no longer
+    # existed (its commit failed, so nobody was reminded of anything) and missed the new one.
+    org = build_org()
+    file_report(
+        by=org["grid_worker"], village=org.village_a1, day=MONDAY, data=ReportData(is_zero=True), now=at(MONDAY, 10)
+    )
+
+    def check_and_redraw():
+        run_zero_report_check(MONDAY, now=at(MONDAY, 20))
+        Grid.objects.filter(village=org.village_b1).delete()
+        org.village_b1.delete()
+        new = Region.objects.create(
+            code="990101001003", name="甲镇新社区", level="village", kind="community", parent=org.town_a
+        )
+        Unit.objects.create(code="A3-VC", name="甲镇新社区居委会", kind=Unit.Kind.VILLAGE, region=new)
+
+    result, error = first_holds_until_second_waits(
+        check_and_redraw, lambda: run_zero_report_check(MONDAY, now=at(MONDAY, 21))
+    )
+    assert error is None, repr(error)
+    assert (result.owed, result.reported, result.missing, result.reminded) == (3, 1, 2, 1)
+    assert set(ZeroReportReminder.objects.filter(date=MONDAY).values_list("village__name", flat=True)) == {
+        "甲镇二村",
+        "甲镇新社区",
+    }
+    assert Notification.objects.filter(title__startswith="甲镇新社区", unit__name="甲镇新社区居委会").exists()
