@@ -56,54 +56,90 @@ NAME_GRAMS = SUMMARY_GRAMS = 2
 NUMBER_GRAMS = 3
 
 
-def text_condition(q: str) -> Q:
+# The searched columns: the case's number and summary, its parties' names.
+COLUMNS = ("number", "summary", "name")
+
+
+def _column_conditions(q: str) -> dict[str, Q]:
+    """Each column containing the term (any case); on PostgreSQL through its gram index."""
+    conditions = {"number": Q(number__icontains=q), "summary": Q(summary__icontains=q), "name": Q(name__icontains=q)}
+    if connection.vendor == "postgresql":  # SQLite, the embedded default, scans: same rule, same rows
+        conditions["number"] &= HasGrams("number", q, NUMBER_GRAMS)
+        conditions["summary"] &= HasGrams("summary", q, SUMMARY_GRAMS)
+        conditions["name"] &= HasGrams("name", q, NAME_GRAMS)
+    return conditions
+
+
+def _column_rows(q: str) -> dict[str, QuerySet]:
+    """Per column, the ids of the cases whose column contains the term."""
+    conditions = _column_conditions(q)
+    return {
+        "number": Case.objects.order_by().filter(conditions["number"]).values_list("pk"),
+        "summary": Case.objects.order_by().filter(conditions["summary"]).values_list("pk"),
+        "name": Party.objects.order_by().filter(conditions["name"]).values_list("case_id"),
+    }
+
+
+def text_condition(q: str, walk: frozenset[str] = frozenset()) -> Q:
     """Case number, summary or party name containing the term (any case); a full ID or phone
     number matches through its blind index.
 
     One list of case ids from each index, united: an OR of subqueries would make PostgreSQL test
-    every case (a full scan of cases and parties at a million, and again for the count)."""
-    number, summary, name = Q(number__icontains=q), Q(summary__icontains=q), Q(name__icontains=q)
-    if connection.vendor == "postgresql":  # SQLite, the embedded default, scans: same rule, same rows
-        number &= HasGrams("number", q, NUMBER_GRAMS)
-        summary &= HasGrams("summary", q, SUMMARY_GRAMS)
-        name &= HasGrams("name", q, NAME_GRAMS)
+    every case (a full scan of cases and parties at a million, and again for the count). The
+    columns in `walk` (PostgreSQL: those where the term is too common, see BROAD_MATCHES) are
+    instead tested on each case as the list reads it in its order, the party names through a
+    scalar subquery per case (an EXISTS would be planned as a scan of every party up front)."""
     indexes = {blind_index(normalise_id_number(q)), blind_index(normalise_phone(q))}
     by_id = Q(id_number_index__in=indexes) | Q(phone_index__in=indexes)
-    ids = (
-        Case.objects.order_by()
-        .filter(number)
-        .values("pk")
-        .union(
-            Case.objects.order_by().filter(summary).values("pk"),
-            Party.objects.order_by().filter(name).values("case_id"),
-            Party.objects.order_by().filter(by_id).values("case_id"),
+    rows = [rows for column, rows in _column_rows(q).items() if column not in walk]
+    ids = Party.objects.order_by().filter(by_id).values_list("case_id").union(*rows)
+    condition = Q(pk__in=ids)
+    if "number" in walk:
+        condition |= Q(number__icontains=q)
+    if "summary" in walk:
+        condition |= Q(summary__icontains=q)
+    if "name" in walk:
+        from django.contrib.postgres.aggregates import BoolOr
+
+        named = (
+            Party.objects.filter(case=OuterRef("pk"))
+            .order_by()
+            .values("case")
+            .annotate(hit=BoolOr(Q(name__icontains=q)))
+            .values("hit")
         )
-    )
-    return Q(pk__in=ids)
+        condition |= Q(Subquery(named, output_field=BooleanField()))
+    return condition
 
 
-# A term the gram indexes find in more cases than BROAD_MATCHES (before the person's scope: one
-# character, a stock phrase) costs the exact search in proportion to its matches — every match
-# looked up, joined, sorted and counted (7 s for 王 at a million cases). Such a term is read along
-# the list's own order instead, each case tested as it comes (`walk_condition`): the newest matches
-# are near the top, and the list offers its newest BROAD_CAP ("more than 200, narrow it down").
-BROAD_MATCHES = 5_000
-BROAD_CAP = 200
+# A term the gram indexes find in more than BROAD_MATCHES cases of one column (before the person's
+# scope: one character, a stock phrase) costs the exact search in proportion to its matches —
+# each looked up, joined, sorted and counted (7 s for 王 at a million cases). Such a column is
+# tested case by case as the list is read in its own order (`walk`): the newest matches are near
+# the top; the list then offers its newest BROAD_CAP and asks to narrow the search.
+BROAD_MATCHES = 2_000
+BROAD_CAP = 100
 
 
 @dataclass(frozen=True)
 class Search:
-    """The list's search term, and how the list reads it (see BROAD_MATCHES)."""
+    """The list's search term, and the columns read case by case (see BROAD_MATCHES)."""
 
     term: str
-    broad: bool
+    walk: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, term: str) -> Search:
-        return cls(term, connection.vendor == "postgresql" and _matches_more_than(term, BROAD_MATCHES))
+        if connection.vendor != "postgresql":
+            return cls(term)
+        return cls(term, frozenset(_columns_with_more_than(term, BROAD_MATCHES)))
+
+    @property
+    def broad(self) -> bool:
+        return bool(self.walk)
 
     def condition(self) -> Q:
-        return walk_condition(self.term) if self.broad else text_condition(self.term)
+        return text_condition(self.term, self.walk)
 
     @property
     def cap(self) -> int | None:
@@ -111,45 +147,18 @@ class Search:
         return BROAD_CAP if self.broad else None
 
 
-def _matches_more_than(term: str, n: int) -> bool:
-    """Whether the gram indexes find the term in more than `n` cases (one query; each index read
-    for at most n + 1 rows, so a broad term costs no more than a rare one)."""
-    number = Q(number__icontains=term) & HasGrams("number", term, NUMBER_GRAMS)
-    summary = Q(summary__icontains=term) & HasGrams("summary", term, SUMMARY_GRAMS)
-    name = Q(name__icontains=term) & HasGrams("name", term, NAME_GRAMS)
-    found = (
-        Case.objects.order_by()
-        .filter(number)
-        .values_list("pk")[: n + 1]
-        .union(
-            Case.objects.order_by().filter(summary).values_list("pk")[: n + 1],
-            Party.objects.order_by().filter(name).values_list("case_id")[: n + 1],
-        )
-    )
-    return found.count() > n
-
-
-def walk_condition(q: str) -> Q:
-    """The same rule as `text_condition`, tested case by case (PostgreSQL): the party names through a
-    scalar subquery per case, which PostgreSQL runs for each row it reads in the list's order (an
-    EXISTS would be turned into a scan of every party first)."""
-    from django.contrib.postgres.aggregates import BoolOr
-
-    named = (
-        Party.objects.filter(case=OuterRef("pk"))
-        .order_by()
-        .values("case")
-        .annotate(hit=BoolOr(Q(name__icontains=q)))
-        .values("hit")
-    )
-    indexes = {blind_index(normalise_id_number(q)), blind_index(normalise_phone(q))}
-    by_id = Party.objects.filter(Q(id_number_index__in=indexes) | Q(phone_index__in=indexes)).values("case_id")
-    return (
-        Q(number__icontains=q)
-        | Q(summary__icontains=q)
-        | Q(Subquery(named, output_field=BooleanField()))
-        | Q(pk__in=by_id)
-    )
+def _columns_with_more_than(term: str, n: int) -> list[str]:
+    """The columns whose gram index finds the term in more than `n` rows (one query; each index
+    read for at most n + 1 rows, so a common term costs no more than a rare one)."""
+    parts, params = [], []
+    for column, rows in _column_rows(term).items():
+        sql, part_params = rows[: n + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS {column})")
+        params += part_params
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        counts = cursor.fetchone()
+    return [column for column, count in zip(COLUMNS, counts, strict=True) if count > n]
 
 
 # A search token outlives an idle session by nothing: 30 minutes, and the last 20 per session.
@@ -229,7 +238,7 @@ def filter_cases(cases: QuerySet[Case], form: CaseFilterForm, search: Search | N
         return cases
     data = form.cleaned_data
     if data["q"].strip():
-        cases = cases.filter((search or Search(data["q"].strip(), broad=False)).condition())
+        cases = cases.filter((search or Search(data["q"].strip())).condition())
     for name in ("status", "channel"):
         if data[name]:
             cases = cases.filter(**{name: data[name]})

@@ -85,7 +85,10 @@ class ScopedCases:
 
     def rows(self, offset: int, size: int, decorate: Callable[[QuerySet[Case]], QuerySet[Case]]) -> list[Case]:
         """The page's cases, each with what `decorate` adds (related rows, annotations)."""
-        ids = self.ids(offset, size)
+        return self.rows_of(self.ids(offset, size), decorate)
+
+    def rows_of(self, ids: list[int], decorate: Callable[[QuerySet[Case]], QuerySet[Case]]) -> list[Case]:
+        """These cases, in this order, each with what `decorate` adds."""
         if not ids:
             return []
         found = {case.pk: case for case in decorate(Case.objects.filter(pk__in=ids))}
@@ -99,16 +102,31 @@ def _column(name: str) -> str:
 
 
 class ScopedPaginator(Paginator):
-    """Django's paginator over `ScopedCases`: the capped count, and each page by its ids."""
+    """Django's paginator over `ScopedCases`: the capped count, and each page by its ids.
 
-    def __init__(self, cases: ScopedCases, per_page: int, decorate: Callable[[QuerySet[Case]], QuerySet[Case]]):
+    `whole`: read the ids of all the listed rows (at most the cap + 1) in one query, and count and
+    page from them — for a small cap over rows that are costly to find (a broad search), so that
+    they are not found twice, once to count and once for the page."""
+
+    def __init__(
+        self,
+        cases: ScopedCases,
+        per_page: int,
+        decorate: Callable[[QuerySet[Case]], QuerySet[Case]],
+        whole: bool = False,
+    ):
         super().__init__([], per_page)
         self.cases = cases
         self.decorate = decorate
+        self.whole = whole and cases.cap is not None
+
+    @cached_property
+    def _all_ids(self) -> list[int]:
+        return self.cases.ids(0, self.cases.cap + 1)
 
     @cached_property
     def count(self) -> int:
-        return self.cases.count()
+        return len(self._all_ids) if self.whole else self.cases.count()
 
     @property
     def capped(self) -> bool:
@@ -124,4 +142,6 @@ class ScopedPaginator(Paginator):
         number = self.validate_number(number)
         offset = (number - 1) * self.per_page
         size = self.per_page if self.cases.cap is None else min(self.per_page, self.cases.cap - offset)
+        if self.whole:
+            return Page(self.cases.rows_of(self._all_ids[offset : offset + size], self.decorate), number, self)
         return Page(self.cases.rows(offset, size, self.decorate), number, self)

@@ -126,7 +126,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
             LIST_ORDER,
             **({"cap": search.cap} if search and search.cap else {}),
         )
-        page = ScopedPaginator(scoped, 20, list_queryset).get_page(request.GET.get("page"))
+        page = ScopedPaginator(scoped, 20, list_queryset, whole=bool(search and search.broad)).get_page(
+            request.GET.get("page")
+        )
     else:  # a dashboard number's cases: bounded by its window, counted exactly like the number
         page = Paginator(list_queryset(filter_cases(drilled.cases, form)), 20).get_page(request.GET.get("page"))
     return render(

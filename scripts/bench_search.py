@@ -186,7 +186,8 @@ def time_pages(port: int, users: list[str], terms: list[tuple[str, str]], runs: 
                 if n:
                     times.append(elapsed * 1000)
             found = re.search(r"共 ([\d,]+) 条", content.decode())
-            count = found.group(1) if found else "0"
+            broad = re.search(r"列出最新的 ([\d,]+) 条", content.decode())
+            count = found.group(1) if found else f"> {broad.group(1)}" if broad else "0"
             results[(user, label)] = (count, *median_p90(times))
     return results
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Q
 
 from disputes import filters
-from disputes.filters import Search, text_condition, walk_condition
+from disputes.filters import COLUMNS, Search, text_condition
 from disputes.models import Case, Party
 from disputes.services import PartyData
 from governance.crypto import blind_index
@@ -122,18 +122,22 @@ postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="
 
 
 @postgresql_only
-def test_a_broad_term_tested_case_by_case_finds_what_the_substring_rule_finds(cases):
+def test_columns_tested_case_by_case_find_what_the_substring_rule_finds(cases):
     number = cases[2].number
+    walks = [frozenset(COLUMNS), frozenset({"name"}), frozenset({"summary"}), frozenset({"number", "summary"})]
     for term in [*TERMS, number, number[-5:]]:
-        assert set(Case.objects.filter(walk_condition(term)).values_list("pk", flat=True)) == substring_rule(term), term
+        for walk in walks:
+            found = set(Case.objects.filter(text_condition(term, walk)).values_list("pk", flat=True))
+            assert found == substring_rule(term), (term, walk)
 
 
 @postgresql_only
 def test_a_term_is_broad_when_the_indexes_find_it_in_more_cases_than_the_limit(cases, monkeypatch):
     monkeypatch.setattr(filters, "BROAD_MATCHES", 1)
     assert len(substring_rule("赵莉巧")) == 1 and not Search.of("赵莉巧").broad  # exactly the limit
-    assert len(substring_rule("王芳")) == 2 and Search.of("王芳").broad
-    assert len(substring_rule("纠纷")) > 2 and Search.of("纠纷").broad
+    assert Search.of("王芳").walk == {"name"}  # two parties' names; one summary
+    assert Search.of("芳").walk == {"name"}
+    assert Search.of("纠纷").walk == {"summary"}
     assert not Search.of("无此人").broad and not Search.of(VALID_ID).broad
     assert Search.of("王芳").cap == filters.BROAD_CAP and Search.of("赵莉巧").cap is None
 
@@ -145,9 +149,8 @@ def test_the_walk_reads_each_case_s_parties_not_every_party(cases):
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         try:
-            sql, params = (
-                Case.objects.filter(walk_condition("王")).order_by("-received_at")[:20].query.sql_with_params()
-            )
+            walked = Case.objects.filter(text_condition("王", frozenset(COLUMNS))).order_by("-received_at")[:20]
+            sql, params = walked.query.sql_with_params()
             cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         finally:
