@@ -13,10 +13,18 @@ statement (`governance.reminders.DueSet`) and never reads the 200,000 rows.
 
 Then open listed supervisions (one query) and the daily digest (three aggregates), as `Due`s.
 A fixed number of queries whatever the number of cases.
+
+Steady runs: within a day, a clock counted in days cannot move unless its case does, so after the
+day's full pass (and again after the first pass past DIGEST_AFTER) a run reads only the cases
+changed since that pass began (`updated_at`, less CHANGE_MARGIN for transactions open then) and
+the few whose clock is counted in hours and may cross a threshold in between. Anything else a
+clock follows (the matrix, the statutes, the calendar, the units' kinds) is fingerprinted with
+the pass; an edit of any of them makes the next run a full pass again (`steady_since`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -24,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
+import chinese_calendar
 from django.db import connection, models
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
@@ -43,7 +52,7 @@ from disputes.deadlines import (
     standing,
 )
 from disputes.models import Case, Hold, LimitUnit, Stage, Status, Supervision, TimeLimitRule
-from governance.models import Reminder, Role, Unit, User
+from governance.models import CalendarDay, CalendarYear, Heartbeat, Reminder, Role, Unit, User
 from governance.reminders import Due, DueSet
 from governance.workdays import WorkdayMemo
 from grids.models import PREFIX_LENGTH, Region
@@ -86,6 +95,89 @@ def _candidates(now: datetime) -> Q:
         | Q(status=Status.PENDING_REVIEW)
         | Q(status__in=[Status.CLOSED, Status.EVALUATED], visited_at__isnull=True)
     )
+
+
+# --- Steady runs: only what can have changed since the day's full pass ---------------------------
+
+# The cases' last full pass: when it began (wall clock, as `Case.updated_at` is written) and, in
+# `state`, the period it covered, the moment it measured and a fingerprint of the clocks' inputs.
+FULL_PASS = "overdue_scan_full_pass"
+# A transaction open when the full pass began may commit a case saved a little earlier.
+CHANGE_MARGIN = timedelta(minutes=10)
+# The status whose stage starts at this moment (or, for 签收, falls due at it).
+MOMENT_OF_STATUS = {
+    Status.DISPATCHED: "sign_due",
+    Status.PENDING_REVIEW: "reported_at",
+    Status.CLOSED: "closed_at",
+    Status.EVALUATED: "closed_at",
+}
+
+
+def period(now: datetime) -> str:
+    """A full pass covers the rest of its local day, before or after the digest's hour: a new day
+    re-keys every red card, and the first run past DIGEST_AFTER sends every unit's digest."""
+    local = timezone.localtime(now)
+    return f"{local.date().isoformat()}{'+' if local.time() >= DIGEST_AFTER else '-'}"
+
+
+def clock_inputs(book: LimitBook) -> str:
+    """A fingerprint of what the clocks follow besides the cases: the matrix and the statutes, the
+    administrator's calendar (and the library's version), the units' kinds and sectors (a county
+    center's cases are county-level; a statute governs a unit by kind or sector)."""
+    parts = [
+        sorted(repr(row) for row in book.rows),
+        sorted(repr(statute) for statute in book.statutes),
+        sorted(
+            (day.isoformat(), working) for day, working in CalendarDay.objects.values_list("date", "is_working_day")
+        ),
+        sorted(CalendarYear.objects.values_list("year", flat=True)),
+        getattr(chinese_calendar, "__version__", ""),
+        sorted(Unit.objects.values_list("pk", "kind", "sector")),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Pass:
+    """What the cases' scanner reads this run: everything (`since` None, a full pass, which records
+    itself once delivered), or what changed since the full pass of this period."""
+
+    now: datetime
+    started: datetime  # wall clock
+    state: dict
+    since: datetime | None = None  # cases saved from then on (wall clock)
+    measured: datetime | None = None  # the moment the full pass measured
+
+    def record(self) -> None:
+        if self.since is None:
+            Heartbeat.objects.update_or_create(name=FULL_PASS, defaults={"at": self.started, "state": self.state})
+
+
+def steady_since(now: datetime, book: LimitBook) -> Pass:
+    """A full pass unless this period's full pass ran on the same inputs."""
+    state = {"period": period(now), "inputs": clock_inputs(book), "now": now.isoformat()}
+    started = timezone.now()
+    last = Heartbeat.objects.filter(name=FULL_PASS).values_list("at", "state").first()
+    if last is None or {**last[1], "now": ""} != {**state, "now": ""}:
+        return Pass(now, started, state)
+    return Pass(now, started, state, last[0] - CHANGE_MARGIN, datetime.fromisoformat(last[1]["now"]))
+
+
+def _may_have_moved(keys: ClockKeys, book: LimitBook, run: Pass) -> Q:
+    """The candidates a steady run reads: those saved since the full pass, and those on a clock
+    counted in hours whose thresholds fall between the full pass's moment and this run's."""
+    moved = Q(updated_at__gte=run.since)
+    for status in sorted({hourly[0] for hourly in keys.hourly}):
+        limits = [
+            book.limit(STAGE_OF_STATUS[status], level=level, category_id=category or None, risk_level_id=risk or None)
+            for hourly_status, level, category, risk in keys.hourly
+            if hourly_status == status
+        ]
+        reach = timedelta(hours=max(lim.amount + lim.due_soon + max(lim.yellow_after, lim.red_after) for lim in limits))
+        column = MOMENT_OF_STATUS[status]
+        low = min(run.measured, run.now) - reach
+        moved |= Q(status=status, **{f"{column}__gte": low, f"{column}__lte": run.now + reach})
+    return moved
 
 
 @dataclass(frozen=True)
@@ -333,6 +425,15 @@ class CaseClocks:
     owed: dict[str, GroupDue]  # clock_key -> reminder, for the groups at some level
     recipients: dict[tuple[str, int, int], tuple[tuple[int, ...], tuple[int, ...]]]  # (level, owner, township)
     texts: Texts
+    run: Pass
+
+    @property
+    def since(self) -> datetime | None:
+        """None: every candidate was read; else only those changed since then (a steady run)."""
+        return self.run.since
+
+    def delivered(self) -> None:
+        self.run.record()
 
     def dues(self) -> Iterator[Due]:
         if not self.owed:
@@ -431,11 +532,16 @@ def _array(ids: tuple[int, ...]) -> str:
     return "{" + ",".join(map(str, ids)) + "}"
 
 
-def _case_clocks(now: datetime, book: LimitBook, memo: WorkdayMemo, recipients: Recipients, texts: Texts) -> CaseClocks:
+def _case_clocks(
+    now: datetime, book: LimitBook, memo: WorkdayMemo, recipients: Recipients, texts: Texts, run: Pass
+) -> CaseClocks:
     today = timezone.localtime(now).date()
     keys = ClockKeys.of(book)
+    candidates = _candidates(now)
+    if run.since is not None:
+        candidates &= _may_have_moved(keys, book, run)
     cases = keys.annotate(
-        Case.objects.filter(_candidates(now))
+        Case.objects.filter(candidates)
         .annotate(
             owner=Coalesce(
                 models.Case(
@@ -460,18 +566,23 @@ def _case_clocks(now: datetime, book: LimitBook, memo: WorkdayMemo, recipients: 
         for owner, township, code in cases.values_list("owner", "township_id", "township__code").distinct():
             for level in levels:
                 to[(level, owner, township)] = recipients.for_level(level, owner or None, code)
-    return CaseClocks(cases, owed, to, texts)
+    return CaseClocks(cases, owed, to, texts, run)
 
 
 def case_reminders(now: datetime) -> Iterator[Due | DueSet]:
     """The scanner (settings.OVERDUE_SCANNERS): the stage clocks as one `DueSet`, then the listed
-    supervisions and the daily digest."""
-    today = timezone.localtime(now).date()
+    supervisions and the daily digest. A steady run reads only what can have changed since this
+    period's full pass (`steady_since`)."""
     book = LimitBook.from_database()
+    yield from _case_reminders(now, book, steady_since(now, book))
+
+
+def _case_reminders(now: datetime, book: LimitBook, run: Pass) -> Iterator[Due | DueSet]:
+    today = timezone.localtime(now).date()
     memo = WorkdayMemo()
     recipients = Recipients()
     texts = Texts()
-    yield _case_clocks(now, book, memo, recipients, texts)
+    yield _case_clocks(now, book, memo, recipients, texts, run)
 
     for supervision in (
         Supervision.objects.filter(state=Supervision.State.OPEN, due__lte=today + timedelta(days=LOOKAHEAD_DAYS))
@@ -499,26 +610,37 @@ def case_reminders(now: datetime) -> Iterator[Due | DueSet]:
         yield due
 
     if timezone.localtime(now).time() >= DIGEST_AFTER:
-        yield from _digests(now, memo)
+        yield from _digests(now, memo, run.since)
 
 
 def case_dues(now: datetime) -> Iterator[Due]:
-    """Every reminder the cases owe now, one `Due` each: what `case_reminders` describes."""
-    for item in case_reminders(now):
+    """Every reminder the cases owe now, one `Due` each: what a full pass of `case_reminders`
+    describes."""
+    book = LimitBook.from_database()
+    for item in _case_reminders(now, book, Pass(now, timezone.now(), {})):
         if isinstance(item, DueSet):
             yield from item.dues()
         else:
             yield item
 
 
-def _digests(now: datetime, memo: WorkdayMemo) -> Iterator[Due]:
-    """每日待办汇总: one notice a day to every unit that owes something."""
+def _digests(now: datetime, memo: WorkdayMemo, since: datetime | None = None) -> Iterator[Due]:
+    """每日待办汇总: one notice a day to every unit that owes something. A steady run (`since`)
+    counts only the units whose cases or listings changed since the period's full pass, which
+    counted every unit: only a change can make a unit owe something it did not owe then."""
     today = timezone.localtime(now).date()
     soon = memo.add_working_days(today, due_soon_working_days())
     handling = Q(status__in=[Status.DISPATCHED, Status.IN_PROGRESS])
+    lead_units = center_units = supervising = Q()
+    if since is not None:
+        changed = Case.objects.filter(updated_at__gte=since)
+        listed = Supervision.objects.filter(created_at__gte=since).values("case__lead_unit_id")
+        lead_units = Q(lead_unit_id__in=changed.values("lead_unit_id")) | Q(lead_unit_id__in=listed)
+        center_units = Q(intake_unit_id__in=changed.values("intake_unit_id"))
+        supervising = Q(case__lead_unit_id__in=changed.values("lead_unit_id")) | Q(case__lead_unit_id__in=listed)
     owed: dict[int, Counter] = defaultdict(Counter)
     lead = (
-        Case.objects.filter(handling, lead_unit__isnull=False)
+        Case.objects.filter(handling, lead_units, lead_unit__isnull=False)
         .values("lead_unit_id")
         .annotate(
             to_sign=Count("pk", filter=Q(status=Status.DISPATCHED)),
@@ -532,7 +654,8 @@ def _digests(now: datetime, memo: WorkdayMemo) -> Iterator[Due]:
     center = (
         Case.objects.filter(
             Q(status__in=[Status.SUBMITTED, Status.REGISTERED, Status.PENDING_REVIEW])
-            | Q(status__in=[Status.CLOSED, Status.EVALUATED], visited_at__isnull=True)
+            | Q(status__in=[Status.CLOSED, Status.EVALUATED], visited_at__isnull=True),
+            center_units,
         )
         .values("intake_unit_id")
         .annotate(
@@ -545,7 +668,7 @@ def _digests(now: datetime, memo: WorkdayMemo) -> Iterator[Due]:
     for row in center:
         owed[row.pop("intake_unit_id")].update({k: v for k, v in row.items() if v})
     supervised = (
-        Supervision.objects.filter(state=Supervision.State.OPEN, case__lead_unit__isnull=False)
+        Supervision.objects.filter(supervising, state=Supervision.State.OPEN, case__lead_unit__isnull=False)
         .values("case__lead_unit_id")
         .annotate(n=Count("pk"))
     )

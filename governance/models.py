@@ -283,6 +283,9 @@ class Heartbeat(models.Model):
 
     name = models.CharField(max_length=60, unique=True)
     at = models.DateTimeField()
+    # What the run depended on, for a task whose later runs may skip work while it holds (the
+    # overdue scan's full pass: its day and the time-limit inputs, disputes/scan.py).
+    state = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("运行心跳")

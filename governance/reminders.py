@@ -79,6 +79,14 @@ class DueSet(Protocol):
         """A SELECT of `owed`.* with their title, body and url, for the rows of the relation named
         `owed` (the new ones: the wording is read only for what is sent)."""
 
+    @property
+    def since(self) -> datetime | None:
+        """None when the set covers everything owed; else a steady run's: only the subjects changed
+        since then (the rest owe nothing they did not owe at the last full pass)."""
+
+    def delivered(self) -> None:
+        """Called in the scan's transaction once the set is delivered (a full pass records itself)."""
+
 
 Scanner = Callable[[datetime], Iterable[Due | DueSet]]
 
@@ -89,6 +97,7 @@ class ScanResult:
     owed: int = 0  # reminders owed now, sent before or in this run
     sent: Counter = field(default_factory=Counter)  # (kind, level) -> reminders sent in this run
     notices: int = 0
+    since: datetime | None = None  # a steady run: only what changed since then was read
 
     def lines(self) -> list[str]:
         levels = dict(Reminder.Level.choices)
@@ -96,8 +105,13 @@ class ScanResult:
             f"{KIND_LABELS.get(kind, kind)} {levels.get(level, level)}: {n}"
             for (kind, level), n in sorted(self.sent.items())
         ]
+        steady = []
+        if self.since is not None:
+            since = timezone.localtime(self.since).strftime("%Y-%m-%d %H:%M")
+            steady = [str(_("增量检查：只读取 %(since)s 以来变动的案件（应提醒数仅含这些案件）。")) % {"since": since}]
         return [
             *rows,
+            *steady,
             str(_("应提醒 %(owed)d 条，本次发出 %(sent)d 条，通知 %(notices)d 条。"))
             % {"owed": self.owed, "sent": sum(self.sent.values()), "notices": self.notices},
         ]
@@ -126,9 +140,13 @@ def run_overdue_scan(now: datetime | None = None) -> ScanResult:
         Heartbeat.objects.select_for_update().filter(name=SCAN_NAME).first()
         dues: dict[tuple, Due] = {}
         in_sql: list[tuple[DueSet, str, list]] = []
+        sets: list[DueSet] = []
         for scanner in scanners():
             for item in scanner(now):
                 if isinstance(item, DueSet):
+                    sets.append(item)
+                    if item.since is not None:
+                        result.since = min(result.since or item.since, item.since)
                     owed = item.owed_sql()
                     if owed is not None:
                         in_sql.append((item, *owed))
@@ -141,6 +159,8 @@ def run_overdue_scan(now: datetime | None = None) -> ScanResult:
         _deliver(list(dues.values()), now, result)
         for due_set, sql, params in in_sql:
             _deliver_in_sql(due_set, sql, params, now, result)
+        for due_set in sets:
+            due_set.delivered()
         Heartbeat.objects.filter(name=SCAN_NAME).update(at=timezone.now())
     return result
 

@@ -83,7 +83,8 @@ def timed_scan(label: str, open_cases: int) -> None:
         seconds = time.perf_counter() - started
     print(
         f"{label}: open cases={open_cases} seconds={seconds:.2f} queries={len(queries.captured_queries)} "
-        f"owed={result.owed} sent={sum(result.sent.values())} notices={Notification.objects.count() - notices}"
+        f"owed={result.owed} sent={sum(result.sent.values())} notices={Notification.objects.count() - notices} "
+        f"pass={'steady' if result.since else 'full'}"
     )
 
 
