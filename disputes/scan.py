@@ -28,7 +28,7 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
@@ -207,14 +207,22 @@ class Recipients:
 
     def for_level(self, level: str, unit_id: int | None, township_code: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(units, users): 临期 to the handling unit; 黄牌 to it and its head; 红牌 to the head
-        and the jurisdiction's leaders (to the unit itself when it has no head on record)."""
+        and the jurisdiction's leaders (to the unit itself when it has no head on record); a red
+        card on its later days (RED_AGAIN) to the head only: the leaders read those in their
+        daily 红牌汇总 (`_leader_digests`)."""
         heads = tuple(self.heads.get(unit_id, ())) if unit_id else ()
         unit = (unit_id,) if unit_id else ()
         if level == L.DUE_SOON:
             return unit, ()
         if level == L.YELLOW:
             return unit, heads
+        if level == RED_AGAIN:
+            return (() if heads else unit), heads
         return (() if heads else unit), heads + self.leaders_of(township_code)
+
+
+# Who hears of a red card after the day it turned red (`Recipients.for_level`).
+RED_AGAIN = "red_again"
 
 
 # Marks an open field in a rendered template (see `open_template`); no translation holds it.
@@ -415,6 +423,7 @@ class GroupDue:
     day: date
     title: tuple[str, ...]
     citation: str
+    to: str  # the level, or RED_AGAIN for a red card reached before today (its recipients)
 
 
 @dataclass
@@ -426,6 +435,9 @@ class CaseClocks:
     recipients: dict[tuple[str, int, int], tuple[tuple[int, ...], tuple[int, ...]]]  # (level, owner, township)
     texts: Texts
     run: Pass
+    # township id -> (its red cards, those that turned red today), for the leaders' 红牌汇总
+    red: dict[int, tuple[int, int]] = field(default_factory=dict)
+    codes: dict[int, str] = field(default_factory=dict)  # township id -> region code
 
     @property
     def since(self) -> datetime | None:
@@ -443,7 +455,7 @@ class CaseClocks:
             group = self.owed.get(key)
             if group is None:
                 continue
-            units, users = self.recipients[(group.level, owner, township)]
+            units, users = self.recipients[(group.to, owner, township)]
             body = fill(self.texts.body, {"township": township_name, "summary": summary[:80]})
             yield Due(
                 subject=f"case:{pk}",
@@ -479,7 +491,7 @@ class CaseClocks:
                    c.case_id, c.clock_key
             FROM (
                 SELECT c.case_id, c.clock_key, clock,
-                       lookup.recipients -> concat_ws('|', clock->>'level', c.owner, c.in_township) AS recipients
+                       lookup.recipients -> concat_ws('|', clock->>'to', c.owner, c.in_township) AS recipients
                 FROM ({cases}) AS c
                 CROSS JOIN (SELECT %s::jsonb AS clocks, %s::jsonb AS recipients) AS lookup
                 CROSS JOIN LATERAL (SELECT lookup.clocks -> c.clock_key AS clock) AS found
@@ -515,6 +527,7 @@ class CaseClocks:
                 key: {
                     "kind": g.kind,
                     "level": g.level,
+                    "to": g.to,
                     "day": g.day.isoformat(),
                     "title": NUMBER.join(g.title[::2]),
                     "suffix": g.citation,
@@ -553,20 +566,36 @@ def _case_clocks(
         .order_by()
     )
     owed: dict[str, GroupDue] = {}
-    for group in cases.values(*KEY_FIELDS).annotate(n=Count("pk")):
-        clock = standing(_stand_in(group), now, book, memo)
-        if clock is None or not clock.level:
-            continue
-        owed[group["clock_key"]] = GroupDue(
-            clock.stage, clock.level, _day(clock, today), texts.title(clock.stage, clock), texts.citation_line(clock)
-        )
-    levels = {group.level for group in owed.values()}
-    to = {}
-    if levels:
+    measured: set[str] = set()
+    red: dict[int, Counter] = defaultdict(Counter)
+    # Per township as well, for the leaders' 红牌汇总 (a dozen townships: a few times the groups).
+    for group in cases.values(*KEY_FIELDS, "township_id").annotate(n=Count("pk")):
+        key = group["clock_key"]
+        if key not in measured:
+            measured.add(key)
+            clock = standing(_stand_in(group), now, book, memo)
+            if clock is not None and clock.level:
+                again = clock.level == L.RED and clock.crossed != today
+                owed[key] = GroupDue(
+                    clock.stage,
+                    clock.level,
+                    _day(clock, today),
+                    texts.title(clock.stage, clock),
+                    texts.citation_line(clock),
+                    RED_AGAIN if again else clock.level,
+                )
+        due = owed.get(key)
+        if due is not None and due.level == L.RED:
+            red[group["township_id"]].update({"all": group["n"], "new": group["n"] if due.to == L.RED else 0})
+    audiences = {group.to for group in owed.values()}
+    to, codes = {}, {}
+    if audiences:
         for owner, township, code in cases.values_list("owner", "township_id", "township__code").distinct():
-            for level in levels:
-                to[(level, owner, township)] = recipients.for_level(level, owner or None, code)
-    return CaseClocks(cases, owed, to, texts, run)
+            codes[township] = code
+            for audience in audiences:
+                to[(audience, owner, township)] = recipients.for_level(audience, owner or None, code)
+    counts = {township: (n["all"], n["new"]) for township, n in red.items()}
+    return CaseClocks(cases, owed, to, texts, run, counts, codes)
 
 
 def case_reminders(now: datetime) -> Iterator[Due | DueSet]:
@@ -582,7 +611,8 @@ def _case_reminders(now: datetime, book: LimitBook, run: Pass) -> Iterator[Due |
     memo = WorkdayMemo()
     recipients = Recipients()
     texts = Texts()
-    yield _case_clocks(now, book, memo, recipients, texts, run)
+    clocks = _case_clocks(now, book, memo, recipients, texts, run)
+    yield clocks
 
     for supervision in (
         Supervision.objects.filter(state=Supervision.State.OPEN, due__lte=today + timedelta(days=LOOKAHEAD_DAYS))
@@ -611,6 +641,8 @@ def _case_reminders(now: datetime, book: LimitBook, run: Pass) -> Iterator[Due |
 
     if timezone.localtime(now).time() >= DIGEST_AFTER:
         yield from _digests(now, memo, run.since)
+        if run.since is None:  # counted over every case: the period's full pass
+            yield from _leader_digests(clocks, recipients, today)
 
 
 def case_dues(now: datetime) -> Iterator[Due]:
@@ -622,6 +654,29 @@ def case_dues(now: datetime) -> Iterator[Due]:
             yield from item.dues()
         else:
             yield item
+
+
+def _leader_digests(clocks: CaseClocks, recipients: Recipients, today: date) -> Iterator[Due]:
+    """红牌汇总: one notice a day to each leader whose jurisdiction has red cards — how many, how
+    many turned red today (those also came one by one), and the supervision list. A large county
+    has tens of thousands of red cards on a bad day; one notice each to every leader, every day,
+    buried the inbox (780,343 notices for 182,524 reminders at 200,000 open cases)."""
+    by_leader: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for township, (red, new) in clocks.red.items():
+        for leader in recipients.leaders_of(clocks.codes[township]):
+            by_leader[leader][0] += red
+            by_leader[leader][1] += new
+    url = reverse("disputes-supervision")
+    day = today.strftime("%m-%d")
+    for leader, (red, new) in sorted(by_leader.items()):
+        title = _("红牌汇总（%(d)s）：辖区内 %(n)d 件案件处于红牌") % {"d": day, "n": red}
+        body = _(
+            "今日新转红牌 %(new)d 件（已逐件通知）；持续红牌 %(old)d 件，每日提醒主办单位负责人，详见督办清单。"
+        ) % {
+            "new": new,
+            "old": red - new,
+        }
+        yield Due(f"user:{leader}", "red_digest", L.DIGEST, today, title, body, url, users=(leader,))
 
 
 def _digests(now: datetime, memo: WorkdayMemo, since: datetime | None = None) -> Iterator[Due]:

@@ -39,6 +39,7 @@ KIND_LABELS = {
     "supervision": _("挂牌督办"),
     "visit_issue": _("夜访问题"),
     "digest": _("每日汇总"),
+    "red_digest": _("红牌汇总"),
 }
 
 
