@@ -688,11 +688,17 @@ def _digests(now: datetime, memo: WorkdayMemo, since: datetime | None = None) ->
     handling = Q(status__in=[Status.DISPATCHED, Status.IN_PROGRESS])
     lead_units = center_units = supervising = Q()
     if since is not None:
-        changed = Case.objects.filter(updated_at__gte=since)
-        listed = Supervision.objects.filter(created_at__gte=since).values("case__lead_unit_id")
-        lead_units = Q(lead_unit_id__in=changed.values("lead_unit_id")) | Q(lead_unit_id__in=listed)
-        center_units = Q(intake_unit_id__in=changed.values("intake_unit_id"))
-        supervising = Q(case__lead_unit_id__in=changed.values("lead_unit_id")) | Q(case__lead_unit_id__in=listed)
+        touched = {
+            unit
+            for units in Case.objects.filter(updated_at__gte=since).values_list("lead_unit_id", "intake_unit_id")
+            for unit in units
+        }
+        touched |= set(Supervision.objects.filter(created_at__gte=since).values_list("case__lead_unit_id", flat=True))
+        touched.discard(None)
+        if not touched:
+            return
+        lead_units, center_units = Q(lead_unit_id__in=touched), Q(intake_unit_id__in=touched)
+        supervising = Q(case__lead_unit_id__in=touched)
     owed: dict[int, Counter] = defaultdict(Counter)
     lead = (
         Case.objects.filter(handling, lead_units, lead_unit__isnull=False)
