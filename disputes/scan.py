@@ -695,6 +695,11 @@ def _digests(now: datetime, memo: WorkdayMemo, since: datetime | None = None) ->
         }
         touched |= set(Supervision.objects.filter(created_at__gte=since).values_list("case__lead_unit_id", flat=True))
         touched.discard(None)
+        # Those that had their digest today already are done (most, after the full pass).
+        done = Reminder.objects.filter(
+            subject__in=[f"unit:{unit}" for unit in touched], kind="digest", level=L.DIGEST, day=today
+        ).values_list("subject", flat=True)
+        touched -= {int(subject.removeprefix("unit:")) for subject in done}
         if not touched:
             return
         lead_units, center_units = Q(lead_unit_id__in=touched), Q(intake_unit_id__in=touched)
