@@ -412,6 +412,8 @@ class Case(FSMModelMixin, models.Model):
             # The overdue ledger (超期台账): cases not reported, by deadline; cases reported since a day.
             models.Index(fields=["handle_due"], condition=Q(reported_at__isnull=True), name="case_unreported_due"),
             models.Index(fields=["reported_at"], name="case_reported_at"),
+            # The overdue scan's steady runs read only the cases changed since the day's full pass.
+            models.Index(fields=["updated_at"], name="case_updated_at"),
         ]
 
     def __str__(self) -> str:

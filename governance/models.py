@@ -283,6 +283,9 @@ class Heartbeat(models.Model):
 
     name = models.CharField(max_length=60, unique=True)
     at = models.DateTimeField()
+    # What the run depended on, for a task whose later runs may skip work while it holds (the
+    # overdue scan's full pass: its day and the time-limit inputs, disputes/scan.py).
+    state = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("运行心跳")
@@ -359,9 +362,10 @@ class Reminder(models.Model):
         verbose_name_plural = _("超期提醒")
         ordering = ["-created_at", "-id"]
         constraints = [
+            # Also the index the scan looks up what was sent by (subject first); a (day, level)
+            # index only slowed the writing of a day's red cards.
             models.UniqueConstraint(fields=["subject", "kind", "level", "day"], name="reminder_once_per_day")
         ]
-        indexes = [models.Index(fields=["day", "level"])]
 
     def __str__(self) -> str:
         return f"{self.subject} {self.kind} {self.level} {self.day}"

@@ -1,0 +1,71 @@
+"""Red cards and the jurisdiction's leaders (disputes/scan.py): a leader hears of each case on
+the day it turns red, and once a day (with the first scan after 08:00) gets one 红牌汇总 of the
+red cards in their jurisdiction; the unit head keeps hearing of each red card every day."""
+
+from datetime import date, datetime
+
+import pytest
+from django.utils import timezone
+
+from disputes.models import Case, Status
+from governance.models import Notification, Reminder
+from governance.reminders import run_overdue_scan
+from tests.factories import make_user
+
+
+def at(day: date, hour: int) -> datetime:
+    return timezone.make_aware(datetime(day.year, day.month, day.day, hour))
+
+
+MON, THU, FRI = date(2026, 3, 2), date(2026, 3, 5), date(2026, 3, 6)  # a deadline of MON is red on THU
+
+
+@pytest.fixture
+def head(org):
+    return make_user("police_head", "handler", org.police_a, is_unit_head=True)
+
+
+def red_titles(user) -> list[str]:
+    return list(Notification.objects.filter(user=user, title__startswith="【红牌】").values_list("title", flat=True))
+
+
+def digests(user) -> list[tuple[str, str]]:
+    return list(Notification.objects.filter(user=user, title__startswith="红牌汇总").values_list("title", "body"))
+
+
+def test_leaders_hear_of_a_red_card_once_then_in_a_daily_summary(org, make_case, head):
+    case = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=case.pk).update(handle_due=MON)
+
+    run_overdue_scan(at(THU, 9))  # turned red today: to the head and, one by one, to the leaders
+    for person in (head, org["leader"], org["township_leader"]):
+        assert len(red_titles(person)) == 1
+        assert case.number in red_titles(person)[0]
+    assert digests(org["leader"]) == [("红牌汇总（03-05）：辖区内 1 件案件处于红牌", digests(org["leader"])[0][1])]
+    assert "今日新转红牌 1 件" in digests(org["leader"])[0][1]
+
+    run_overdue_scan(at(FRI, 9))  # still red: the head hears again, the leaders read the summary
+    assert len(red_titles(head)) == 2
+    assert len(red_titles(org["leader"])) == len(red_titles(org["township_leader"])) == 1
+    friday = [body for title, body in digests(org["leader"]) if "03-06" in title]
+    assert len(friday) == 1 and "今日新转红牌 0 件" in friday[0] and "持续红牌 1 件" in friday[0]
+    assert not Notification.objects.filter(user=org["outsider"]).exists()
+
+    run_overdue_scan(at(FRI, 10))  # once a day
+    assert len(digests(org["leader"])) == 2
+    assert Reminder.objects.filter(kind="red_digest", day=FRI).count() == 2  # the county's and 甲镇's leaders
+
+
+def test_each_leader_counts_the_red_cards_of_their_jurisdiction(org, make_case, head):
+    for _n in range(3):
+        case = make_case(Status.IN_PROGRESS)
+        Case.objects.filter(pk=case.pk).update(handle_due=MON)
+    elsewhere = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=elsewhere.pk).update(handle_due=MON, township=org.town_b, village=org.village_b1)
+
+    run_overdue_scan(at(THU, 7))  # before 08:00: no summary yet
+    assert digests(org["leader"]) == []
+    run_overdue_scan(at(THU, 8))
+    assert [title for title, _body in digests(org["leader"])] == ["红牌汇总（03-05）：辖区内 4 件案件处于红牌"]
+    assert [title for title, _body in digests(org["township_leader"])] == ["红牌汇总（03-05）：辖区内 3 件案件处于红牌"]
+    assert Notification.objects.get(user=org["leader"], title__startswith="红牌汇总").url == "/cases/supervision/"

@@ -1,0 +1,150 @@
+"""The overdue scan's steady runs (disputes/scan.py, `steady_since`): after the day's full pass a
+run reads only the cases saved since, and those on a clock counted in hours. Nothing may be lost:
+whatever moves a deadline or a threshold in between — an extension granted, a report sent back,
+the matrix or the calendar edited by an administrator, an hourly clock running on — the next run
+sends exactly what a full reading of every clock (`case_dues`) says is owed."""
+
+from datetime import date, datetime
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from disputes import services
+from disputes.models import Case, CaseEvent, RiskLevel, StageLimit, Status, TimeLimitRule
+from disputes.scan import case_dues
+from governance.models import CalendarDay, Reminder
+from governance.reminders import run_overdue_scan
+from tests.factories import make_user
+
+DAY = date(2026, 3, 5)  # a Thursday; a handling deadline of Monday 2 March is 3 working days past: 红牌
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return timezone.make_aware(datetime(DAY.year, DAY.month, DAY.day, hour, minute))
+
+
+def sent(case: Case) -> set[tuple[str, str]]:
+    return set(Reminder.objects.filter(subject=f"case:{case.pk}").values_list("kind", "level"))
+
+
+class Day:
+    """Scans at moments of DAY with the wall clock there too (as beat runs them); each scan must
+    leave written exactly what the clocks owed at every scan so far."""
+
+    def __init__(self) -> None:
+        self.owed: set[tuple] = set()
+
+    def scan(self, when: datetime):
+        with time_machine.travel(when, tick=False):
+            result = run_overdue_scan(when)
+        # The leaders' 红牌汇总 counts every case: the period's full pass makes it, no steady run.
+        self.owed |= {due.key for due in case_dues(when) if due.kind != "red_digest" or result.since is None}
+        assert set(Reminder.objects.values_list("subject", "kind", "level", "day")) == self.owed
+        return result
+
+
+@pytest.fixture
+def day(org):
+    make_user("police_head", "handler", org.police_a, is_unit_head=True)
+    return Day()
+
+
+@pytest.fixture
+def early_case(make_case):
+    """make_case at 06:00 of DAY (long before the full pass), its handling deadline set."""
+
+    def _make(status: str, handle_due: date | None = None, **extra) -> Case:
+        with time_machine.travel(at(6), tick=False):
+            case = make_case(status, **extra)
+        if handle_due is not None:
+            Case.objects.filter(pk=case.pk).update(handle_due=handle_due)
+            CaseEvent.objects.filter(case=case, action=CaseEvent.Action.DISPATCH).update(
+                data={"due": handle_due.isoformat()}
+            )
+        case.refresh_from_db()
+        return case
+
+    return _make
+
+
+def test_a_steady_run_reads_only_the_cases_changed_since_the_full_pass(org, day, early_case):
+    quiet = early_case(Status.IN_PROGRESS, date(2026, 3, 2))
+    moved = early_case(Status.IN_PROGRESS, date(2026, 3, 20))
+    full = day.scan(at(9))
+    assert full.since is None and full.owed >= 1 and sent(quiet) == {("handle", "red")}
+
+    steady = day.scan(at(9, 15))
+    assert steady.since is not None and steady.owed == 0  # nothing changed: no case read
+    with time_machine.travel(at(9, 30), tick=False):
+        services.pause_clock(case=moved, by=org["police"], reason="appraisal", note="伤情鉴定", version=None)
+    steady = day.scan(at(9, 45))
+    assert steady.since is not None and sum(steady.sent.values()) == 0
+    assert "增量检查" in str(steady)
+
+
+def test_an_extension_granted_after_the_full_pass_is_followed(org, day, early_case):
+    case = early_case(Status.IN_PROGRESS, date(2026, 3, 2))
+    day.scan(at(9))
+    assert sent(case) == {("handle", "red")}
+    with time_machine.travel(at(10), tick=False):
+        extension = services.request_extension(case=case, by=org["police"], days=3, reason="需补充鉴定")
+        services.decide_extension(extension=extension, by=org["township_officer"], approve=True, days=3)
+    case.refresh_from_db()
+    assert case.handle_due == DAY  # due today now: 临期
+    steady = day.scan(at(10, 15))
+    assert steady.since is not None and ("handle", "due_soon") in sent(case)
+
+
+def test_a_report_sent_back_after_the_full_pass_turns_red(org, day, early_case):
+    case = early_case(Status.PENDING_REVIEW, date(2026, 3, 2))
+    day.scan(at(9))
+    assert ("handle", "red") not in sent(case)
+    with time_machine.travel(at(10), tick=False):
+        services.send_back_case(case=case, by=org["township_officer"], reason="材料不全", version=None)
+    steady = day.scan(at(10, 15))
+    assert steady.since is not None and ("handle", "red") in sent(case)
+
+
+def test_a_matrix_edit_makes_the_next_run_a_full_pass(org, day, early_case):
+    case = early_case(Status.IN_PROGRESS, date(2026, 3, 4))  # 1 working day past: 黄牌
+    day.scan(at(9))
+    assert sent(case) == {("handle", "yellow")}
+    with time_machine.travel(at(10), tick=False):
+        default = TimeLimitRule.objects.get(category=None, risk_level=None, level="")
+        StageLimit.objects.filter(rule=default, stage="handle").update(red_after=1)
+        StageLimit.objects.get(rule=default, stage="handle").save()  # as the admin saves it
+    result = day.scan(at(10, 15))
+    assert result.since is None and ("handle", "red") in sent(case)
+    assert day.scan(at(10, 30)).since is not None  # and steady again on the new matrix
+
+
+def test_a_calendar_edit_makes_the_next_run_a_full_pass(org, day, early_case):
+    case = early_case(Status.IN_PROGRESS, date(2026, 3, 10))  # Fri 6, Mon 9, Tue 10: 3 working days left
+    day.scan(at(9))
+    assert sent(case) == set()
+    with time_machine.travel(at(10), tick=False):
+        CalendarDay.objects.create(date=date(2026, 3, 6), is_working_day=False, name="县里临时放假")
+    result = day.scan(at(10, 15))
+    assert result.since is None and sent(case) == {("handle", "due_soon")}
+
+
+def test_an_hourly_clock_runs_on_between_full_passes(org, day, early_case):
+    case = early_case(Status.DISPATCHED, risk_level=RiskLevel.objects.get(code="red"))
+    Case.objects.filter(pk=case.pk).update(sign_due=at(10, 30))  # 2 hours to sign, not saved since 06:00
+    day.scan(at(9))
+    assert sent(case) == set()
+    day.scan(at(9, 45))  # less than an hour left: 临期
+    assert sent(case) == {("sign", "due_soon")}
+    steady = day.scan(at(13))  # 2.5 hours late: 红牌, though nobody touched the case
+    assert steady.since is not None and ("sign", "red") in sent(case)
+
+
+def test_the_digest_of_a_unit_that_first_owes_after_the_full_pass(org, day, early_case, make_case):
+    day.scan(at(9))
+    assert not Reminder.objects.filter(kind="digest", subject=f"unit:{org.police_a.pk}").exists()
+    with time_machine.travel(at(11), tick=False):
+        make_case(Status.DISPATCHED)
+    steady = day.scan(at(11, 15))
+    assert steady.since is not None
+    assert Reminder.objects.filter(kind="digest", subject=f"unit:{org.police_a.pk}").exists()
