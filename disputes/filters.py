@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import StrIndex, Upper
+from django.db.models.lookups import GreaterThan
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -80,24 +83,38 @@ def _column_rows(q: str) -> dict[str, QuerySet]:
     }
 
 
-def text_condition(q: str, walk: frozenset[str] = frozenset()) -> Q:
+def _by_personal_number(q: str) -> QuerySet:
+    """The ids of the cases with a party whose full ID or phone number is the term (blind index)."""
+    indexes = {blind_index(normalise_id_number(q)), blind_index(normalise_phone(q))}
+    by_id = Q(id_number_index__in=indexes) | Q(phone_index__in=indexes)
+    return Party.objects.order_by().filter(by_id).values_list("case_id")
+
+
+def _contains(column: str, q: str) -> GreaterThan:
+    """`column` contains `q`, any case — icontains written as strpos(…) > 0, which PostgreSQL
+    estimates at a third of the rows: the LIKE it would otherwise estimate by the pattern's length
+    (a few rows for a long phrase) makes it sort every case rather than walk the list's order."""
+    return GreaterThan(StrIndex(Upper(column), Upper(Value(q))), 0)
+
+
+def text_condition(q: str, walk: frozenset[str] = frozenset(), found: Sequence[int] | None = None) -> Q:
     """Case number, summary or party name containing the term (any case); a full ID or phone
     number matches through its blind index.
 
     One list of case ids from each index, united: an OR of subqueries would make PostgreSQL test
-    every case (a full scan of cases and parties at a million, and again for the count). The
-    columns in `walk` (PostgreSQL: those where the term is too common, see BROAD_MATCHES) are
-    instead tested on each case as the list reads it in its order, the party names through a
-    scalar subquery per case (an EXISTS would be planned as a scan of every party up front)."""
-    indexes = {blind_index(normalise_id_number(q)), blind_index(normalise_phone(q))}
-    by_id = Q(id_number_index__in=indexes) | Q(phone_index__in=indexes)
-    rows = [rows for column, rows in _column_rows(q).items() if column not in walk]
-    ids = Party.objects.order_by().filter(by_id).values_list("case_id").union(*rows)
-    condition = Q(pk__in=ids)
-    if "number" in walk:
-        condition |= Q(number__icontains=q)
-    if "summary" in walk:
-        condition |= Q(summary__icontains=q)
+    every case (a full scan of cases and parties at a million, and again for the count). `found`:
+    those ids, read once already (`Search.of`). The columns in `walk` (PostgreSQL: those where the
+    term is too common, see BROAD_MATCHES) are instead tested on each case as the list reads it in
+    its order, the party names through a scalar subquery per case (an EXISTS would be planned as a
+    scan of every party up front)."""
+    if found is None:
+        rows = [rows for column, rows in _column_rows(q).items() if column not in walk]
+        condition = Q(pk__in=_by_personal_number(q).union(*rows))
+    else:
+        condition = Q(pk__in=found)
+    for column in ("number", "summary"):
+        if column in walk:
+            condition |= Q(_contains(column, q))
     if "name" in walk:
         from django.contrib.postgres.aggregates import BoolOr
 
@@ -123,23 +140,29 @@ BROAD_CAP = 100
 
 @dataclass(frozen=True)
 class Search:
-    """The list's search term, and the columns read case by case (see BROAD_MATCHES)."""
+    """The list's search term: the columns read case by case (see BROAD_MATCHES), and the ids the
+    other columns' indexes found (PostgreSQL; read once, so the list's count and page do not search
+    the indexes again)."""
 
     term: str
     walk: frozenset[str] = frozenset()
+    found: tuple[int, ...] | None = None
 
     @classmethod
     def of(cls, term: str) -> Search:
         if connection.vendor != "postgresql":
             return cls(term)
-        return cls(term, frozenset(_columns_with_more_than(term, BROAD_MATCHES)))
+        by_column = _first_rows(term, BROAD_MATCHES)
+        walk = frozenset(column for column in COLUMNS if len(by_column[column]) > BROAD_MATCHES)
+        found = sorted({pk for column, ids in by_column.items() if column not in walk for pk in ids})
+        return cls(term, walk, tuple(found))
 
     @property
     def broad(self) -> bool:
         return bool(self.walk)
 
     def condition(self) -> Q:
-        return text_condition(self.term, self.walk)
+        return text_condition(self.term, self.walk, self.found)
 
     @property
     def cap(self) -> int | None:
@@ -147,18 +170,24 @@ class Search:
         return BROAD_CAP if self.broad else None
 
 
-def _columns_with_more_than(term: str, n: int) -> list[str]:
-    """The columns whose gram index finds the term in more than `n` rows (one query; each index
-    read for at most n + 1 rows, so a common term costs no more than a rare one)."""
+def _first_rows(term: str, n: int) -> dict[str, list[int]]:
+    """Per column, the case ids its gram index finds for the term, at most n + 1 (so a common term
+    costs no more than a rare one); under "id", those found by a full ID or phone number. One query."""
     parts, params = [], []
-    for column, rows in _column_rows(term).items():
-        sql, part_params = rows[: n + 1].query.sql_with_params()
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS {column})")
-        params += part_params
+    sources = {
+        **{column: rows[: n + 1] for column, rows in _column_rows(term).items()},
+        "id": _by_personal_number(term),
+    }
+    for column, rows in sources.items():
+        sql, part_params = rows.query.sql_with_params()
+        parts.append(f"(SELECT %s, {column}.* FROM ({sql}) AS {column})")
+        params += [column, *part_params]
+    found: dict[str, list[int]] = {column: [] for column in sources}
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}", params)
-        counts = cursor.fetchone()
-    return [column for column, count in zip(COLUMNS, counts, strict=True) if count > n]
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for column, pk in cursor.fetchall():
+            found[column].append(pk)
+    return found
 
 
 # A search token outlives an idle session by nothing: 30 minutes, and the last 20 per session.

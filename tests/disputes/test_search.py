@@ -132,6 +132,20 @@ def test_columns_tested_case_by_case_find_what_the_substring_rule_finds(cases):
 
 
 @postgresql_only
+def test_a_search_read_once_finds_what_the_substring_rule_finds(cases, monkeypatch):
+    number = cases[2].number
+    for limit in (1000, 1):  # every column from its index; the common ones case by case
+        monkeypatch.setattr(filters, "BROAD_MATCHES", limit)
+        for term in [*TERMS, number, number[-5:]]:
+            search = Search.of(term)
+            assert set(Case.objects.filter(search.condition()).values_list("pk", flat=True)) == substring_rule(term), (
+                term,
+                search,
+            )
+    assert Search.of("王芳").walk == {"name"} and set(Search.of("王芳").found) == {cases[0].pk}  # by the summary
+
+
+@postgresql_only
 def test_a_term_is_broad_when_the_indexes_find_it_in_more_cases_than_the_limit(cases, monkeypatch):
     monkeypatch.setattr(filters, "BROAD_MATCHES", 1)
     assert len(substring_rule("赵莉巧")) == 1 and not Search.of("赵莉巧").broad  # exactly the limit
@@ -180,6 +194,8 @@ def test_the_list_of_a_broad_term_shows_its_newest_matches_and_asks_to_narrow(
     assert [c.pk for c in page.object_list] == [c.pk for c in newest[:5]]
     assert page.paginator.capped and page.paginator.num_pages == 1
     assert 'data-testid="list-capped"' in html and "“王芳”找到的案件很多：列出最新的 5 条" in html
-    # A rare term is still counted exactly.
+    # A rare term is still counted exactly; a term found nowhere lists nothing.
     page = client.get(client.post("/cases/", {"q": "赵莉巧"})["Location"]).context["page"]
     assert page.paginator.count == 1 and not page.paginator.capped
+    page = client.get(client.post("/cases/", {"q": "无此人"})["Location"]).context["page"]
+    assert page.paginator.count == 0 and list(page.object_list) == []
