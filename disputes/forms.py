@@ -342,6 +342,7 @@ class CaseFilterForm(forms.Form):
         label=_("主办单位"), queryset=Unit.objects.none(), required=False, empty_label=_("全部单位"), widget=QuickSelect
     )
     overdue = forms.BooleanField(label=_("仅看逾期"), required=False)
+    sign_late = forms.BooleanField(label=_("仅看超时未签收"), required=False)
     date_from = forms.DateField(
         label=_("收到日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
