@@ -175,3 +175,30 @@ def test_a_jurisdictions_overdue_cases_are_counted_from_the_deadline_index_alone
         scans = re.findall(r'"Node Type": "([^"]+)", [^{}]*?"Relation Name": "disputes_case"', plan)
         assert scans and set(scans) == {"Index Only Scan"}, (persona, scans)
         assert '"Index Name": "case_handling_due_scoped"' in plan, persona
+
+
+def test_the_sections_are_read_in_four_queries(org, make_case, django_assert_max_num_queries):
+    """The listed cases, then every section's count, first rows' ids and rows, each in one query
+    (before: a count and a rows query per section); each section still in its own order."""
+    from disputes.supervision import supervision_sections
+
+    now, today = timezone.now(), timezone.localdate()
+    for n in range(2):
+        overdue = make_case(Status.IN_PROGRESS)
+        Case.objects.filter(pk=overdue.pk).update(handle_due=today - timedelta(days=5 - n))
+        stale = make_case(Status.SUBMITTED)
+        Case.objects.filter(pk=stale.pk).update(received_at=now - timedelta(days=10 - n))
+        unsigned = make_case(Status.DISPATCHED)
+        Case.objects.filter(pk=unsigned.pk).update(
+            sign_due=now - timedelta(days=9 - n), handle_due=today - timedelta(days=1)
+        )
+    leader = org["leader"]
+    leader.refresh_from_db()
+    supervision_sections(leader)
+    with django_assert_max_num_queries(4):
+        _listed, sections = supervision_sections(leader)
+    orders = {"overdue": ("handle_due", "id"), "not_accepted": ("received_at", "id"), "not_signed": ("sign_due", "id")}
+    for section in sections:
+        keys = [[getattr(case, f) for f in orders[section.key]] for case in section.cases]
+        assert keys == sorted(keys) and section.total == len(section.cases), section.key
+    assert [s.total for s in sections] == [4, 2, 2]  # an unsigned case past its handling deadline is overdue too
