@@ -417,6 +417,19 @@ class Case(FSMModelMixin, models.Model):
                 condition=Q(status__in=HANDLING_STATUSES),
                 name="case_handling_township",
             ),
+            # The supervision list's 应办理未办理 and 应受理未受理, counted and listed from these alone.
+            models.Index(
+                fields=["sign_due"],
+                include=["township", "lead_unit", "id"],
+                condition=Q(status=Status.DISPATCHED),
+                name="case_unsigned_scoped",
+            ),
+            models.Index(
+                fields=["received_at"],
+                include=["township", "lead_unit", "id"],
+                condition=Q(status=Status.SUBMITTED),
+                name="case_unaccepted_scoped",
+            ),
             # The overdue ledger (超期台账): cases not reported, by deadline; cases reported since a day.
             models.Index(fields=["handle_due"], condition=Q(reported_at__isnull=True), name="case_unreported_due"),
             models.Index(fields=["reported_at"], name="case_reported_at"),
@@ -834,6 +847,10 @@ class Supervision(models.Model):
             models.UniqueConstraint(
                 fields=["case"], condition=~models.Q(state="lifted"), name="one_active_supervision_per_case"
             )
+        ]
+        # The supervision list's 挂牌督办, by deadline: walked in order until a page of the person's is found.
+        indexes = [
+            models.Index(fields=["due", "id"], condition=~models.Q(state="lifted"), name="supervision_active_due")
         ]
 
     def __str__(self) -> str:
