@@ -31,7 +31,7 @@ from governance.models import Unit, User
 from governance.scoping import jurisdiction
 from governance.submissions import SubmissionTokenField
 from governance.validators import validate_id_number, validate_phone
-from governance.widgets import QuickSelect
+from governance.widgets import QuickSelect, fetch_choices_at_once
 from grids.models import Grid, Region
 
 # Default handling limits in working days by risk colour (DESIGN.md: 30 / 15 / 7).
@@ -357,7 +357,9 @@ class CaseFilterForm(forms.Form):
         self.fields["township"].queryset = (
             Region.objects.within(region).townships() if region else Region.objects.none()
         )
-        self.fields["lead_unit"].queryset = dispatch_targets(user)
+        # Only names and ids are shown: no unit's region read into a model per option (405 for the county).
+        self.fields["lead_unit"].queryset = dispatch_targets(user).select_related(None).only("pk", "name")
+        fetch_choices_at_once(self)
         style_widgets(self, small=True)
 
 

@@ -105,3 +105,25 @@ def test_my_work_reads_every_list_in_three_queries(org, make_case, persona, djan
         assert [case.pk for case in worklist.cases] == expected, (persona, worklist.key)
         assert worklist.total == Case.objects.filter(spec.condition).count()
     assert any(worklist.cases for worklist in worklists), persona
+
+
+def test_the_filter_bar_reads_each_select_in_one_query(org, login, make_case):
+    """Django reads a model select's options through a server-side cursor on PostgreSQL (DECLARE,
+    FETCH, CLOSE: three round trips each); the case list's selects are read in one query each and
+    still offer every unit and township of the jurisdiction."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from disputes.forms import dispatch_targets
+
+    make_case(Status.IN_PROGRESS)
+    client = login(org["county_officer"])
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"/cases/?status=in_progress&lead_unit={org.police_a.pk}")
+    assert response.status_code == 200
+    assert not [q["sql"][:80] for q in captured.captured_queries if q["sql"].startswith("DECLARE")]
+    page = response.content.decode()
+    units = list(dispatch_targets(org["county_officer"]))
+    assert units and all(f'<option value="{unit.pk}"' in page for unit in units)
+    assert f'<option value="{org.police_a.pk}" selected>' in page
+    assert f'<option value="{org.town_a.pk}"' in page and f'<option value="{org.town_b.pk}"' in page
