@@ -1,12 +1,11 @@
 """挂牌督办 end to end, and the supervision list's sections."""
 
-import json
 import re
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -164,29 +163,36 @@ def test_a_section_that_fits_has_no_link(org, login, make_case):
         ("not_signed", "case_unsigned_scoped"),
     ],
 )
-def test_each_section_is_counted_from_its_index_alone(org, make_case, section, index):
-    """A section's count (28,615 overdue of a million cases for the county) reads its partial
-    index and nothing else: the index holds every column the scoping asks (township, lead unit, id)."""
+def test_each_section_can_be_counted_from_its_index_alone(org, make_case, section, index):
+    """A section's count (28,615 overdue of a million cases for the county) needs only its partial
+    index: the index's predicate implies the section's status, and it holds every column of
+    `disputes_case` the count reads — the section's own and those of the person's scoping
+    (township, lead unit, id) — so PostgreSQL answers it with an index-only scan. (A plan test
+    cannot force that choice: disabling index scans disables index-only scans too.)"""
     if connection.vendor != "postgresql":
-        pytest.skip("a PostgreSQL plan")
+        pytest.skip("PostgreSQL indexes")
     now, today = timezone.now(), timezone.localdate()
     conditions = {
         "overdue": Q(status__in=HANDLING_STATUSES, handle_due__lt=today),
         "not_accepted": Q(status=Status.SUBMITTED, received_at__date__lt=today),
         "not_signed": sign_late_q(now),
     }
-    for persona in ("county_officer", "township_officer", "leader"):
+    statuses = {"overdue": {"dispatched", "in_progress"}, "not_accepted": {"submitted"}, "not_signed": {"dispatched"}}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT array_agg(a.attname), pg_get_expr(i.indpred, i.indrelid)
+               FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+               WHERE c.relname = %s GROUP BY i.indpred, i.indrelid""",
+            [index],
+        )
+        columns, predicate = cursor.fetchone()
+    assert set(re.findall(r"'(\w+)'", predicate)) == statuses[section]
+    for persona in ("county_officer", "township_officer", "leader", "police", "mediator"):
         cases = Case.objects.visible_to(org[persona]).filter(conditions[section])
-        sql, params = cases.order_by().values("pk").query.sql_with_params()
-        with transaction.atomic(), connection.cursor() as cursor:
-            # Every way to the rows but an index-only scan is priced out: a plan needing the table fails here.
-            for setting in ("enable_seqscan", "enable_bitmapscan", "enable_indexscan"):
-                cursor.execute(f"SET LOCAL {setting} = off")
-            cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT COUNT(*) FROM ({sql}) AS part", params)
-            plan = json.dumps(cursor.fetchone()[0])
-        scans = re.findall(r'"Node Type": "([^"]+)", [^{}]*?"Relation Name": "disputes_case"', plan)
-        assert scans and set(scans) == {"Index Only Scan"}, (persona, scans)
-        assert f'"Index Name": "{index}"' in plan, persona
+        sql = cases.order_by().values("pk").query.sql_with_params()[0]
+        read = set(re.findall(r'"disputes_case"\."(\w+)"', sql))
+        assert read - {"status"} <= set(columns), (persona, read - set(columns))
 
 
 def test_the_sections_are_read_in_four_queries(org, make_case, django_assert_max_num_queries):
