@@ -128,7 +128,7 @@ def filter_summary(form: CaseFilterForm) -> str:
             if not value:
                 continue
             shown = _masked(value)
-        elif name == "overdue":
+        elif name in ("overdue", "sign_late"):
             shown = "是"
         elif isinstance(value, date):
             shown = value.isoformat()

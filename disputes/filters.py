@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disputes.forms import CaseFilterForm
-from disputes.models import HANDLING_STATUSES, Case, Party, Supervision
+from disputes.models import Case, Party, Supervision, overdue_q, sign_late_q
 from disputes.stats import drill_cases
 from governance.crypto import blind_index
 from governance.drill import Drill, drill_in_scope, drill_title, place_name
@@ -275,7 +275,9 @@ def filter_cases(cases: QuerySet[Case], form: CaseFilterForm, search: Search | N
         if data[name] is not None:
             cases = cases.filter(**{name: data[name]})
     if data["overdue"]:
-        cases = cases.filter(status__in=HANDLING_STATUSES, handle_due__lt=timezone.localdate())
+        cases = cases.filter(overdue_q(timezone.localdate()))
+    if data["sign_late"]:
+        cases = cases.filter(sign_late_q(timezone.now()))
     if data["date_from"]:
         cases = cases.filter(received_at__date__gte=data["date_from"])
     if data["date_to"]:

@@ -31,7 +31,7 @@ from governance.models import Unit, User
 from governance.scoping import jurisdiction
 from governance.submissions import SubmissionTokenField
 from governance.validators import validate_id_number, validate_phone
-from governance.widgets import QuickSelect
+from governance.widgets import QuickSelect, fetch_choices_at_once
 from grids.models import Grid, Region
 
 # Default handling limits in working days by risk colour (DESIGN.md: 30 / 15 / 7).
@@ -342,6 +342,7 @@ class CaseFilterForm(forms.Form):
         label=_("主办单位"), queryset=Unit.objects.none(), required=False, empty_label=_("全部单位"), widget=QuickSelect
     )
     overdue = forms.BooleanField(label=_("仅看逾期"), required=False)
+    sign_late = forms.BooleanField(label=_("仅看超时未签收"), required=False)
     date_from = forms.DateField(
         label=_("收到日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -356,7 +357,9 @@ class CaseFilterForm(forms.Form):
         self.fields["township"].queryset = (
             Region.objects.within(region).townships() if region else Region.objects.none()
         )
-        self.fields["lead_unit"].queryset = dispatch_targets(user)
+        # Only names and ids are shown: no unit's region read into a model per option (405 for the county).
+        self.fields["lead_unit"].queryset = dispatch_targets(user).select_related(None).only("pk", "name")
+        fetch_choices_at_once(self)
         style_widgets(self, small=True)
 
 

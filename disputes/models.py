@@ -25,7 +25,7 @@ from governance.crypto import mask
 from governance.models import Unit
 
 if TYPE_CHECKING:
-    from datetime import date
+    from datetime import date, datetime
 
     from governance.models import User
 
@@ -105,6 +105,11 @@ def overdue_q(today: date, status: str = "status", due: str = "handle_due") -> Q
     `status` and `due` name the columns, so the daily statistics apply the same rule to the state
     and deadline a case had at a past moment (disputes/stats.py)."""
     return Q(**{f"{status}__in": HANDLING_STATUSES, f"{due}__lt": today})
+
+
+def sign_late_q(now: datetime) -> Q:
+    """应办理未办理: dispatched and not signed for past the sign deadline (签收时限)."""
+    return Q(status=Status.DISPATCHED, sign_due__lt=now)
 
 
 class RejectReason(models.TextChoices):
@@ -399,15 +404,31 @@ class Case(FSMModelMixin, models.Model):
             models.Index(fields=["lead_unit", "received_at"], name="case_lead_received"),
             models.Index(fields=["lead_unit", "status", "handle_due"], name="case_lead_status_due"),
             models.Index(fields=["status", "township", "handle_due"], name="case_status_township_due"),
+            # With every column the scoping reads (township, lead unit, id), so a jurisdiction's
+            # overdue count (the supervision list, the leader's work) is read from this index alone.
             models.Index(
                 fields=["handle_due", "received_at"],
+                include=["township", "lead_unit", "id"],
                 condition=Q(status__in=HANDLING_STATUSES),
-                name="case_handling_due",
+                name="case_handling_due_scoped",
             ),
             models.Index(
                 fields=["township", "handle_due"],
                 condition=Q(status__in=HANDLING_STATUSES),
                 name="case_handling_township",
+            ),
+            # The supervision list's 应办理未办理 and 应受理未受理, counted and listed from these alone.
+            models.Index(
+                fields=["sign_due"],
+                include=["township", "lead_unit", "id"],
+                condition=Q(status=Status.DISPATCHED),
+                name="case_unsigned_scoped",
+            ),
+            models.Index(
+                fields=["received_at"],
+                include=["township", "lead_unit", "id"],
+                condition=Q(status=Status.SUBMITTED),
+                name="case_unaccepted_scoped",
             ),
             # The overdue ledger (超期台账): cases not reported, by deadline; cases reported since a day.
             models.Index(fields=["handle_due"], condition=Q(reported_at__isnull=True), name="case_unreported_due"),
@@ -828,6 +849,10 @@ class Supervision(models.Model):
             models.UniqueConstraint(
                 fields=["case"], condition=~models.Q(state="lifted"), name="one_active_supervision_per_case"
             )
+        ]
+        # The supervision list's 挂牌督办, by deadline: walked in order until a page of the person's is found.
+        indexes = [
+            models.Index(fields=["due", "id"], condition=~models.Q(state="lifted"), name="supervision_active_due")
         ]
 
     def __str__(self) -> str:

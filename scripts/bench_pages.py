@@ -17,6 +17,7 @@ audit row) and a superuser `benchadmin` for the changelist, so it refuses any da
 bench*/test* (or BENCH_OK=1).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:PORT/bench .venv/bin/python scripts/bench_pages.py --runs 15
+    ... scripts/bench_pages.py --roles county,leader --pages supervision,"my work" --only-pages
 """
 
 from __future__ import annotations
@@ -323,10 +324,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--roles", default="", help="comma-separated logins (default: all)")
+    parser.add_argument("--pages", default="", help="comma-separated words: only the pages whose label holds one")
     parser.add_argument("--clients", type=int, default=4, help="keep-alive clients of the throughput test")
     parser.add_argument("--seconds", type=float, default=20, help="length of each throughput test")
     parser.add_argument("--before", type=Path, help="another checkout whose detail throughput is measured too")
     parser.add_argument("--only-throughput", action="store_true")
+    parser.add_argument("--only-pages", action="store_true", help="skip the throughput test")
     args = parser.parse_args()
 
     # Production settings in this process too, so collectstatic writes the manifest gunicorn reads.
@@ -370,6 +373,8 @@ def main() -> None:
         print(f"gunicorn, {args.workers} sync workers, DEBUG off; {args.runs} runs after 2 warm-ups; {load()}\n")
         if not args.only_throughput:
             pages_table(port, found, args)
+        if args.only_pages:
+            return
         print(f"\nthroughput, {args.clients} keep-alive clients, {args.seconds:.0f} s each ({load()}):\n")
         print("| code | address | requests/s |")
         print("| --- | --- | --- |")
@@ -428,6 +433,8 @@ def pages_table(port: int, found: dict, args) -> None:
         browser = Browser(port)
         browser.sign_in(role.username, PASSWORD)
         for page in role.pages:
+            if args.pages and not any(word in page.label for word in args.pages.split(",")):
+                continue
             times, size = time_page(browser, page, runs)
             median, p90 = summary(times)
             ratio = f"{median / yardsticks[page.admin]:.2f}" if page.admin else ""

@@ -11,7 +11,7 @@ from django.utils import timezone
 from governance.models import User
 from visits.models import VisitIssue
 
-SECTION_ROWS = 100
+SECTION_ROWS = 50  # the most urgent; the rest on the issue list (?show=overdue)
 
 
 @dataclass

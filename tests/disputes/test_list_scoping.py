@@ -20,7 +20,7 @@ from disputes.models import (
 )
 from disputes.performance import overdue_ledger
 from disputes.rules import HANDLING_ROLES
-from disputes.supervision import supervision_sections
+from disputes.supervision import SECTION_ROWS, supervision_sections
 from disputes.worklists import work_counts, worklists_for
 from governance.models import REGIONAL_ROLES, Role
 from governance.scoping import region_prefix, region_q
@@ -205,8 +205,9 @@ def test_the_supervision_sections_and_the_ledger_hold_the_same_cases(org, spread
         _listed, sections = supervision_sections(user)
         overdue = next(s for s in sections if s.key == "overdue")
         expected = old_visible(user).overdue(today).annotate(last=Max("events__at")).order_by("handle_due", "id")
-        assert [c.pk for c in overdue.cases] == [c.pk for c in expected], persona
-        assert [c.last_event_at for c in overdue.cases] == [c.last for c in expected], persona
+        first = list(expected[:SECTION_ROWS])
+        assert [c.pk for c in overdue.cases] == [c.pk for c in first], persona
+        assert [c.last_event_at for c in overdue.cases] == [c.last for c in first], persona
         assert overdue.total == expected.count()
         for month in (today.replace(day=1), (today.replace(day=1) - timedelta(days=1)).replace(day=1)):
             new = list(overdue_ledger(user, month, today=today).values_list("pk", flat=True))

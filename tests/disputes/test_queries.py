@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from disputes import services
-from disputes.models import Status
+from disputes.models import Case, Status
 from tests.disputes.conftest import intake
 
 
@@ -80,3 +80,50 @@ def test_home_counts_each_list_in_one_query(org, login, make_case, django_assert
     assert (counts["to_accept"], counts["to_dispatch"], counts["to_review"], counts["to_evaluate"]) == (2, 1, 1, 1)
     police = {spec.key: n for spec, n in work_counts(org["police"])}
     assert (police["to_handle"], police["to_sign"]) == (0, 0)
+
+
+@pytest.mark.parametrize("persona", ["county_officer", "township_officer", "police", "leader"])
+def test_my_work_reads_every_list_in_three_queries(org, make_case, persona, django_assert_max_num_queries):
+    """However many lists a person has (a county officer who also handles has eight): their counts,
+    their first rows' ids and those rows, each in one query; each list still in its own order."""
+    from disputes.worklists import ROWS_PER_LIST, WORK_ORDER, _specs, worklists_for
+
+    for status in (Status.SUBMITTED, Status.REGISTERED, Status.DISPATCHED, Status.IN_PROGRESS, Status.CLOSED):
+        make_case(status)
+        make_case(status)
+    late = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=late.pk).update(handle_due=timezone.localdate() - timedelta(days=2))  # the leader's list
+    user = org[persona]
+    user.refresh_from_db()
+    _specs(user)  # the person's unit, region and roles, read once per request before the lists
+    with django_assert_max_num_queries(3):
+        worklists = worklists_for(user)
+    for worklist, spec in zip(worklists, _specs(user), strict=True):
+        expected = list(
+            Case.objects.filter(spec.condition).order_by(*WORK_ORDER).values_list("pk", flat=True)[:ROWS_PER_LIST]
+        )
+        assert [case.pk for case in worklist.cases] == expected, (persona, worklist.key)
+        assert worklist.total == Case.objects.filter(spec.condition).count()
+    assert any(worklist.cases for worklist in worklists), persona
+
+
+def test_the_filter_bar_reads_each_select_in_one_query(org, login, make_case):
+    """Django reads a model select's options through a server-side cursor on PostgreSQL (DECLARE,
+    FETCH, CLOSE: three round trips each); the case list's selects are read in one query each and
+    still offer every unit and township of the jurisdiction."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from disputes.forms import dispatch_targets
+
+    make_case(Status.IN_PROGRESS)
+    client = login(org["county_officer"])
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"/cases/?status=in_progress&lead_unit={org.police_a.pk}")
+    assert response.status_code == 200
+    assert not [q["sql"][:80] for q in captured.captured_queries if q["sql"].startswith("DECLARE")]
+    page = response.content.decode()
+    units = list(dispatch_targets(org["county_officer"]))
+    assert units and all(f'<option value="{unit.pk}"' in page for unit in units)
+    assert f'<option value="{org.police_a.pk}" selected>' in page
+    assert f'<option value="{org.town_a.pk}"' in page and f'<option value="{org.town_b.pk}"' in page

@@ -1,13 +1,16 @@
 """挂牌督办 end to end, and the supervision list's sections."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from disputes import services
-from disputes.models import Case, Status, Supervision
+from disputes.models import HANDLING_STATUSES, Case, Status, Supervision, sign_late_q
 from governance.models import Notification
 
 
@@ -104,3 +107,116 @@ def test_supervision_list_queries_are_fixed(org, login, make_case, django_assert
         services.supervise_case(case=case, by=org["leader"], instruction="x", due=later())
     with django_assert_max_num_queries(len(small.captured_queries)):
         leader.get("/cases/supervision/")
+
+
+def test_a_section_shows_its_most_urgent_rows_and_links_to_the_case_list_of_all_of_them(
+    org, login, make_case, monkeypatch
+):
+    """Each section lists its first rows and its count; the case list behind its link holds exactly
+    the section's cases (the listed ones too are counted, not just the rows shown)."""
+    monkeypatch.setattr("disputes.supervision.SECTION_ROWS", 2)
+    now, today = timezone.now(), timezone.localdate()
+    sections: dict[str, list[Case]] = {"overdue": [], "not_accepted": [], "not_signed": []}
+    for n in range(3):
+        overdue = make_case(Status.IN_PROGRESS)
+        Case.objects.filter(pk=overdue.pk).update(handle_due=today - timedelta(days=10 + n))
+        services.supervise_case(case=overdue, by=org["leader"], instruction="尽快", due=later())
+        sections["overdue"].append(overdue)
+        stale = make_case(Status.SUBMITTED)
+        Case.objects.filter(pk=stale.pk).update(received_at=now - timedelta(days=10 + n))
+        sections["not_accepted"].append(stale)
+        unsigned = make_case(Status.DISPATCHED)
+        Case.objects.filter(pk=unsigned.pk).update(sign_due=now - timedelta(days=9 + n))
+        sections["not_signed"].append(unsigned)
+    # Neither late nor overdue: in no section, and in none of the linked lists.
+    others = [make_case(Status.SUBMITTED), make_case(Status.DISPATCHED), make_case(Status.IN_PROGRESS)]
+    leader = login(org["leader"])
+    response = leader.get("/cases/supervision/")
+    page = response.content.decode()
+    assert response.context["listed"].total == 3 and len(response.context["listed"].rows) == 2
+    assert "共 3 件，按督办期限显示前 2 件" in page
+    for section in response.context["sections"]:
+        expected = sections[section.key]
+        assert section.total == 3 and len(section.cases) == 2, section.key
+        assert section.more and f'data-testid="more-{section.key}"' in page
+        listed = leader.get(section.more)
+        assert listed.status_code == 200
+        numbers = {case.number for case in listed.context["page"].object_list}
+        assert numbers == {case.number for case in expected}, section.key
+        assert not numbers & {case.number for case in others}
+
+
+def test_a_section_that_fits_has_no_link(org, login, make_case):
+    overdue = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=overdue.pk).update(handle_due=timezone.localdate() - timedelta(days=10))
+    response = login(org["leader"]).get("/cases/supervision/")
+    section = next(s for s in response.context["sections"] if s.key == "overdue")
+    assert [c.pk for c in section.cases] == [overdue.pk] and section.total == 1 and section.more == ""
+    assert 'data-testid="more-overdue"' not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("section", "index"),
+    [
+        ("overdue", "case_handling_due_scoped"),
+        ("not_accepted", "case_unaccepted_scoped"),
+        ("not_signed", "case_unsigned_scoped"),
+    ],
+)
+def test_each_section_can_be_counted_from_its_index_alone(org, make_case, section, index):
+    """A section's count (28,615 overdue of a million cases for the county) needs only its partial
+    index: the index's predicate implies the section's status, and it holds every column of
+    `disputes_case` the count reads — the section's own and those of the person's scoping
+    (township, lead unit, id) — so PostgreSQL answers it with an index-only scan. (A plan test
+    cannot force that choice: disabling index scans disables index-only scans too.)"""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL indexes")
+    now, today = timezone.now(), timezone.localdate()
+    conditions = {
+        "overdue": Q(status__in=HANDLING_STATUSES, handle_due__lt=today),
+        "not_accepted": Q(status=Status.SUBMITTED, received_at__date__lt=today),
+        "not_signed": sign_late_q(now),
+    }
+    statuses = {"overdue": {"dispatched", "in_progress"}, "not_accepted": {"submitted"}, "not_signed": {"dispatched"}}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT array_agg(a.attname), pg_get_expr(i.indpred, i.indrelid)
+               FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+               WHERE c.relname = %s GROUP BY i.indpred, i.indrelid""",
+            [index],
+        )
+        columns, predicate = cursor.fetchone()
+    assert set(re.findall(r"'(\w+)'", predicate)) == statuses[section]
+    for persona in ("county_officer", "township_officer", "leader", "police", "mediator"):
+        cases = Case.objects.visible_to(org[persona]).filter(conditions[section])
+        sql = cases.order_by().values("pk").query.sql_with_params()[0]
+        read = set(re.findall(r'"disputes_case"\."(\w+)"', sql))
+        assert read - {"status"} <= set(columns), (persona, read - set(columns))
+
+
+def test_the_sections_are_read_in_four_queries(org, make_case, django_assert_max_num_queries):
+    """The listed cases, then every section's count, first rows' ids and rows, each in one query
+    (before: a count and a rows query per section); each section still in its own order."""
+    from disputes.supervision import supervision_sections
+
+    now, today = timezone.now(), timezone.localdate()
+    for n in range(2):
+        overdue = make_case(Status.IN_PROGRESS)
+        Case.objects.filter(pk=overdue.pk).update(handle_due=today - timedelta(days=5 - n))
+        stale = make_case(Status.SUBMITTED)
+        Case.objects.filter(pk=stale.pk).update(received_at=now - timedelta(days=10 - n))
+        unsigned = make_case(Status.DISPATCHED)
+        Case.objects.filter(pk=unsigned.pk).update(
+            sign_due=now - timedelta(days=9 - n), handle_due=today - timedelta(days=1)
+        )
+    leader = org["leader"]
+    leader.refresh_from_db()
+    supervision_sections(leader)
+    with django_assert_max_num_queries(4):
+        _listed, sections = supervision_sections(leader)
+    orders = {"overdue": ("handle_due", "id"), "not_accepted": ("received_at", "id"), "not_signed": ("sign_due", "id")}
+    for section in sections:
+        keys = [[getattr(case, f) for f in orders[section.key]] for case in section.cases]
+        assert keys == sorted(keys) and section.total == len(section.cases), section.key
+    assert [s.total for s in sections] == [4, 2, 2]  # an unsigned case past its handling deadline is overdue too
