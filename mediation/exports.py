@@ -11,7 +11,7 @@ from openpyxl.styles import Font
 
 from disputes.exports import excel_datetime, safe_cell
 from governance.models import User
-from mediation.queries import subsidised_cases, subsidy_totals
+from mediation.queries import RateSchedule, subsidised_cases, subsidy_totals
 
 AMOUNT_FORMAT = "#,##0.00"
 
@@ -27,7 +27,9 @@ def subsidy_workbook(user: User, month: date) -> tuple[bytes, int]:
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     n = 0
+    schedule = RateSchedule.load()
     for n, case in enumerate(cases.iterator(chunk_size=2000), start=1):
+        case.subsidy = schedule.of(case)
         sheet.append(
             [
                 n,

@@ -584,7 +584,7 @@ def subsidy(request: HttpRequest) -> HttpResponse:
         {
             "month": month,
             "previous": (month - timedelta(days=1)).replace(day=1),
-            "rows": list(cases[:200]),
+            "rows": queries.first_subsidised(cases, 200),
             "totals": queries.subsidy_totals(cases),
             "rates": SubsidyRate.objects.select_related("category").order_by(
                 "difficulty", "category__order", "-valid_from"

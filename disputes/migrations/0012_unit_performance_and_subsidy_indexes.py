@@ -28,6 +28,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(condition=models.Q(('outcome', 'resolved')), fields=['closed_at'], name='case_resolved_closed'),
+            index=models.Index(condition=models.Q(('outcome', 'resolved')), fields=['closed_at'], include=('township_id', 'lead_unit_id', 'category_id', 'id'), name='case_resolved_closed'),
         ),
     ]
