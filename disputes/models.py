@@ -410,7 +410,12 @@ class Case(FSMModelMixin, models.Model):
                 name="case_handling_township",
             ),
             # The overdue ledger (超期台账): cases not reported, by deadline; cases reported since a day.
-            models.Index(fields=["handle_due"], condition=Q(reported_at__isnull=True), name="case_unreported_due"),
+            models.Index(
+                fields=["handle_due"],
+                include=["lead_unit_id", "township_id", "id"],  # the scope, for an index-only count
+                condition=Q(reported_at__isnull=True),
+                name="case_unreported_due",
+            ),
             models.Index(fields=["reported_at"], name="case_reported_at"),
             # Unit performance (disputes/performance.py): a period's dispatches and reports, and the
             # deadlines of the cases being handled, each with the columns its figures and the

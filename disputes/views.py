@@ -683,17 +683,11 @@ def supervision_lift(request: HttpRequest, number: str, pk: int) -> HttpResponse
 @nav_required("supervision")
 def performance(request: HttpRequest) -> HttpResponse:
     from disputes.deadlines import due_soon_working_days
-    from disputes.performance import Period, overdue_days, overdue_ledger, unit_performance
+    from disputes.performance import Period, overdue_days, overdue_ledger_page, unit_performance
 
     month = month_param(request)
     period = Period.of(month, request.GET.get("span", ""))
-    ledger = overdue_ledger(request.user, month)
-    # The first rows' ids in the ledger's order, then only those rows joined (one query).
-    rows = list(
-        ledger.model.objects.filter(pk__in=ledger.values("pk")[:100])
-        .select_related("township", "lead_unit", "category", "risk_level")
-        .order_by(*ledger.query.order_by)
-    )
+    rows, total = overdue_ledger_page(request.user, month, 100)
     for case in rows:
         case.overdue_working_days = overdue_days(case, month)
     return render(
@@ -705,7 +699,7 @@ def performance(request: HttpRequest) -> HttpResponse:
             "period_query": f"month={month:%Y-%m}&span={period.span}",
             "month": month,
             "ledger": rows,
-            "ledger_total": ledger.count(),
+            "ledger_total": total,
             "previous": (month - timedelta(days=1)).replace(day=1),
             "due_soon_days": due_soon_working_days(),
         },

@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -133,6 +134,8 @@ class Role:
 
 def samples() -> dict:
     """What the addresses need from the database: a case each login sees, a party's name, a township."""
+    from django.utils import timezone
+
     from disputes.models import Case, Party
     from governance.models import User
     from grids.models import Region
@@ -157,6 +160,8 @@ def samples() -> dict:
     found["township_id"] = (
         Region.objects.filter(level=Region.Level.TOWNSHIP).order_by("code").values_list("pk", flat=True)[0]
     )
+    # Last month: a whole month of closures for the period pages (this month may be a day old).
+    found["last_month"] = f"{(timezone.localdate().replace(day=1) - timedelta(days=1)):%Y-%m}"
     return found
 
 
@@ -181,11 +186,14 @@ def roles(found: dict) -> list[Role]:
             Page("my work", "/cases/work/"),
             Page("supervision", "/cases/supervision/"),
             Page("unit performance", "/cases/performance/"),
+            Page("unit performance, last month", f"/cases/performance/?month={found['last_month']}"),
+            Page("unit performance, year to date", "/cases/performance/?span=year"),
             *case_pages("county"),
             Page("key persons", "/cases/key-persons/"),
             Page("zero-report board", "/grids/board/"),
             Page("mediation organisations", "/mediation/organisations/"),
             Page("mediation subsidy", "/mediation/subsidy/"),
+            Page("mediation subsidy, last month", f"/mediation/subsidy/?month={found['last_month']}"),
             Page("visits calendar", "/visits/"),
             Page("visit issues", "/visits/issues/"),
             Page("visit coverage", "/visits/coverage/"),
@@ -205,6 +213,7 @@ def roles(found: dict) -> list[Role]:
             Page("my work", "/cases/work/"),
             Page("supervision", "/cases/supervision/"),
             Page("unit performance", "/cases/performance/"),
+            Page("unit performance, last month", f"/cases/performance/?month={found['last_month']}"),
             *case_pages("township"),
             Page("key persons", "/cases/key-persons/"),
             Page("zero-report board", "/grids/board/"),
@@ -240,6 +249,7 @@ def roles(found: dict) -> list[Role]:
             Page("my work", "/cases/work/"),
             Page("supervision", "/cases/supervision/"),
             Page("unit performance", "/cases/performance/"),
+            Page("unit performance, last month", f"/cases/performance/?month={found['last_month']}"),
             Page("case list, unfiltered", "/cases/", admin="unfiltered"),
             *case_pages("leader"),
             Page("visits calendar", "/visits/"),
@@ -323,6 +333,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--roles", default="", help="comma-separated logins (default: all)")
+    parser.add_argument("--pages", default="", help="comma-separated parts of page labels (default: all)")
     parser.add_argument("--clients", type=int, default=4, help="keep-alive clients of the throughput test")
     parser.add_argument("--seconds", type=float, default=20, help="length of each throughput test")
     parser.add_argument("--before", type=Path, help="another checkout whose detail throughput is measured too")
@@ -422,12 +433,15 @@ def pages_table(port: int, found: dict, args) -> None:
     bare, p90 = summary(times)
     print(f"| admin | bare view, signed in | {bare:.1f} | {p90:.1f} | {size / 1024:.0f} | | |", flush=True)
     wanted = {r for r in args.roles.split(",") if r}
+    pages = [p for p in args.pages.split(",") if p]
     for role in roles(found):
         if wanted and role.username not in wanted:
             continue
         browser = Browser(port)
         browser.sign_in(role.username, PASSWORD)
         for page in role.pages:
+            if pages and not any(part in page.label for part in pages):
+                continue
             times, size = time_page(browser, page, runs)
             median, p90 = summary(times)
             ratio = f"{median / yardsticks[page.admin]:.2f}" if page.admin else ""
