@@ -275,11 +275,12 @@ def with_subsidy(cases, schedule: RateSchedule | None = None) -> list[Case]:
     return rows
 
 
-def first_subsidised(cases: QuerySet[Case], n: int) -> list[Case]:
-    """The statement's first `n` rows: their ids from a narrow sort of the month's rows, then only
-    those rows read whole (sorting every row of a busy month whole spilled to disk)."""
-    ids = list(cases.values_list("pk", flat=True)[:n])
-    return with_subsidy(cases.filter(pk__in=ids))
+def latest_subsidised(cases: QuerySet[Case], n: int) -> list[Case]:
+    """The month's `n` latest closures, newest first: their ids in the order of the closures'
+    index, then only those rows read whole (the statement's own order, by organisation, sorted
+    every row of a busy month; the export keeps it)."""
+    ids = list(cases.order_by("-closed_at", "-pk").values_list("pk", flat=True)[:n])
+    return with_subsidy(cases.filter(pk__in=ids).order_by("-closed_at", "-pk"))
 
 
 def _aware(day: date):
@@ -312,18 +313,23 @@ def subsidy_totals(cases: QuerySet[Case]) -> dict[str, list[dict]]:
     each group priced by the RateSchedule. Each case has one lead mediator, so an organisation's
     sum is its mediators'."""
     org = "mediation__organisation__unit__name"
-    groups = (
+    groups = list(
         cases.order_by()
-        .values(org, "lead_mediator", "mediation__difficulty", "category_id", "closed_day")
+        .values(org, "lead_mediator_id", "mediation__difficulty", "category_id", "closed_day")
         .annotate(n=Count("pk"))
-        .order_by(org, "lead_mediator")
+        .order_by(org)
     )
+    # The lead mediator's id per case (one index probe each), their names once; within each
+    # organisation (in the database's order of names) the mediators by name, none last.
+    names = dict(Mediator.objects.filter(pk__in={g["lead_mediator_id"] for g in groups}).values_list("pk", "name"))
+    place = {name: i for i, name in enumerate(dict.fromkeys(g[org] for g in groups))}
+    groups.sort(key=lambda g: (place[g[org]], g["lead_mediator_id"] not in names, names.get(g["lead_mediator_id"], "")))
     schedule = RateSchedule.load()
     by_mediator: dict[tuple, dict] = {}
     for group in groups:
+        name = names.get(group["lead_mediator_id"])
         row = by_mediator.setdefault(
-            (group[org], group["lead_mediator"]),
-            {org: group[org], "lead_mediator": group["lead_mediator"], "n": 0, "amount": Decimal(0)},
+            (group[org], name), {org: group[org], "lead_mediator": name, "n": 0, "amount": Decimal(0)}
         )
         row["n"] += group["n"]
         row["amount"] += group["n"] * schedule.amount(

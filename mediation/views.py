@@ -556,6 +556,9 @@ def _memberships():
     return Membership.objects.select_related("organisation__unit")
 
 
+SUBSIDY_ROWS = 200  # the latest closures on the page; the export holds them all
+
+
 @nav_required("subsidy")
 def subsidy(request: HttpRequest) -> HttpResponse:
     from mediation.models import SubsidyRate
@@ -584,7 +587,8 @@ def subsidy(request: HttpRequest) -> HttpResponse:
         {
             "month": month,
             "previous": (month - timedelta(days=1)).replace(day=1),
-            "rows": queries.first_subsidised(cases, 200),
+            "rows": queries.latest_subsidised(cases, SUBSIDY_ROWS),
+            "shown": SUBSIDY_ROWS,
             "totals": queries.subsidy_totals(cases),
             "rates": SubsidyRate.objects.select_related("category").order_by(
                 "difficulty", "category__order", "-valid_from"

@@ -110,3 +110,16 @@ def test_the_month_is_drawn_from_the_closures_index(org, statement):
                 assert "case_resolved_closed" in plan and "Seq Scan on disputes_case" not in plan, plan
         finally:
             cursor.execute("RESET enable_seqscan")
+
+
+def test_the_page_lists_the_latest_closures_and_says_so(org, login, statement, monkeypatch):
+    from mediation import views
+
+    monkeypatch.setattr(views, "SUBSIDY_ROWS", 2)
+    response = login(org["county_officer"]).get(f"/mediation/subsidy/?month={statement:%Y-%m}")
+    rows = response.context["rows"]
+    newest = list(queries.subsidised_cases(org["county_officer"], statement).order_by("-closed_at", "-pk")[:2])
+    assert [c.pk for c in rows] == [c.pk for c in newest]
+    assert all(c.subsidy > 0 for c in rows)
+    assert 'data-testid="subsidy-rows-note"' in response.content.decode()
+    assert sum(r["n"] for r in response.context["totals"]["organisations"]) == 3  # the sums cover every case
