@@ -429,7 +429,8 @@ class Case(FSMModelMixin, models.Model):
             ),
             models.Index(
                 fields=["reported_at"],
-                include=["lead_unit_id", "township_id", "handle_due", "dispatched_at", "status", "id"],
+                # number: the overdue ledger's late part in its order (disputes.performance).
+                include=["lead_unit_id", "township_id", "handle_due", "dispatched_at", "status", "id", "number"],
                 condition=Q(reported_at__isnull=False),
                 name="case_perf_reported",
             ),

@@ -261,7 +261,10 @@ def overdue_ledger_page(user: User, month: date, n: int, today: date | None = No
     first `n` ids taken from its own index, then only those rows read (five queries)."""
     unreported, late = _ledger_parts(user, month, today)
     total = unreported.count() + late.count()
-    ids = [pk for part in (unreported, late) for pk in part.order_by(*LEDGER_ORDER).values_list("pk", flat=True)[:n]]
+    ids = list(unreported.order_by(*LEDGER_ORDER).values_list("pk", flat=True)[:n])
+    # The late part is bounded by the month's reports (its index); asked for in the ledger's order,
+    # the planner walks every deadline instead. Sorted here.
+    ids += [pk for *_key, pk in sorted(late.values_list(*LEDGER_ORDER, "pk"))[:n]]
     rows = Case.objects.filter(pk__in=ids).select_related("township", "lead_unit", "category", "risk_level")
     return list(rows.order_by(*LEDGER_ORDER)[:n]), total
 

@@ -680,6 +680,9 @@ def supervision_lift(request: HttpRequest, number: str, pk: int) -> HttpResponse
     return redirect("disputes-detail", case.number)
 
 
+LEDGER_ROWS = 50  # of the overdue ledger on the page (each row a status badge); the export holds all
+
+
 @nav_required("supervision")
 def performance(request: HttpRequest) -> HttpResponse:
     from disputes.deadlines import due_soon_working_days
@@ -687,7 +690,7 @@ def performance(request: HttpRequest) -> HttpResponse:
 
     month = month_param(request)
     period = Period.of(month, request.GET.get("span", ""))
-    rows, total = overdue_ledger_page(request.user, month, 100)
+    rows, total = overdue_ledger_page(request.user, month, LEDGER_ROWS)
     for case in rows:
         case.overdue_working_days = overdue_days(case, month)
     return render(

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(condition=models.Q(('reported_at__isnull', False)), fields=['reported_at'], include=('lead_unit_id', 'township_id', 'handle_due', 'dispatched_at', 'status', 'id'), name='case_perf_reported'),
+            index=models.Index(condition=models.Q(('reported_at__isnull', False)), fields=['reported_at'], include=('lead_unit_id', 'township_id', 'handle_due', 'dispatched_at', 'status', 'id', 'number'), name='case_perf_reported'),
         ),
         migrations.AddIndex(
             model_name='case',

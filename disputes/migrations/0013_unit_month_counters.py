@@ -63,20 +63,26 @@ CREATE TRIGGER disputes_case_unit_month_change AFTER UPDATE ON disputes_case
         OR OLD.status IS DISTINCT FROM NEW.status
     ) EXECUTE FUNCTION disputes_case_unit_month();
 
--- The counters of the cases already there, in one pass each way.
-DELETE FROM disputes_unitmonth;
-INSERT INTO disputes_unitmonth (month, lead_unit_id, township_id, dispatched, signed, sign_us,
-                                on_time, late, reported, report_us)
-SELECT p.month, p.lead_unit_id, p.township_id, sum(p.dispatched), sum(p.signed), sum(p.sign_us),
-       sum(p.on_time), sum(p.late), sum(p.reported), sum(p.report_us)
-  FROM disputes_case c, LATERAL disputes_unit_month_parts(c, 1) p
- WHERE c.lead_unit_id IS NOT NULL
- GROUP BY p.month, p.lead_unit_id, p.township_id;
+-- The counters recounted from the cases in one pass: for the cases already there, and after a
+-- load that ran with triggers off (scripts/grow_cases.py: session_replication_role = replica).
+CREATE OR REPLACE FUNCTION disputes_unit_month_rebuild() RETURNS bigint AS $$
+    DELETE FROM disputes_unitmonth;
+    INSERT INTO disputes_unitmonth (month, lead_unit_id, township_id, dispatched, signed, sign_us,
+                                    on_time, late, reported, report_us)
+    SELECT p.month, p.lead_unit_id, p.township_id, sum(p.dispatched), sum(p.signed), sum(p.sign_us),
+           sum(p.on_time), sum(p.late), sum(p.reported), sum(p.report_us)
+      FROM disputes_case c, LATERAL disputes_unit_month_parts(c, 1) p
+     WHERE c.lead_unit_id IS NOT NULL
+     GROUP BY p.month, p.lead_unit_id, p.township_id;
+    SELECT count(*) FROM disputes_unitmonth;
+$$ LANGUAGE sql;
+SELECT disputes_unit_month_rebuild();
 """
 DROP = """
 DROP TRIGGER IF EXISTS disputes_case_unit_month_change ON disputes_case;
 DROP TRIGGER IF EXISTS disputes_case_unit_month_write ON disputes_case;
 DROP FUNCTION IF EXISTS disputes_case_unit_month();
+DROP FUNCTION IF EXISTS disputes_unit_month_rebuild();
 DROP FUNCTION IF EXISTS disputes_unit_month_parts(disputes_case, integer);
 """
 
