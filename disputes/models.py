@@ -431,10 +431,46 @@ class Case(FSMModelMixin, models.Model):
                 name="case_unaccepted_scoped",
             ),
             # The overdue ledger (超期台账): cases not reported, by deadline; cases reported since a day.
-            models.Index(fields=["handle_due"], condition=Q(reported_at__isnull=True), name="case_unreported_due"),
+            models.Index(
+                fields=["handle_due"],
+                include=["lead_unit_id", "township_id", "id"],  # the scope, for an index-only count
+                condition=Q(reported_at__isnull=True),
+                name="case_unreported_due",
+            ),
             models.Index(fields=["reported_at"], name="case_reported_at"),
             # The overdue scan's steady runs read only the cases changed since the day's full pass.
             models.Index(fields=["updated_at"], name="case_updated_at"),
+            # Unit performance (disputes/performance.py): a period's dispatches and reports, and the
+            # deadlines of the cases being handled, each with the columns its figures and the
+            # person's scope read (township, lead unit, id), so an index-only scan of the period's
+            # rows counts them without visiting the table.
+            models.Index(
+                fields=["dispatched_at"],
+                include=["lead_unit_id", "township_id", "signed_at", "id"],
+                condition=Q(dispatched_at__isnull=False),
+                name="case_perf_dispatched",
+            ),
+            models.Index(
+                fields=["reported_at"],
+                # number: the overdue ledger's late part in its order (disputes.performance).
+                include=["lead_unit_id", "township_id", "handle_due", "dispatched_at", "status", "id", "number"],
+                condition=Q(reported_at__isnull=False),
+                name="case_perf_reported",
+            ),
+            models.Index(
+                fields=["handle_due"],
+                include=["lead_unit_id", "township_id", "status", "id"],
+                condition=Q(status__in=HANDLING_STATUSES),
+                name="case_perf_handling",
+            ),
+            # 一案一补: a month's successful closures with what their statement reads and the
+            # person's scope (mediation/queries.py subsidised_cases), an index-only scan.
+            models.Index(
+                fields=["closed_at"],
+                include=["township_id", "lead_unit_id", "category_id", "id"],
+                condition=Q(outcome="resolved"),
+                name="case_resolved_closed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -998,3 +1034,35 @@ class StageLimit(models.Model):
             raise ValidationError({"red_after": _("红牌阈值不能小于黄牌阈值。")})
         if self.due_soon >= self.amount:
             raise ValidationError({"due_soon": _("临期提醒须小于时限本身。")})
+
+
+class UnitMonth(models.Model):
+    """Unit performance's finished work per month, lead unit and township (disputes/performance.py):
+    the cases dispatched in the month (and of them the signed ones with their total time to sign)
+    and the 办结反馈 of the month on time or late (with the total time from dispatch). Exact
+    counters kept by the database: on PostgreSQL a trigger on the case table takes each row's old
+    contribution off and adds its new one in the transaction that changes it, whatever the path
+    (a service, a data fix, a bulk load), so the sums equal a count over the cases at every commit
+    (migration 0013). The same counts are written once in `disputes.performance.measure_q`; the
+    embedded SQLite has no trigger and counts the cases instead. Never written by the code."""
+
+    month = models.DateField(_("月份"))
+    lead_unit = models.ForeignKey(Unit, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    township = models.ForeignKey("grids.Region", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    dispatched = models.IntegerField(_("承办"), default=0)
+    signed = models.IntegerField(_("已签收"), default=0)
+    sign_us = models.BigIntegerField(_("签收用时合计（微秒）"), default=0)
+    on_time = models.IntegerField(_("按时办结"), default=0)
+    late = models.IntegerField(_("超期办结"), default=0)
+    reported = models.IntegerField(_("已分流的办结"), default=0)
+    report_us = models.BigIntegerField(_("办结用时合计（微秒）"), default=0)
+
+    class Meta:
+        verbose_name = _("单位月度办理统计")
+        verbose_name_plural = _("单位月度办理统计")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "lead_unit", "township"], name="unit_month_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.lead_unit_id}/{self.township_id}"

@@ -9,6 +9,7 @@ urlpatterns = [
     path("export.xlsx", exports.ledger_export, name="disputes-export"),
     path("supervision/", views.supervision_list, name="disputes-supervision"),
     path("performance/", views.performance, name="disputes-performance"),
+    path("performance/cases/", views.performance_cases, name="disputes-performance-cases"),
     path("time-limits/", views.time_limits, name="disputes-time-limits"),
     path("key-persons/", views.key_person_list, name="disputes-key-persons"),
     path("key-persons/<int:pk>/remove/", views.key_person_remove, name="disputes-key-person-remove"),

@@ -698,31 +698,65 @@ def supervision_lift(request: HttpRequest, number: str, pk: int) -> HttpResponse
     return redirect("disputes-detail", case.number)
 
 
+LEDGER_ROWS = 50  # of the overdue ledger on the page (each row a status badge); the export holds all
+
+
 @nav_required("supervision")
 def performance(request: HttpRequest) -> HttpResponse:
     from disputes.deadlines import due_soon_working_days
-    from disputes.performance import overdue_days, overdue_ledger, unit_performance
+    from disputes.performance import Period, overdue_days, overdue_ledger_page, unit_performance
 
     month = month_param(request)
-    ledger = overdue_ledger(request.user, month)
-    # The first rows' ids in the ledger's order, then only those rows joined (one query).
-    rows = list(
-        ledger.model.objects.filter(pk__in=ledger.values("pk")[:100])
-        .select_related("township", "lead_unit", "category", "risk_level")
-        .order_by(*ledger.query.order_by)
-    )
+    period = Period.of(month, request.GET.get("span", ""))
+    rows, total = overdue_ledger_page(request.user, month, LEDGER_ROWS)
     for case in rows:
         case.overdue_working_days = overdue_days(case, month)
     return render(
         request,
         "disputes/performance.html",
         {
-            "units": unit_performance(request.user),
+            "units": unit_performance(request.user, period),
+            "period": period,
+            "period_query": f"month={month:%Y-%m}&span={period.span}",
             "month": month,
             "ledger": rows,
-            "ledger_total": ledger.count(),
+            "ledger_total": total,
             "previous": (month - timedelta(days=1)).replace(day=1),
             "due_soon_days": due_soon_working_days(),
+        },
+    )
+
+
+@nav_required("supervision")
+def performance_cases(request: HttpRequest) -> HttpResponse:
+    """The cases behind one figure of the unit table (disputes.performance.cases_behind): the same
+    condition and scope that counted it, so the list adds up to the number clicked."""
+    from disputes.performance import MEASURE_LABELS, Period, cases_behind
+
+    month = month_param(request)
+    period = Period.of(month, request.GET.get("span", ""))
+    measure, unit_id = request.GET.get("measure", ""), request.GET.get("unit", "")
+    if measure not in MEASURE_LABELS or not unit_id.isdigit():
+        messages.error(request, _("统计项或主办单位无效，请从单位办理情况表中点击数字查看。"))
+        return redirect("disputes-performance")
+    unit = get_object_or_404(Unit, pk=int(unit_id))
+    cases = cases_behind(request.user, measure, unit.pk, period).select_related(
+        "township", "lead_unit", "category", "risk_level"
+    )
+    page = Paginator(cases.order_by("-received_at", "-id"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "disputes/performance_cases.html",
+        {
+            "page": page,
+            "unit": unit,
+            "label": MEASURE_LABELS[measure],
+            "live": measure in ("due_soon", "overdue"),
+            "period": period,
+            "period_query": f"month={month:%Y-%m}&span={period.span}",
+            "month": month,
+            "today": timezone.localdate(),
+            "query": f"measure={measure}&unit={unit.pk}&month={month:%Y-%m}&span={period.span}",
         },
     )
 

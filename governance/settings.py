@@ -367,7 +367,11 @@ CELERY_BEAT_SCHEDULE = {
     "expire-export-jobs": {"task": "governance.tasks.expire_export_jobs", "schedule": crontab(minute="*/5")},
 }
 # Exports written in the background: each kind's definition, and how long a file is kept.
-EXPORT_KINDS = {"ledger": "disputes.exports.LEDGER", "overdue": "disputes.exports.OVERDUE"}
+EXPORT_KINDS = {
+    "ledger": "disputes.exports.LEDGER",
+    "overdue": "disputes.exports.OVERDUE",
+    "subsidy": "mediation.exports.SUBSIDY",
+}
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 # The overdue scan asks each of these for the reminders owed now (see governance/reminders.py).

@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.db.models import (
     Avg,
     Count,
-    DecimalField,
     DurationField,
     Exists,
     ExpressionWrapper,
@@ -21,8 +20,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
-    Value,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -223,33 +220,67 @@ def month_bounds(month: date) -> tuple[date, date]:
     return start, end
 
 
+@dataclass
+class RateSchedule:
+    """一案一补 as the county's justice bureau set it (SubsidyRate): the one place the rule is
+    applied. A case earns the newest rate in force on its closing day for its difficulty, a rate
+    for its category before the general one, nothing when none applies."""
+
+    rates: list[SubsidyRate]
+
+    @classmethod
+    def load(cls) -> RateSchedule:
+        return cls(list(SubsidyRate.objects.order_by("-valid_from", "-pk")))
+
+    def amount(self, difficulty: str, category_id: int | None, day: date) -> Decimal:
+        applies = [
+            r
+            for r in self.rates
+            if r.difficulty == difficulty and r.category_id in (category_id, None) and r.valid_from <= day
+        ]
+        # Newest first already; a rate for the category wins over the general one whatever its date.
+        chosen = min(applies, key=lambda r: r.category_id is None, default=None)
+        return chosen.amount if chosen is not None else Decimal(0)
+
+    def of(self, case: Case) -> Decimal:
+        """The case's subsidy (a case of `subsidised_cases`, with its `closed_day`)."""
+        return self.amount(case.mediation.difficulty, case.category_id, case.closed_day)
+
+
 def subsidised_cases(user: User, month: date) -> QuerySet[Case]:
-    """Cases mediated successfully and closed (approved by the center) in the month, with the
-    subsidy each earns: the newest rate in force on the closing day, for the case's difficulty,
-    a rate for its category before the general one."""
+    """Cases mediated successfully and closed (approved by the center) in the month, with their
+    closing day and lead mediator; `RateSchedule.of` gives the subsidy each earns. The month's
+    closures come from the partial index of successful closures (case_resolved_closed)."""
     start, end = month_bounds(month)
-    closed_day = TruncDate("closed_at", tzinfo=timezone.get_current_timezone())
-    rate = (
-        SubsidyRate.objects.filter(difficulty=OuterRef("mediation__difficulty"), valid_from__lte=OuterRef("closed_day"))
-        .filter(Q(category=OuterRef("category_id")) | Q(category__isnull=True))
-        .order_by(F("category").asc(nulls_last=True), "-valid_from")
-        .values("amount")[:1]
-    )
     lead = Assignment.objects.filter(case=OuterRef("pk"), withdrawn_at__isnull=True).order_by("-is_lead", "pk")
     return (
         _mediation_cases(user)
         .filter(outcome=Outcome.RESOLVED, closed_at__gte=_aware(start), closed_at__lt=_aware(end))
         .annotate(
-            closed_day=closed_day,
-            subsidy=Coalesce(
-                Subquery(rate, output_field=DecimalField(max_digits=8, decimal_places=2)), Value(Decimal(0))
-            ),
+            closed_day=TruncDate("closed_at", tzinfo=timezone.get_current_timezone()),
             lead_mediator_id=Subquery(lead.values("mediator_id")[:1]),
             lead_mediator=Subquery(lead.values("mediator__name")[:1]),
         )
         .select_related("mediation__organisation__unit", "category")
         .order_by("mediation__organisation__unit__code", "closed_at", "pk")
     )
+
+
+def with_subsidy(cases, schedule: RateSchedule | None = None) -> list[Case]:
+    """The cases (of `subsidised_cases`) with `subsidy` set."""
+    schedule = schedule or RateSchedule.load()
+    rows = list(cases)
+    for case in rows:
+        case.subsidy = schedule.of(case)
+    return rows
+
+
+def latest_subsidised(cases: QuerySet[Case], n: int) -> list[Case]:
+    """The month's `n` latest closures, newest first: their ids in the order of the closures'
+    index, then only those rows read whole (the statement's own order, by organisation, sorted
+    every row of a busy month; the export keeps it)."""
+    ids = list(cases.order_by("-closed_at", "-pk").values_list("pk", flat=True)[:n])
+    return with_subsidy(cases.filter(pk__in=ids).order_by("-closed_at", "-pk"))
 
 
 def _aware(day: date):
@@ -263,7 +294,9 @@ def _mediation_cases(user: User) -> QuerySet[Case]:
     center staff and leaders their jurisdiction's."""
     cases = Case.objects.filter(mediation__isnull=False)
     if user.has_role(Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF, Role.LEADER):
-        return cases.filter(pk__in=Case.objects.visible_to(user).values("pk"))
+        # The scope's condition on these same rows, not `pk IN (the person's cases)`: that joined a
+        # second pass over the case table back to every row of a month (issue 13).
+        return cases.visible_to(user)
     if user.has_role(Role.MEDIATOR) and user.unit_id is not None:
         return cases.filter(mediation__organisation__unit_id=user.unit_id)
     return cases.none()
@@ -275,19 +308,39 @@ def agreements_for(user: User) -> QuerySet[Agreement]:
 
 
 def subsidy_totals(cases: QuerySet[Case]) -> dict[str, list[dict]]:
-    """The statement's sums, per organisation and per mediator: two grouped queries."""
-    base = cases.order_by()
-    by_org = list(
-        base.values("mediation__organisation__unit__name")
-        .annotate(n=Count("pk"), amount=Sum("subsidy"))
-        .order_by("mediation__organisation__unit__name")
+    """The statement's sums per mediator and per organisation: one grouped query of the month's
+    cases by what decides their subsidy (difficulty, category, closing day) and who is paid,
+    each group priced by the RateSchedule. Each case has one lead mediator, so an organisation's
+    sum is its mediators'."""
+    org = "mediation__organisation__unit__name"
+    groups = list(
+        cases.order_by()
+        .values(org, "lead_mediator_id", "mediation__difficulty", "category_id", "closed_day")
+        .annotate(n=Count("pk"))
+        .order_by(org)
     )
-    by_mediator = list(
-        base.values("mediation__organisation__unit__name", "lead_mediator")
-        .annotate(n=Count("pk"), amount=Sum("subsidy"))
-        .order_by("mediation__organisation__unit__name", "lead_mediator")
-    )
-    return {"organisations": by_org, "mediators": by_mediator}
+    # The lead mediator's id per case (one index probe each), their names once; within each
+    # organisation (in the database's order of names) the mediators by name, none last.
+    names = dict(Mediator.objects.filter(pk__in={g["lead_mediator_id"] for g in groups}).values_list("pk", "name"))
+    place = {name: i for i, name in enumerate(dict.fromkeys(g[org] for g in groups))}
+    groups.sort(key=lambda g: (place[g[org]], g["lead_mediator_id"] not in names, names.get(g["lead_mediator_id"], "")))
+    schedule = RateSchedule.load()
+    by_mediator: dict[tuple, dict] = {}
+    for group in groups:
+        name = names.get(group["lead_mediator_id"])
+        row = by_mediator.setdefault(
+            (group[org], name), {org: group[org], "lead_mediator": name, "n": 0, "amount": Decimal(0)}
+        )
+        row["n"] += group["n"]
+        row["amount"] += group["n"] * schedule.amount(
+            group["mediation__difficulty"], group["category_id"], group["closed_day"]
+        )
+    by_org: dict[str, dict] = {}
+    for row in by_mediator.values():
+        total = by_org.setdefault(row[org], {org: row[org], "n": 0, "amount": Decimal(0)})
+        total["n"] += row["n"]
+        total["amount"] += row["amount"]
+    return {"organisations": list(by_org.values()), "mediators": list(by_mediator.values())}
 
 
 def mediator_performance(user: User) -> QuerySet[Mediator]:

@@ -556,6 +556,9 @@ def _memberships():
     return Membership.objects.select_related("organisation__unit")
 
 
+SUBSIDY_ROWS = 200  # the latest closures on the page; the export holds them all
+
+
 @nav_required("subsidy")
 def subsidy(request: HttpRequest) -> HttpResponse:
     from mediation.models import SubsidyRate
@@ -584,7 +587,8 @@ def subsidy(request: HttpRequest) -> HttpResponse:
         {
             "month": month,
             "previous": (month - timedelta(days=1)).replace(day=1),
-            "rows": list(cases[:200]),
+            "rows": queries.latest_subsidised(cases, SUBSIDY_ROWS),
+            "shown": SUBSIDY_ROWS,
             "totals": queries.subsidy_totals(cases),
             "rates": SubsidyRate.objects.select_related("category").order_by(
                 "difficulty", "category__order", "-valid_from"
@@ -596,18 +600,15 @@ def subsidy(request: HttpRequest) -> HttpResponse:
 
 
 @nav_required("subsidy")
+@require_POST
 def subsidy_export(request: HttpRequest) -> HttpResponse:
-    from mediation.exports import subsidy_workbook
+    """一案一补 statement of a month: tens of thousands of rows in a busy month at a million cases,
+    so a background job (governance/export_jobs.py, mediation.exports.SUBSIDY), then 我的导出."""
+    from governance.export_views import ask_for_export
 
     month = month_param(request)
-    content, n = subsidy_workbook(request.user, month)
-    record_audit(AuditEvent.Action.EXPORT, request=request, user=request.user, detail=f"一案一补 {month:%Y-%m} {n} 件")
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'一案一补-{month:%Y%m}.xlsx')}"
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+    back = f"{reverse('mediation-subsidy')}?month={month:%Y-%m}"
+    return ask_for_export(request, "subsidy", {"month": f"{month:%Y-%m}"}, f"{month:%Y年%m月}", back=back)
 
 
 @nav_required("subsidy")

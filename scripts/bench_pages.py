@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -134,6 +135,8 @@ class Role:
 
 def samples() -> dict:
     """What the addresses need from the database: a case each login sees, a party's name, a township."""
+    from django.utils import timezone
+
     from disputes.models import Case, Party
     from governance.models import User
     from grids.models import Region
@@ -158,6 +161,8 @@ def samples() -> dict:
     found["township_id"] = (
         Region.objects.filter(level=Region.Level.TOWNSHIP).order_by("code").values_list("pk", flat=True)[0]
     )
+    # Last month: a whole month of closures for the period pages (this month may be a day old).
+    found["last_month"] = f"{(timezone.localdate().replace(day=1) - timedelta(days=1)):%Y-%m}"
     return found
 
 
@@ -182,11 +187,14 @@ def roles(found: dict) -> list[Role]:
             Page("my work", "/cases/work/"),
             Page("supervision", "/cases/supervision/"),
             Page("unit performance", "/cases/performance/"),
+            Page("unit performance, last month", f"/cases/performance/?month={found['last_month']}"),
+            Page("unit performance, year to date", "/cases/performance/?span=year"),
             *case_pages("county"),
             Page("key persons", "/cases/key-persons/"),
             Page("zero-report board", "/grids/board/"),
             Page("mediation organisations", "/mediation/organisations/"),
             Page("mediation subsidy", "/mediation/subsidy/"),
+            Page("mediation subsidy, last month", f"/mediation/subsidy/?month={found['last_month']}"),
             Page("visits calendar", "/visits/"),
             Page("visit issues", "/visits/issues/"),
             Page("visit coverage", "/visits/coverage/"),
@@ -206,6 +214,7 @@ def roles(found: dict) -> list[Role]:
             Page("my work", "/cases/work/"),
             Page("supervision", "/cases/supervision/"),
             Page("unit performance", "/cases/performance/"),
+            Page("unit performance, last month", f"/cases/performance/?month={found['last_month']}"),
             *case_pages("township"),
             Page("key persons", "/cases/key-persons/"),
             Page("zero-report board", "/grids/board/"),
@@ -241,6 +250,7 @@ def roles(found: dict) -> list[Role]:
             Page("my work", "/cases/work/"),
             Page("supervision", "/cases/supervision/"),
             Page("unit performance", "/cases/performance/"),
+            Page("unit performance, last month", f"/cases/performance/?month={found['last_month']}"),
             Page("case list, unfiltered", "/cases/", admin="unfiltered"),
             *case_pages("leader"),
             Page("visits calendar", "/visits/"),
@@ -427,13 +437,14 @@ def pages_table(port: int, found: dict, args) -> None:
     bare, p90 = summary(times)
     print(f"| admin | bare view, signed in | {bare:.1f} | {p90:.1f} | {size / 1024:.0f} | | |", flush=True)
     wanted = {r for r in args.roles.split(",") if r}
+    pages = [p for p in args.pages.split(",") if p]
     for role in roles(found):
         if wanted and role.username not in wanted:
             continue
         browser = Browser(port)
         browser.sign_in(role.username, PASSWORD)
         for page in role.pages:
-            if args.pages and not any(word in page.label for word in args.pages.split(",")):
+            if pages and not any(word in page.label for word in pages):
                 continue
             times, size = time_page(browser, page, runs)
             median, p90 = summary(times)

@@ -21,7 +21,7 @@ def test_unit_performance_counts(org, make_case):
     make_case(Status.IN_PROGRESS)  # due in 10 days: neither soon nor overdue
     (row,) = unit_performance(org["county_officer"])
     assert row.unit == org.police_a
-    assert (row.handled, row.on_time, row.late, row.overdue, row.due_soon) == (4, 1, 1, 1, 0)
+    assert (row.dispatched, row.on_time, row.late, row.overdue, row.due_soon) == (4, 1, 1, 1, 0)
     assert row.on_time_rate == "50.0%" and row.days_to_sign is not None
     assert unit_performance(org["outsider"]) == []
 

@@ -113,6 +113,7 @@ ROUTES: dict[str, Route] = {
     "disputes-export": Route(CASES),
     "disputes-supervision": Route(WATCH),
     "disputes-performance": Route(WATCH),
+    "disputes-performance-cases": Route(WATCH),
     "disputes-time-limits": Route(WATCH),
     "disputes-overdue-ledger": Route(WATCH),
     "disputes-detail": Route(CASES, "case"),

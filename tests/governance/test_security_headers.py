@@ -115,7 +115,7 @@ def test_every_page_has_the_policy_and_no_code_the_policy_would_block(org, login
 def test_downloads_and_documents_are_not_stored(org, login):
     case = intake(org)
     client = login(org["township_officer"])
-    for path in ("/mediation/subsidy.xlsx", f"/cases/{case.number}/receipt/", "/grids/board/export.xlsx"):
+    for path in (f"/cases/{case.number}/receipt/", "/grids/board/export.xlsx"):
         response = client.get(path)
         assert response.status_code == 200, path
         assert "no-store" in response["Cache-Control"] and response["Pragma"] == "no-cache", path

@@ -56,7 +56,6 @@ def pages(org, med, mediated_case):
         ),
         "/mediation/experts/": expect(MEDIATION_ROLES),
         "/mediation/subsidy/": expect(MEDIATION_ROLES),
-        "/mediation/subsidy.xlsx": expect(MEDIATION_ROLES),
         "/mediation/performance/": expect(MEDIATION_ROLES),
         f"/mediation/cases/{n}/": expect(SEES_A, CASE_ROLES - SEES_A),
         f"/mediation/cases/{n}/notice/": expect(SEES_A, CASE_ROLES - SEES_A),
@@ -214,7 +213,7 @@ def fill(org, med, mediated_case, n: int) -> None:
         ("mediator", "/mediation/experts/"),
         ("township_officer", "/mediation/experts/?category=2"),
         ("county_officer", "/mediation/subsidy/"),
-        ("mediator", "/mediation/subsidy.xlsx"),
+        ("mediator", "/mediation/subsidy/"),
         ("leader", "/mediation/performance/"),
     ],
 )
