@@ -2,6 +2,7 @@ import base64
 
 import pytest
 from django_otp.oath import TOTP
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, build_org
 
@@ -39,7 +40,7 @@ def test_a_clerk_binds_a_phone_saves_the_recovery_codes_and_signs_in_with_a_code
     key = page.get_by_test_id("manual-key").inner_text()
     page.get_by_label("6 位动态口令").fill("000000" if code_from(key) != "000000" else "111111")
     page.get_by_role("button", name="完成绑定").click()
-    assert page.get_by_text("验证码不正确").is_visible()
+    expect(page.get_by_text("验证码不正确")).to_be_visible()  # waits for the answer to the POST
     page.get_by_label("6 位动态口令").fill(code_from(key))
     page.get_by_role("button", name="完成绑定").click()
     page.wait_for_url("**/2fa/codes/**")
