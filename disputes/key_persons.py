@@ -124,4 +124,6 @@ def remove_key_person(*, entry: KeyPerson, by: User, reason: str, request: HttpR
 
 
 def record_register_view(request: HttpRequest, shown: int) -> None:
-    record_audit(AuditEvent.Action.KEY_PERSON_VIEW, request=request, user=request.user, detail=f"重点人员名单 {shown} 条")
+    record_audit(
+        AuditEvent.Action.KEY_PERSON_VIEW, request=request, user=request.user, detail=f"重点人员名单 {shown} 条"
+    )

@@ -849,9 +849,7 @@ def reveal_party(*, case: Case, party: Party, by: User, reason: str, request=Non
             user=by,
             detail=f"查看完整身份信息超过每小时 {limit} 次：{case.number} {party.name}"[:255],
         )
-        raise TransitionRefused(
-            _("您在一小时内查看完整身份信息已达 %(limit)d 次上限，请稍后再试。") % {"limit": limit}
-        )
+        raise TransitionRefused(_("您在一小时内查看完整身份信息已达 %(limit)d 次上限，请稍后再试。") % {"limit": limit})
     return {"id_number": decrypt(party.id_number_encrypted), "phone": decrypt(party.phone_encrypted)}
 
 

@@ -33,6 +33,7 @@ def _without_password(server: str) -> str:
     """redis://:secret@host:6379/0 → redis://host:6379/0, for the log."""
     return re.sub(r"//[^/@]*@", "//", server)
 
+
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 

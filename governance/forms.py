@@ -151,6 +151,8 @@ class OfficialScheduleForm(forms.ModelForm):
             raise forms.ValidationError(_("同一调休上班日填写了两次。"))
         data["holidays"], data["working_days"] = ranges, workdays
         return data
+
+
 def _plain(value: str) -> str:
     # NFKC turns the full-width digits and letters of a Chinese input method into ASCII.
     return "".join(unicodedata.normalize("NFKC", value).split())

@@ -504,6 +504,8 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return str(self.token)
+
+
 class PasswordHistory(models.Model):
     """The hashes of a person's recent passwords (never the passwords), so that none of the last
     few is chosen again (governance.validators.PasswordHistoryValidator keeps it)."""

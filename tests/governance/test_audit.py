@@ -9,7 +9,10 @@ from governance.services import grant_role
 def test_role_grants_are_recorded(org):
     grant_role(user=org["police"], role="mediator")
     grants = AuditEvent.objects.filter(action=AuditEvent.Action.ROLE_GRANTED, username="police")
-    assert list(grants.values_list("detail", flat=True).order_by("id")) == ["部门经办人（handler）", "人民调解员（mediator）"]
+    assert list(grants.values_list("detail", flat=True).order_by("id")) == [
+        "部门经办人（handler）",
+        "人民调解员（mediator）",
+    ]
     assert org["police"].has_role("mediator")
 
 

@@ -391,9 +391,7 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
         uploaded_by=clerk,
     )
     case.refresh_from_db()
-    key_person = key_persons.mark_key_person(
-        case=case, party=case.parties.first(), by=clerk, reason=f"{label}多次上访"
-    )
+    key_person = key_persons.mark_key_person(case=case, party=case.parties.first(), by=clerk, reason=f"{label}多次上访")
 
     day = today - timedelta(days=1)
     with time_machine.travel(timezone.make_aware(datetime.combine(day, time(9))), tick=False):

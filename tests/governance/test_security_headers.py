@@ -147,4 +147,3 @@ def test_hsts_preload_is_off_unless_asked_for(tmp_path):
     env["SECRET_KEY"] = "x7Gq2-pL9vZ0mT4kR8sW1yB6nC3hJ5dF0aE2uI9oP7lK4jH8gS"
     assert run([sys.executable, "-c", code], env).stdout.strip() == "False"
     assert run([sys.executable, "-c", code], {**env, "SECURE_HSTS_PRELOAD": "1"}).stdout.strip() == "True"
-
