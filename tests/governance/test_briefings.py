@@ -310,3 +310,27 @@ def test_the_docx_opens_and_carries_the_figures_and_the_red_head(org, login):
     for expected in (report.number_label, "编发单位：示范县综治中心", report.title, "召开联席例会一次", "甲镇二村"):
         assert expected in text
     assert "抄送：各镇（街道）综治中心" in text and "报送：" in text
+
+
+def test_overdue_and_red_cards_by_unit_are_the_dashboards_cases(org):
+    """The by-unit table lists the cases the dashboard's 在办超期 and 红牌 count on the period's last
+    day: its sums equal the two indicators."""
+    from disputes import services as case_services
+
+    today = timezone.localdate()
+    clerk = org["township_officer"]
+    late = intake(org, clerk, "逾期未办的纠纷")
+    case_services.dispatch_case(
+        case=late, by=clerk, lead_unit=org.mediation_a, co_units=[], due=today + timedelta(days=2), version=1
+    )
+    intake(org, clerk, "未分流的纠纷")  # registered, not dispatched: not overdue
+    later = today + timedelta(days=60)
+    with time_machine.travel(timezone.make_aware(datetime.combine(later, time(20))), tick=False):
+        mark_filled(today - timedelta(days=800), later)
+        fill_day(later)
+        report = briefings.draft_briefing(
+            by=org["county_officer"], kind=Briefing.Kind.DAILY, day=later, region=org.county
+        )
+    values = {i["code"]: i["value"] for i in report.figures["indicators"]}
+    assert report.figures["units"] == [{"unit": "甲镇人民调解委员会", "overdue": 1, "red": 1}]
+    assert values["overdue"] == "1" and values["red_cards"] == "1"
