@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from io import BytesIO
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -393,18 +393,22 @@ def draft_briefing(*, by: User, kind: str, day: date, region, today: date | None
     existing = same.filter(state=Briefing.State.DRAFT).first()
     if existing is not None:
         return existing
-    unit = by.unit
-    return Briefing.objects.create(
-        kind=kind,
-        region=region,
-        period_start=start,
-        period_end=end,
-        title=default_title(kind, region, start, end),
-        figures=count_figures(region, start, end, kind, []),
-        issuing_unit=unit,
-        report_to=_("县委政法委") if region.level == "county" else _("县综治中心"),
-        created_by=by,
-    )
+    figures = count_figures(region, start, end, kind, [])
+    try:
+        with transaction.atomic():
+            return Briefing.objects.create(
+                kind=kind,
+                region=region,
+                period_start=start,
+                period_end=end,
+                title=default_title(kind, region, start, end),
+                figures=figures,
+                issuing_unit=by.unit,
+                report_to=_("县委政法委") if region.level == "county" else _("县综治中心"),
+                created_by=by,
+            )
+    except IntegrityError:  # a colleague drafted the same period a moment ago: theirs
+        return same.get()
 
 
 @dataclass
@@ -507,6 +511,14 @@ def correct_briefing(*, briefing: Briefing, by: User) -> Briefing:
     existing = briefing.corrections.filter(state=Briefing.State.DRAFT).first()
     if existing is not None:
         return existing
+    try:
+        with transaction.atomic():
+            return _new_correction(briefing, by)
+    except IntegrityError:  # a colleague started the correction a moment ago: theirs
+        return briefing.corrections.get(state=Briefing.State.DRAFT)
+
+
+def _new_correction(briefing: Briefing, by: User) -> Briefing:
     return Briefing.objects.create(
         kind=briefing.kind,
         region=briefing.region,

@@ -870,6 +870,15 @@ class Briefing(models.Model):
         constraints = [
             # 期号 run per kind, jurisdiction and year; two issues at once cannot take the same one.
             models.UniqueConstraint(fields=["kind", "region", "year", "number"], name="briefing_one_number"),
+            # One report per kind, place and period (a second click opens the first); later ones correct it.
+            models.UniqueConstraint(
+                fields=["kind", "region", "period_start"],
+                condition=models.Q(corrects__isnull=True),
+                name="briefing_one_per_period",
+            ),
+            models.UniqueConstraint(
+                fields=["corrects"], condition=models.Q(state="draft"), name="briefing_one_draft_correction"
+            ),
             models.CheckConstraint(
                 condition=models.Q(state="draft") | models.Q(number__isnull=False, issued_at__isnull=False),
                 name="briefing_issued_has_number",

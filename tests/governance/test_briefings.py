@@ -334,3 +334,26 @@ def test_overdue_and_red_cards_by_unit_are_the_dashboards_cases(org):
     values = {i["code"]: i["value"] for i in report.figures["indicators"]}
     assert report.figures["units"] == [{"unit": "甲镇人民调解委员会", "overdue": 1, "red": 1}]
     assert values["overdue"] == "1" and values["red_cards"] == "1"
+
+
+def test_one_report_per_period_and_one_open_correction(org):
+    from django.db import IntegrityError, transaction
+
+    clerk = org["township_officer"]
+    day = timezone.localdate() - timedelta(days=1)
+    first = briefings.draft_briefing(by=clerk, kind=Briefing.Kind.DAILY, day=day, region=org.town_a)
+    assert briefings.draft_briefing(by=clerk, kind=Briefing.Kind.DAILY, day=day, region=org.town_a) == first
+    with pytest.raises(IntegrityError), transaction.atomic():  # two clerks at once: the database refuses
+        Briefing.objects.create(
+            kind=first.kind,
+            region=first.region,
+            period_start=first.period_start,
+            period_end=first.period_end,
+            title="重复",
+            issuing_unit=first.issuing_unit,
+            created_by=clerk,
+        )
+    issued = briefings.issue_briefing(briefing=first, by=clerk)
+    correction = briefings.correct_briefing(briefing=issued, by=clerk)
+    assert briefings.correct_briefing(briefing=issued, by=clerk) == correction
+    assert Briefing.objects.count() == 2
