@@ -127,11 +127,13 @@ def default_title(kind: str, region, start: date, end: date) -> str:
 # --- figures ------------------------------------------------------------------------------------
 
 
-def _change(current, other) -> str:
+def _change(current, other, unit: str = Indicator.Unit.COUNT) -> str:
+    """The difference with another window, signed; a rate's in percentage points."""
     if current is None or other is None:
         return DASH
     diff = current - other
-    return f"+{diff}" if diff > 0 else f"{diff}"
+    text = f"+{diff}" if diff > 0 else f"{diff}"
+    return _("%(d)s个百分点") % {"d": text} if unit == Indicator.Unit.PERCENT else text
 
 
 def _indicator_rows(window: Window, prefix: str) -> list[dict]:
@@ -151,8 +153,8 @@ def _indicator_rows(window: Window, prefix: str) -> list[dict]:
                 "denominator": result.current.denominator,
                 "previous": format_value(result.previous.value, unit),
                 "year_earlier": format_value(result.year_earlier.value, unit),
-                "mom": _change(result.value, result.previous.value),
-                "yoy": _change(result.value, result.year_earlier.value),
+                "mom": _change(result.value, result.previous.value, unit),
+                "yoy": _change(result.value, result.year_earlier.value, unit),
                 "note": result.current.note,
             }
         )

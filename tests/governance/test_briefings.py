@@ -357,3 +357,14 @@ def test_one_report_per_period_and_one_open_correction(org):
     correction = briefings.correct_briefing(briefing=issued, by=clerk)
     assert briefings.correct_briefing(briefing=issued, by=clerk) == correction
     assert Briefing.objects.count() == 2
+
+
+def test_a_rates_change_is_stated_in_percentage_points(org):
+    today = timezone.localdate()
+    fill(70, today)
+    report = briefings.draft_briefing(
+        by=org["county_officer"], kind=Briefing.Kind.MONTHLY, day=last_month(today), region=org.county
+    )
+    rates = {i["code"]: i for i in report.figures["indicators"]}
+    assert rates["resolution_rate"]["mom"] in ("0个百分点", "0.0个百分点")
+    assert rates["received"]["mom"].lstrip("+-").isdigit()
