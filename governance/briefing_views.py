@@ -150,6 +150,7 @@ def _render_detail(request: HttpRequest, report: Briefing, form=None, status: in
         "report": report,
         "figures": report.figures,
         "titles": briefings.section_titles(report),
+        "summary": briefings.summary_line(report.figures),
         "form": form if editable else None,
         "may_correct": _drafter(request) and report.is_issued,
         "corrections": list(report.corrections.order_by("pk").values("pk", "number", "year", "state")),

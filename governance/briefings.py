@@ -545,6 +545,28 @@ def _new_correction(briefing: Briefing, by: User) -> Briefing:
 # --- the .docx ----------------------------------------------------------------------------------
 
 
+def summary_line(figures: dict) -> str:
+    """The overview's lead sentence, from the frozen figures (the page and the .docx both show it)."""
+    found = {i["code"]: i for i in figures.get("indicators", [])}
+
+    def count(code: str, side: str = "display") -> str:
+        value = found.get(code, {}).get(side)
+        return DASH if value is None else str(value)
+
+    return _(
+        "本期新受理矛盾纠纷 %(received)s 件，办结 %(closed)s 件，其中调解成功 %(resolved)s 件（化解率 %(rate)s）；"
+        "期末在办 %(open)s 件，其中超期 %(overdue)s 件、红牌 %(red)s 件。"
+    ) % {
+        "received": count("received"),
+        "closed": count("closed"),
+        "resolved": count("resolution_rate", "numerator"),
+        "rate": count("resolution_rate"),
+        "open": count("open"),
+        "overdue": count("overdue"),
+        "red": count("red_cards"),
+    }
+
+
 def section_titles(briefing: Briefing) -> list[str]:
     return [
         _("一、总体情况"),
@@ -626,6 +648,8 @@ def briefing_docx(briefing: Briefing) -> bytes:
     head = paragraph(
         _("编发单位：%(u)s　　　　%(d)s") % {"u": briefing.issuing_unit.name, "d": f"{day:%Y年%m月%d日}"}, center=True
     )
+    if briefing.issued_by_id:
+        head.add_run("　　　　" + _("签发人：%(n)s") % {"n": briefing.issued_by}).font.size = Pt(14)
     rule(head)
     paragraph(briefing.title, size=18, bold=True, center=True, font="黑体")
     if briefing.corrects_id:
@@ -641,6 +665,7 @@ def briefing_docx(briefing: Briefing) -> bytes:
         % {"s": window.get("start"), "e": window.get("end"), "p": figures.get("place", {}).get("name", "")},
         indent=True,
     )
+    paragraph(summary_line(figures), indent=True)
     table(
         [_("指标"), _("本期"), _("上期"), _("环比"), _("去年同期"), _("同比")],
         [

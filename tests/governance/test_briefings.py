@@ -310,6 +310,8 @@ def test_the_docx_opens_and_carries_the_figures_and_the_red_head(org, login):
     for expected in (report.number_label, "编发单位：示范县综治中心", report.title, "召开联席例会一次", "甲镇二村"):
         assert expected in text
     assert "抄送：各镇（街道）综治中心" in text and "报送：" in text
+    assert f"本期新受理矛盾纠纷 {received['display']} 件" in text
+    assert f"签发人：{clerk}" in text
 
 
 def test_overdue_and_red_cards_by_unit_are_the_dashboards_cases(org):
