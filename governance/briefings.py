@@ -248,6 +248,12 @@ def _units(window: Window, prefix: str) -> list[dict]:
     return rows
 
 
+def masked_name(name: str) -> str:
+    """张三 → 张某: a report is copied to many units, so it names a person as official 通报 do; the
+    full name stays in the register (重点人员名单), whose every view is audited."""
+    return f"{name[:1]}某" if name else ""
+
+
 def _persons(window: Window, prefix: str) -> dict:
     """重点人员 marked by hand and 重复纠纷 (marked by the rule: 3 cases in a year) in the period."""
     from disputes.models import KeyPerson
@@ -261,7 +267,7 @@ def _persons(window: Window, prefix: str) -> dict:
     for entry in marked.order_by("marked_at", "pk"):
         found[entry.source].append(
             {
-                "name": entry.name,
+                "name": masked_name(entry.name),
                 "township": entry.township.name,
                 "reason": entry.reason,
                 "state": entry.get_state_display(),

@@ -370,3 +370,19 @@ def test_a_rates_change_is_stated_in_percentage_points(org):
     rates = {i["code"]: i for i in report.figures["indicators"]}
     assert rates["resolution_rate"]["mom"] in ("0个百分点", "0.0个百分点")
     assert rates["received"]["mom"].lstrip("+-").isdigit()
+
+
+def test_key_persons_are_named_as_official_reports_do(org):
+    from disputes import key_persons
+
+    clerk = org["township_officer"]
+    case = intake(org, clerk, "多次信访的纠纷")
+    party = case.parties.get()
+    key_persons.mark_key_person(case=case, party=party, by=clerk, reason="多次越级上访")
+    today = timezone.localdate()
+    mark_filled(today - timedelta(days=800), today)
+    report = briefings.draft_briefing(by=clerk, kind=Briefing.Kind.DAILY, day=today, region=org.town_a)
+    persons = report.figures["persons"]
+    assert persons["key_count"] == 1
+    assert persons["key"] == [{"name": "通某", "township": "甲镇", "reason": "多次越级上访", "state": "在册"}]
+    assert "通报当事人" not in str(report.figures)
