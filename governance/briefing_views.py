@@ -37,6 +37,7 @@ class DraftForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.places = {p.code: p for p in places}
         self.fields["place"].choices = [(p.code, p.name) for p in places]
+        _styled(self)
 
 
 class TextForm(forms.Form):
@@ -57,6 +58,10 @@ class TextForm(forms.Form):
         label=gettext_lazy("更正说明（更正了什么）"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
     def text(self) -> briefings.BriefingText:
         data = self.cleaned_data
         return briefings.BriefingText(
@@ -69,6 +74,20 @@ class TextForm(forms.Form):
             typical_cases=briefings.parse_case_numbers(data["typical_cases"]),
             correction_note=data["correction_note"],
         )
+
+
+def _styled(form: forms.Form) -> None:
+    from disputes.forms import style_widgets  # the Bootstrap classes every form of the site wears
+
+    style_widgets(form, small=True)
+
+
+def _form_errors(form: forms.Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 def _initial(briefing: Briefing) -> dict:
@@ -169,11 +188,7 @@ def briefing_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             briefings.update_briefing(briefing=report, by=request.user, text=form.text())
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            _form_errors(form, error)
         except briefings.BriefingRefused as refused:
             messages.error(request, str(refused))
             return redirect("briefings-detail", pk=report.pk)
@@ -188,6 +203,18 @@ def briefing_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def briefing_issue(request: HttpRequest, pk: int) -> HttpResponse:
     _refuse_non_drafter(request)
     report = scoped_briefing(request, pk)
+    if "title" in request.POST:  # 保存并签发 from the draft's form: its text is saved first
+        form = TextForm(request.POST)
+        if not form.is_valid():
+            return _render_detail(request, report, form, status=400)
+        try:
+            report = briefings.update_briefing(briefing=report, by=request.user, text=form.text())
+        except ValidationError as error:
+            _form_errors(form, error)
+            return _render_detail(request, report, form, status=400)
+        except briefings.BriefingRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("briefings-detail", pk=report.pk)
     try:
         report = briefings.issue_briefing(briefing=report, by=request.user)
     except (ValidationError, briefings.BriefingRefused) as error:

@@ -362,7 +362,7 @@ def count_figures(region, start: date, end: date, kind: str, typical: list[str])
     window = Window(start, end, WINDOW_KIND[kind])
     prefix = region.prefix
     return {
-        "counted_at": timezone.localtime().isoformat(timespec="seconds"),
+        "counted_at": f"{timezone.localtime():%Y-%m-%d %H:%M:%S}",
         "window": {"start": start.isoformat(), "end": end.isoformat()},
         "place": {"code": prefix, "name": region.name, "level": region.level},
         "indicators": _indicator_rows(window, prefix),

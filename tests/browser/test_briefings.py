@@ -40,11 +40,13 @@ def test_clerk_drafts_completes_and_issues_a_daily_report(transactional_db, brow
     text.get_by_label("工作动态").fill("开展矛盾纠纷集中排查一次")
     text.get_by_label("典型案例（案件编号，每行一个）").fill(case.number)
     text.get_by_label("抄送").fill("各村（社区）")
-    text.get_by_role("button", name="保存").click()
+    text.get_by_role("button", name="保存", exact=True).click()
     assert "已保存" in clerk.locator("main").inner_text()
     assert case.number in clerk.locator("main").inner_text()
     screenshot("briefing-draft", clerk)
 
+    # Typed and issued at once: 保存并签发 saves the text first.
+    clerk.get_by_test_id("briefing-text").get_by_label("下步打算").fill("督促各村按时报送零报告")
     clerk.get_by_test_id("issue").click()
     assert "已签发" in clerk.locator("main").inner_text()
     report = Briefing.objects.get()
@@ -56,6 +58,7 @@ def test_clerk_drafts_completes_and_issues_a_daily_report(transactional_db, brow
         document = Document(BytesIO(file.read()))
     words = "\n".join(p.text for p in document.paragraphs)
     assert report.number_label in words and "开展矛盾纠纷集中排查一次" in words and case.number in words
+    assert "督促各村按时报送零报告" in words
 
     leader = sign_in(browser, live_server, "leader")
     go(leader, "信息通报")
