@@ -20,12 +20,7 @@ class NavItem:
 
 
 # Drop-down menus, so that a center clerk's menu fits on one line.
-GROUPS = {
-    "mediation": _("人民调解"),
-    "visits": _("平安夜访"),
-    "grids": _("网格与零报告"),
-    "reports": _("统计研判"),
-}
+GROUPS = {"mediation": _("人民调解"), "visits": _("平安夜访"), "grids": _("网格与零报告"), "reports": _("统计研判")}
 
 
 @dataclass(frozen=True)
