@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from governance import briefings
+from governance import briefing_documents, briefings
 from governance.models import AuditEvent, Briefing
 from governance.services import record_audit
 from governance.views import nav_required
@@ -168,8 +168,8 @@ def _render_detail(request: HttpRequest, report: Briefing, form=None, status: in
     context = {
         "report": report,
         "figures": report.figures,
-        "titles": briefings.section_titles(report),
-        "summary": briefings.summary_line(report.figures),
+        "titles": briefing_documents.section_titles(report),
+        "summary": briefing_documents.summary_line(report.figures),
         "form": form if editable else None,
         "may_correct": _drafter(request) and report.is_issued,
         "corrections": list(report.corrections.order_by("pk").values("pk", "number", "year", "state")),
@@ -244,10 +244,10 @@ def briefing_docx(request: HttpRequest, pk: int) -> HttpResponse:
     detail = f"信息通报 Word：{report.title} {report.number_label}"
     record_audit(AuditEvent.Action.EXPORT, request=request, user=request.user, detail=detail)
     response = HttpResponse(
-        briefings.briefing_docx(report),
+        briefing_documents.briefing_docx(report),
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
-    response["Content-Disposition"] = content_disposition_header(True, briefings.docx_filename(report))
+    response["Content-Disposition"] = content_disposition_header(True, briefing_documents.docx_filename(report))
     return response
 
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 
-from governance import briefings
+from governance import briefing_documents, briefings
 from governance.dashboard import build
 from governance.models import Briefing, DailyStat
 from governance.stats import fill_day
@@ -144,7 +144,7 @@ def test_an_issued_report_does_not_change_when_cases_change_afterwards(org):
     correction.save(update_fields=["correction_note"])
     correction = briefings.issue_briefing(briefing=correction, by=clerk)
     assert (report.number, correction.number) == (1, 2)
-    assert "本期更正" in docx_text(briefings.briefing_docx(correction))
+    assert "本期更正" in docx_text(briefing_documents.briefing_docx(correction))
 
 
 # --- numbering ----------------------------------------------------------------------------------------
