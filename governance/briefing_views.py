@@ -116,13 +116,19 @@ def scoped_briefing(request: HttpRequest, pk: int) -> Briefing:
     return get_object_or_404(reports, pk=pk)
 
 
+def _listed(request: HttpRequest):
+    """The reports of the person's jurisdiction, newest period first, without their figures."""
+    reports = Briefing.objects.visible_to(request.user).select_related("region", "issued_by").defer("figures")
+    return reports.order_by("-period_start", "kind", "-id")
+
+
 @nav_required("briefings")
 def briefing_list(request: HttpRequest) -> HttpResponse:
-    reports = Briefing.objects.visible_to(request.user).select_related("region", "issued_by").defer("figures")
+    reports = _listed(request)
     kind = request.GET.get("kind", "")
     if kind in Briefing.Kind.values:
         reports = reports.filter(kind=kind)
-    page = Paginator(reports.order_by("-period_start", "kind", "-id"), 50).get_page(request.GET.get("page"))
+    page = Paginator(reports, 50).get_page(request.GET.get("page"))
     form = None
     if _drafter(request):
         form = DraftForm(places=briefings.places_for(request.user), initial={"day": timezone.localdate()})
@@ -151,8 +157,7 @@ def briefing_new(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(refused))
         else:
             return redirect("briefings-detail", pk=report.pk)
-    reports = Briefing.objects.visible_to(request.user).select_related("region", "issued_by")
-    return _render_list(request, Paginator(reports, 50).get_page(1), "", form, status=400)
+    return _render_list(request, Paginator(_listed(request), 50).get_page(1), "", form, status=400)
 
 
 @nav_required("briefings")
