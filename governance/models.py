@@ -799,3 +799,103 @@ class ExportJob(models.Model):
         if not self.rows_total:
             return 0
         return min(99, self.rows_written * 100 // self.rows_total)
+
+
+# --- Drafted reports (信息通报: 日报, 周专报, 月分析研判报告; governance/briefings.py) -------------------
+
+
+class BriefingQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> BriefingQuerySet:
+        """The reports of the person's jurisdiction: a county sees its townships' too."""
+        from governance.scoping import region_q
+
+        return self.filter(region_q(user, "region"))
+
+
+class Briefing(models.Model):
+    """One report of a period for a jurisdiction. A draft's figures are re-counted whenever it is
+    saved; issuing counts them a last time and freezes them with the report, gives it the next
+    期号 of its kind, jurisdiction and year, and records who issued it and when. An issued report
+    never changes: a correction is a new report that names the one it corrects."""
+
+    class Kind(models.TextChoices):
+        DAILY = "daily", _("日报")
+        WEEKLY = "weekly", _("周专报")
+        MONTHLY = "monthly", _("月分析研判报告")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        ISSUED = "issued", _("已签发")
+
+    kind = models.CharField(_("报告类型"), max_length=10, choices=Kind.choices)
+    region = models.ForeignKey("grids.Region", verbose_name=_("所辖区域"), on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField(_("统计起始日"))
+    period_end = models.DateField(_("统计截止日"))
+    title = models.CharField(_("标题"), max_length=120)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.DRAFT, db_index=True)
+    # The period's figures as the report shows them (governance.briefings.count_figures); frozen at issue.
+    figures = models.JSONField(_("数据"), default=dict)
+    typical_cases = models.JSONField(_("典型案例编号"), default=list)  # case numbers the clerk chose
+    dynamics = models.TextField(_("工作动态"), blank=True)
+    analysis = models.TextField(_("分析研判"), blank=True)
+    next_steps = models.TextField(_("下步打算"), blank=True)
+    report_to = models.CharField(_("报送"), max_length=200, blank=True)
+    copy_to = models.CharField(_("抄送"), max_length=200, blank=True)
+    issuing_unit = models.ForeignKey(Unit, verbose_name=_("编发单位"), on_delete=models.PROTECT, related_name="+")
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("更正的报告"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+    )
+    correction_note = models.TextField(_("更正说明"), blank=True)
+    year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
+    number = models.PositiveIntegerField(_("期号"), null=True, blank=True)
+    created_by = models.ForeignKey(User, verbose_name=_("起草人"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("起草时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("最后修改"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        User, verbose_name=_("签发人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("签发时间"), null=True, blank=True)
+
+    objects = BriefingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("信息通报")
+        verbose_name_plural = _("信息通报")
+        ordering = ["-period_start", "kind", "-id"]
+        constraints = [
+            # 期号 run per kind, jurisdiction and year; two issues at once cannot take the same one.
+            models.UniqueConstraint(fields=["kind", "region", "year", "number"], name="briefing_one_number"),
+            # One report per kind, place and period (a second click opens the first); later ones correct it.
+            models.UniqueConstraint(
+                fields=["kind", "region", "period_start"],
+                condition=models.Q(corrects__isnull=True),
+                name="briefing_one_per_period",
+            ),
+            models.UniqueConstraint(
+                fields=["corrects"], condition=models.Q(state="draft"), name="briefing_one_draft_correction"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="draft") | models.Q(number__isnull=False, issued_at__isnull=False),
+                name="briefing_issued_has_number",
+            ),
+        ]
+        indexes = [models.Index(fields=["region", "-period_start"], name="briefing_region_period")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_issued(self) -> bool:
+        return self.state == self.State.ISSUED
+
+    @property
+    def number_label(self) -> str:
+        """第N期 of its year, or (草稿) before issue."""
+        if self.number is None:
+            return str(_("（草稿，未编号）"))
+        return str(_("%(y)d年第%(n)d期")) % {"y": self.year, "n": self.number}

@@ -20,7 +20,7 @@ class NavItem:
 
 
 # Drop-down menus, so that a center clerk's menu fits on one line.
-GROUPS = {"mediation": _("人民调解"), "visits": _("平安夜访"), "grids": _("网格与零报告")}
+GROUPS = {"mediation": _("人民调解"), "visits": _("平安夜访"), "grids": _("网格与零报告"), "reports": _("统计研判")}
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("领导驾驶舱"),
         "dashboard",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+    ),
+    NavItem(
+        "briefings",
+        _("信息通报"),
+        "briefings",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+        group="reports",
     ),
     NavItem(
         "work",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/export.xlsx", views.dashboard_export, name="dashboard-export"),
     path("dashboard/brief.pdf", views.dashboard_brief, name="dashboard-brief"),
+    path("reports/briefings/", include("governance.briefing_views")),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/read/", views.inbox_read, name="inbox-read"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox-read-all"),

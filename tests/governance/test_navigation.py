@@ -11,6 +11,7 @@ MEDIATION = {"mediation_orgs", "subsidy"}
 VISITS = {"visits", "followups"}  # 平安夜访, 夜访交办
 KEY_PERSONS = {"key_persons"}  # 重点人员名单: centers and leaders only
 DASHBOARD = {"dashboard"}  # 领导驾驶舱: leaders and center staff
+BRIEFINGS = {"briefings"}  # 信息通报: leaders read, center staff draft and issue
 CENTER = (
     DASHBOARD
     | {"home", "regions", "units", "intake", "board", "grids", "supervision"}
@@ -18,6 +19,7 @@ CENTER = (
     | MEDIATION
     | VISITS
     | KEY_PERSONS
+    | BRIEFINGS
 )
 NAV = {
     "county_officer": CENTER,
@@ -30,13 +32,15 @@ NAV = {
     | MEDIATION
     | VISITS
     | KEY_PERSONS
-    | DASHBOARD,
+    | DASHBOARD
+    | BRIEFINGS,
     "township_leader": {"home", "regions", "units", "board", "supervision"}
     | CASES
     | MEDIATION
     | VISITS
     | KEY_PERSONS
-    | DASHBOARD,
+    | DASHBOARD
+    | BRIEFINGS,
     "outsider": CENTER,
     "sysadmin": {"home", "units", "config"},
     "security_admin": {"home", "units", "accounts", "audit"},
@@ -52,6 +56,7 @@ PAGES = {
     "/units/": {p: 200 if "units" in NAV[p] else 403 for p in NAV},
     "/audit/": {p: 200 if "audit" in NAV[p] else 403 for p in NAV},
     "/cases/key-persons/": {p: 200 if "key_persons" in NAV[p] else 403 for p in NAV},
+    "/reports/briefings/": {p: 200 if "briefings" in NAV[p] else 403 for p in NAV},
     "/regions/990101001001/": {
         **{p: 200 if "regions" in NAV[p] else 403 for p in NAV},
         "outsider": 404,

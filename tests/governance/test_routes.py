@@ -103,6 +103,14 @@ ROUTES: dict[str, Route] = {
     "dashboard": Route(WATCH),
     "dashboard-export": Route(WATCH),
     "dashboard-brief": Route(WATCH),
+    # 信息通报: leaders read, center staff draft, edit, issue and correct.
+    "briefings": Route(WATCH),
+    "briefings-new": Route(CENTER),
+    "briefings-detail": Route(WATCH, "briefing"),
+    "briefings-edit": Route(CENTER, "briefing"),
+    "briefings-issue": Route(CENTER, "briefing"),
+    "briefings-correct": Route(CENTER, "briefing"),
+    "briefings-docx": Route(WATCH, "briefing"),
     "inbox": Route(ALL),
     "inbox-read": Route(ALL - ADMINS, "notice"),  # administrators have no notices at all (三权分立)
     "inbox-read-all": Route(ALL),
@@ -288,6 +296,7 @@ SEES: dict[str, dict[str, set[str]]] = {
     "issue": {"A": SEEN_A | {"police"}, "B": SEEN_B},  # A's issue is owned by the police station
     "key_person": {"A": SEEN_A, "B": SEEN_B},  # the register: center staff and leaders
     "export": {"A": {"township_officer"}, "B": {"outsider"}},  # a ledger export: its owner only
+    "briefing": {"A": SEEN_A, "B": SEEN_B},  # a township's report: its center, the county, leaders
 }
 
 
@@ -410,6 +419,9 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
         owner_unit=org.police_a if side == "A" else org.center_b,
     )
 
+    from governance.briefings import draft_briefing
+
+    briefing = draft_briefing(by=clerk, kind="daily", day=today - timedelta(days=1), region=town)
     export, _created = request_export(user=clerk, kind="ledger", params={"query": ""}, title="全部案件", request=None)
     run_export_job(export.pk)
 
@@ -444,6 +456,7 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
         "issue": issue,
         "key_person": key_person,
         "export": export,
+        "briefing": briefing,
         "markers": [
             case.number,
             f"{label}当事人甲某",

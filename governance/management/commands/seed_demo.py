@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from disputes.demo import history_start, seed_cases
 from disputes.models import Case, Status
+from governance.briefing_demo import seed_briefings
 from governance.demo import DEMO_PASSWORD, seed_logins, seed_units
 from governance.models import Role, Unit, User
 from governance.stats import MAX_RANGE_DAYS, fill_missing
@@ -91,6 +92,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"每日统计：近 {stats_days} 天，本次填充 {days} 天 {rows} 行，用时 {time.monotonic() - stats_began:.1f} 秒。"
             )
+
+        # After the statistics: a report's figures are read from them (none without statistics).
+        new_briefings = 0
+        if stats_days:
+            with transaction.atomic():
+                new_briefings = seed_briefings(county)
+        self.stdout.write(f"信息通报：本次新增 {new_briefings} 期。")
 
         regions = Region.objects.within(county)
         self.stdout.write(
