@@ -51,6 +51,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "disputes-supervision",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
     ),
+    NavItem(
+        "warnings",
+        _("预警"),
+        "disputes-warnings",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+    ),
     NavItem("intake", _("受理登记"), "disputes-intake", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF})),
     NavItem(
         "cases",

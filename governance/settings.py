@@ -346,6 +346,8 @@ CELERY_BEAT_SCHEDULE = {
     "zero-report-check": {"task": "grids.tasks.zero_report_check", "schedule": crontab(minute="*/30")},
     # Overdue reminders (临期/黄牌/红牌, daily digests): every 15 minutes, derived from the database.
     "overdue-scan": {"task": "governance.tasks.overdue_scan", "schedule": crontab(minute="*/15")},
+    # Early warnings (预警, disputes/warnings.py): every 15 minutes, each raised once.
+    "warning-scan": {"task": "disputes.tasks.warning_scan", "schedule": crontab(minute="3-59/15")},
     # Email/SMS for new notices: claimed from the database each minute, so nothing is lost.
     "deliver-notices": {"task": "governance.tasks.deliver_notices", "schedule": 60.0},
     # 等保2.0: accounts unused for ACCOUNT_INACTIVE_DAYS are disabled (re-enabled by the security admin).

@@ -132,6 +132,10 @@ ROUTES: dict[str, Route] = {
     # Offered to center staff on the case page; anyone else's post is refused by the service with a message.
     "disputes-key-person-mark": Route(CASES, "case", "party"),
     "disputes-key-person-remove": Route(WATCH, "key_person"),
+    # 预警: center staff and leaders of the jurisdiction; closing is refused by the service to a leader.
+    "disputes-warnings": Route(WATCH),
+    "disputes-warning": Route(WATCH, "warning"),
+    "disputes-warning-close": Route(WATCH, "warning"),
     # --- grids -------------------------------------------------------------------------------------
     "grids-list": Route(CENTER),
     "grids-create": Route(CENTER),
@@ -225,6 +229,7 @@ ROUTES: dict[str, Route] = {
     **admin_model("disputes.risklevel", **CONFIG),
     **admin_model("disputes.timelimitrule", **CONFIG, delete={SA}),
     **admin_model("disputes.statutorylimit", view={SA}, change={SA}),
+    **admin_model("disputes.warningrule", **CONFIG, delete={SA}),
     **admin_model("mediation.organisation"),
     **admin_model("mediation.mediator"),
     **admin_model("mediation.subsidyrate"),
@@ -287,6 +292,7 @@ SEES: dict[str, dict[str, set[str]]] = {
     "issue": {"A": SEEN_A | {"police"}, "B": SEEN_B},  # A's issue is owned by the police station
     "key_person": {"A": SEEN_A, "B": SEEN_B},  # the register: center staff and leaders
     "export": {"A": {"township_officer"}, "B": {"outsider"}},  # a ledger export: its owner only
+    "warning": {"A": SEEN_A, "B": SEEN_B},  # 预警: center staff and leaders
 }
 
 
@@ -320,7 +326,7 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
     route can name, a held night visit with an issue, a zero report, a patrol log."""
     from disputes import key_persons
     from disputes import services as case_services
-    from disputes.models import Attachment, Category, Party, RiskLevel
+    from disputes.models import Attachment, Category, EarlyWarning, Party, RiskLevel, WarningKind
     from governance.export_jobs import request_export, run_export_job
     from grids.models import Grid, PatrolLog, ZeroReport, ZeroReportItem
     from mediation import services as med_services
@@ -390,9 +396,7 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
         uploaded_by=clerk,
     )
     case.refresh_from_db()
-    key_person = key_persons.mark_key_person(
-        case=case, party=case.parties.first(), by=clerk, reason=f"{label}多次上访"
-    )
+    key_person = key_persons.mark_key_person(case=case, party=case.parties.first(), by=clerk, reason=f"{label}多次上访")
 
     day = today - timedelta(days=1)
     with time_machine.travel(timezone.make_aware(datetime.combine(day, time(9))), tick=False):
@@ -422,7 +426,12 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
     patrol = PatrolLog.objects.create(
         worker=grid_worker, grid=grid, date=today, checked="巡查", findings=f"{label}巡查发现"
     )
+    warning = EarlyWarning.objects.create(
+        kind=WarningKind.GROUP, key=f"group:{case.pk}", subject=f"group:{case.pk}", township=town, title=f"{label}预警"
+    )
+    warning.cases.add(case)
     return {
+        "warning": warning,
         "case": case,
         "attachment": attachment,
         "party": case.parties.first(),
@@ -455,6 +464,7 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
             f"{label}巡查发现",
             f"{label}调解员",
             f"{label}中心业务通知",
+            f"{label}预警",
         ],
     }
 
@@ -479,6 +489,9 @@ def build_county() -> County:
     side_b = _side(org, "B", org["outsider"], mediator_b, med_b, worker_b, org["leader"])
 
     notices = {p: Notification.objects.create(user=org[p], title=f"个人通知 {p}") for p in PERSONAS}
+    from disputes.models import WarningRule
+
+    WarningRule.objects.create(county=org.county, kind="spike", threshold=3, days=7)
     Notification.objects.create(unit=org.center_a, title="甲镇中心业务通知", url="/cases/")
     Notification.objects.create(unit=org.center_b, title="乙镇中心业务通知", url="/cases/")
     Notification.objects.create(unit=org.county_center, title="县中心业务通知：案件逾期红牌", url="/cases/")
