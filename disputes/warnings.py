@@ -421,3 +421,21 @@ def close_warning(*, warning: EarlyWarning, by: User, note: str) -> EarlyWarning
         warning.closed_by, warning.closed_at, warning.close_note = by, timezone.now(), note[:2000]
         warning.save(update_fields=["state", "closed_by", "closed_at", "close_note"])
     return warning
+
+
+# --- Showing ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class OpenWarnings:
+    rows: list[EarlyWarning]
+    total: int
+
+
+def open_warnings(user: User, limit: int = 5) -> OpenWarnings:
+    """The newest open warnings of the person's jurisdiction and how many there are: two queries
+    (none for a person who sees no warnings)."""
+    warnings = EarlyWarning.objects.visible_to(user).open()
+    rows = list(warnings.select_related("township", "village").order_by("-raised_at", "-pk")[:limit])
+    total = len(rows) if len(rows) < limit else warnings.count()
+    return OpenWarnings(rows, total)
