@@ -116,34 +116,40 @@ def run_warning_scan(now: datetime | None = None) -> WarningScanResult:
         candidates: list[Candidate] = []
         for rule in rules_in_force():
             candidates += DETECTORS[rule.kind](rule, now)
-        new = _not_raised_before(candidates, now)
-        warnings = EarlyWarning.objects.bulk_create(
-            [
-                EarlyWarning(
-                    kind=c.kind,
-                    key=c.key,
-                    subject=c.subject,
-                    township_id=c.township_id,
-                    village_id=c.village_id,
-                    title=c.title[:200],
-                    raised_at=now,
-                )
-                for c in new
-            ]
-        )
-        through = EarlyWarning.cases.through
-        through.objects.bulk_create(
-            [
-                through(earlywarning_id=w.pk, case_id=case_id)
-                for w, c in zip(warnings, new, strict=True)
-                for case_id in c.case_ids
-            ]
-        )
-        result.notices = _notify(warnings, now)
+        warnings, result.notices = raise_warnings(candidates, now)
         for w in warnings:
             result.raised[w.kind] = result.raised.get(w.kind, 0) + 1
         Heartbeat.objects.filter(name=SCAN_NAME).update(at=timezone.now())
     return result
+
+
+def raise_warnings(candidates: list[Candidate], now: datetime) -> tuple[list[EarlyWarning], int]:
+    """The candidates not raised before, inserted with their cases and notified; the scan's lock
+    must be held (a caller outside the scan takes it too). Returns the warnings and the notices."""
+    new = _not_raised_before(candidates, now)
+    warnings = EarlyWarning.objects.bulk_create(
+        [
+            EarlyWarning(
+                kind=c.kind,
+                key=c.key,
+                subject=c.subject,
+                township_id=c.township_id,
+                village_id=c.village_id,
+                title=c.title[:200],
+                raised_at=now,
+            )
+            for c in new
+        ]
+    )
+    through = EarlyWarning.cases.through
+    through.objects.bulk_create(
+        [
+            through(earlywarning_id=w.pk, case_id=case_id)
+            for w, c in zip(warnings, new, strict=True)
+            for case_id in c.case_ids
+        ]
+    )
+    return warnings, _notify(warnings, now)
 
 
 def _not_raised_before(candidates: list[Candidate], now: datetime) -> list[Candidate]:

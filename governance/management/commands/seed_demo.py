@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from disputes.demo import history_start, seed_cases
 from disputes.models import Case, Status
+from disputes.warning_demo import seed_warnings
 from governance.demo import DEMO_PASSWORD, seed_logins, seed_units
 from governance.models import Role, Unit, User
 from governance.stats import MAX_RANGE_DAYS, fill_missing
@@ -72,6 +73,7 @@ class Command(BaseCommand):
             seed_patrols(county)
             mediation = seed_mediation(county)
             new_visits = seed_visits(county)
+            new_warnings = seed_warnings(county)
         stats_began = time.monotonic()
         if stats_days and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -117,6 +119,7 @@ class Command(BaseCommand):
             f"调解案件记录 {mediation['mediations']} 件。"
         )
         self.stdout.write(f"平安夜访与领导接访：本次新增 {new_visits} 次。")
+        self.stdout.write(f"预警：本次新增 {new_warnings} 条。")
         self.stdout.write(self.style.SUCCESS("演示账号（密码均为 %s）：" % password))
         labels = dict(Role.choices)
         for demo, user in logins:
