@@ -57,6 +57,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "disputes-warnings",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
     ),
+    NavItem(
+        "meetings",
+        _("联席会商"),
+        "meetings-list",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.HANDLER, R.MEDIATOR, R.LEADER}),
+    ),
     NavItem("intake", _("受理登记"), "disputes-intake", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF})),
     NavItem(
         "cases",

@@ -33,6 +33,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("cases/", include("disputes.urls")),
     path("warnings/", include("disputes.warning_urls")),
+    path("meetings/", include("meetings.urls")),
     path("grids/", include("grids.urls")),
     path("mediation/", include("mediation.urls")),
     path("visits/", include("visits.urls")),

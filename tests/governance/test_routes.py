@@ -136,6 +136,14 @@ ROUTES: dict[str, Route] = {
     "disputes-warnings": Route(WATCH),
     "disputes-warning": Route(WATCH, "warning"),
     "disputes-warning-close": Route(WATCH, "warning"),
+    # --- meetings (联席例会、会商研判) -------------------------------------------------------------------
+    "meetings-list": Route(CASES),
+    "meetings-new": Route(CENTER),
+    "meetings-detail": Route(CASES, "meeting"),
+    "meetings-decision-add": Route(CASES, "meeting"),  # the service refuses anyone but the center, with a message
+    "meetings-minutes": Route(CASES, "meeting"),
+    "meetings-docx": Route(CASES, "meeting"),
+    "meetings-decision-answer": Route(CASES, "decision"),
     # --- grids -------------------------------------------------------------------------------------
     "grids-list": Route(CENTER),
     "grids-create": Route(CENTER),
@@ -293,6 +301,9 @@ SEES: dict[str, dict[str, set[str]]] = {
     "key_person": {"A": SEEN_A, "B": SEEN_B},  # the register: center staff and leaders
     "export": {"A": {"township_officer"}, "B": {"outsider"}},  # a ledger export: its owner only
     "warning": {"A": SEEN_A, "B": SEEN_B},  # 预警: center staff and leaders
+    # A's meeting gave the police station a decision: the station sees that meeting.
+    "meeting": {"A": SEEN_A | {"police"}, "B": SEEN_B},
+    "decision": {"A": SEEN_A | {"police"}, "B": SEEN_B},
 }
 
 
@@ -331,6 +342,7 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
     from grids.models import Grid, PatrolLog, ZeroReport, ZeroReportItem
     from mediation import services as med_services
     from mediation.models import FollowUp, Organisation
+    from meetings import services as meeting_services
     from tests.mediation.conftest import agreement_data, mediator
     from visits import services as visit_services
     from visits.models import Kind
@@ -430,7 +442,28 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
         kind=WarningKind.GROUP, key=f"group:{case.pk}", subject=f"group:{case.pk}", township=town, title=f"{label}预警"
     )
     warning.cases.add(case)
+    meeting = meeting_services.record_meeting(
+        by=clerk,
+        data=meeting_services.MeetingData(
+            kind="joint",
+            date=today,
+            chair=f"{label}主持人",
+            summary=f"{label}联席会议情况",
+            units=[org.police_a if side == "A" else org.center_b],
+            cases=[case],
+            warnings=[warning],
+        ),
+    )
+    decision = meeting_services.add_decision(
+        meeting=meeting,
+        by=clerk,
+        text=f"{label}议定事项",
+        owner_unit=org.police_a if side == "A" else org.center_b,
+        due=today + timedelta(days=5),
+    )
     return {
+        "meeting": meeting,
+        "decision": decision,
         "warning": warning,
         "case": case,
         "attachment": attachment,
@@ -465,6 +498,8 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
             f"{label}调解员",
             f"{label}中心业务通知",
             f"{label}预警",
+            f"{label}联席会议情况",
+            f"{label}议定事项",
         ],
     }
 
