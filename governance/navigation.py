@@ -20,7 +20,7 @@ class NavItem:
 
 
 # Drop-down menus, so that a center clerk's menu fits on one line.
-GROUPS = {"mediation": _("人民调解"), "visits": _("平安夜访"), "grids": _("网格与零报告")}
+GROUPS = {"mediation": _("人民调解"), "visits": _("平安夜访"), "grids": _("网格与零报告"), "analysis": _("分析研判")}
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,14 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("预警"),
         "disputes-warnings",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+        group="analysis",
     ),
     NavItem(
         "meetings",
         _("联席会商"),
         "meetings-list",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.HANDLER, R.MEDIATOR, R.LEADER}),
+        group="analysis",
     ),
     NavItem("intake", _("受理登记"), "disputes-intake", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF})),
     NavItem(

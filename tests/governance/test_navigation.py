@@ -11,6 +11,7 @@ MEDIATION = {"mediation_orgs", "subsidy"}
 VISITS = {"visits", "followups"}  # 平安夜访, 夜访交办
 KEY_PERSONS = {"key_persons"}  # 重点人员名单: centers and leaders only
 DASHBOARD = {"dashboard"}  # 领导驾驶舱: leaders and center staff
+WARNINGS = {"warnings", "meetings"}  # 预警, 联席会商: centers and leaders
 CENTER = (
     DASHBOARD
     | {"home", "regions", "units", "intake", "board", "grids", "supervision"}
@@ -18,24 +19,27 @@ CENTER = (
     | MEDIATION
     | VISITS
     | KEY_PERSONS
+    | WARNINGS
 )
 NAV = {
     "county_officer": CENTER,
     "township_officer": CENTER,
-    "police": {"home", "followups"} | CASES,
-    "mediator": {"home", "mediation", "followups"} | CASES | MEDIATION,
+    "police": {"home", "followups", "meetings"} | CASES,
+    "mediator": {"home", "mediation", "followups", "meetings"} | CASES | MEDIATION,
     "grid_worker": {"home", "regions", "reports", "patrols"},
     "leader": {"home", "regions", "units", "board", "supervision"}
     | CASES
     | MEDIATION
     | VISITS
     | KEY_PERSONS
+    | WARNINGS
     | DASHBOARD,
     "township_leader": {"home", "regions", "units", "board", "supervision"}
     | CASES
     | MEDIATION
     | VISITS
     | KEY_PERSONS
+    | WARNINGS
     | DASHBOARD,
     "outsider": CENTER,
     "sysadmin": {"home", "units", "config"},
