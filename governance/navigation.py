@@ -77,6 +77,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("重点人员"),
         "disputes-key-persons",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+        group="analysis",
     ),
     NavItem("mediation", _("调解工作"), "mediation-work", frozenset({R.MEDIATOR}), group="mediation"),
     NavItem(

@@ -27,6 +27,7 @@ from grids.demo import (
 )
 from grids.models import Grid, GridWorker, Region, ZeroReport, ZeroReportReminder
 from mediation.demo import seed_mediation
+from meetings.demo import seed_meetings
 from visits.demo import seed_visits
 
 # The demo's statistics are filled in transactions of this many days: a fill commits twice a day
@@ -74,6 +75,7 @@ class Command(BaseCommand):
             mediation = seed_mediation(county)
             new_visits = seed_visits(county)
             new_warnings = seed_warnings(county)
+            new_meetings = seed_meetings(county)
         stats_began = time.monotonic()
         if stats_days and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -120,6 +122,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"平安夜访与领导接访：本次新增 {new_visits} 次。")
         self.stdout.write(f"预警：本次新增 {new_warnings} 条。")
+        self.stdout.write(f"联席例会与会商研判：本次新增 {new_meetings} 次。")
         self.stdout.write(self.style.SUCCESS("演示账号（密码均为 %s）：" % password))
         labels = dict(Role.choices)
         for demo, user in logins:
