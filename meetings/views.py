@@ -53,7 +53,9 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 def meeting_new(request: HttpRequest) -> HttpResponse:
     if not services.may_record(request.user):
         raise PermissionDenied
-    form = MeetingForm(request.POST or None, user=request.user, initial={"date": timezone.localdate()})
+    # From a warning's page: the warning (and its cases) already on the agenda.
+    initial = {"date": timezone.localdate(), "warnings": request.GET.getlist("warning")}
+    form = MeetingForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

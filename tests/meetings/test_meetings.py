@@ -4,6 +4,7 @@ minutes printed and exported, scope per role."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import timedelta
 from io import BytesIO
@@ -172,3 +173,15 @@ def test_the_minutes_print_and_export(login, org, meeting):
     assert response.status_code == 200
     document = zipfile.ZipFile(BytesIO(response.content)).read("word/document.xml").decode()
     assert "疏通排水沟" in document and "甲镇党委副书记" in document and "甲镇群体性纠纷预警" in document
+
+
+def test_a_warning_goes_on_a_new_meetings_agenda(login, org):
+    warning = EarlyWarning.objects.create(
+        kind=WarningKind.SPIKE, key="spike:y", subject="spike:y", township=org.town_a, title="甲镇一村高发预警"
+    )
+    client = login(org["township_officer"])
+    assert "warning-to-meeting" in client.get(reverse("disputes-warning", args=[warning.pk])).content.decode()
+    form = client.get(reverse("meetings-new"), {"warning": warning.pk}).content.decode()
+    assert re.search(rf'name="warnings" value="{warning.pk}"[^>]*checked', form)
+    client.post(reverse("meetings-new"), form_data(org, warnings=[warning.pk]))
+    assert list(Meeting.objects.get().warnings.all()) == [warning]
