@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from disputes.models import Category, RiskLevel, StageLimit, StatutoryLimit, TimeLimitRule
+from disputes.models import Category, RiskLevel, StageLimit, StatutoryLimit, TimeLimitRule, WarningRule
 from governance.admin import HistoryAdmin
 
 
@@ -44,3 +44,13 @@ class TimeLimitRuleAdmin(HistoryAdmin):
 class StatutoryLimitAdmin(HistoryAdmin):
     list_display = ("name", "amount", "unit", "extension", "citation", "handled_by_kind", "handled_by_sector")
     readonly_fields = ("code",)
+
+
+@admin.register(WarningRule)
+class WarningRuleAdmin(HistoryAdmin):
+    """预警规则: a county's thresholds per kind of warning (disputes/warnings.py); a kind without a
+    row uses the defaults there."""
+
+    list_display = ("county", "kind", "threshold", "days", "hours", "is_active")
+    list_filter = ("kind", "is_active")
+    list_editable = ("threshold", "days", "hours", "is_active")

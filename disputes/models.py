@@ -1066,3 +1066,130 @@ class UnitMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.lead_unit_id}/{self.township_id}"
+
+
+# --- Early warnings (预警) -------------------------------------------------------------------------
+
+
+class WarningKind(models.TextChoices):
+    SPIKE = "spike", _("同类纠纷短期高发")
+    GROUP = "group", _("群体性纠纷")
+    REPEAT_PARTY = "repeat_party", _("当事人反复纠纷")
+    UPWARD = "upward", _("越级上报")
+    RED_UNSIGNED = "red_unsigned", _("红色案件超时未签收")
+
+
+class WarningRule(models.Model):
+    """One county's threshold for one kind of warning, kept by the system administrator. A county
+    without a row for a kind uses `disputes.warnings.DEFAULT_RULES`; a row switched off silences
+    that kind. Which of `threshold`, `days` and `hours` a kind reads is in `WARNING_PARAMETERS`."""
+
+    county = models.ForeignKey(
+        "grids.Region",
+        verbose_name=_("县（区）"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"level": "county"},
+    )
+    kind = models.CharField(_("预警类型"), max_length=20, choices=WarningKind.choices)
+    threshold = models.PositiveSmallIntegerField(
+        _("阈值"), help_text=_("高发：件数；群体性：涉及人数；反复纠纷：案件数；越级、超时未签收：不使用")
+    )
+    days = models.PositiveSmallIntegerField(_("统计天数"), default=0, help_text=_("高发、反复纠纷、越级：最近多少天"))
+    hours = models.PositiveSmallIntegerField(_("小时数"), default=0, help_text=_("红色案件分流后超过多少小时未签收"))
+    is_active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("预警规则")
+        verbose_name_plural = _("预警规则")
+        ordering = ["county", "kind"]
+        constraints = [models.UniqueConstraint(fields=["county", "kind"], name="one_warning_rule_per_county_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.county} {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        needs = WARNING_PARAMETERS.get(self.kind, ())
+        if "threshold" in needs and (self.threshold or 0) < 2:
+            errors["threshold"] = _("阈值至少为 2。")
+        if "days" in needs and not self.days:
+            errors["days"] = _("请填写统计天数（至少 1 天）。")
+        if "days" in needs and (self.days or 0) > 366:
+            errors["days"] = _("统计天数不能超过 366 天。")
+        if "hours" in needs and not self.hours:
+            errors["hours"] = _("请填写小时数（至少 1 小时）。")
+        if errors:
+            raise ValidationError(errors)
+
+
+# The parameters each kind reads (the others are ignored).
+WARNING_PARAMETERS: dict[str, tuple[str, ...]] = {
+    WarningKind.SPIKE: ("threshold", "days"),
+    WarningKind.GROUP: ("threshold",),
+    WarningKind.REPEAT_PARTY: ("threshold", "days"),
+    WarningKind.UPWARD: ("days",),
+    WarningKind.RED_UNSIGNED: ("hours",),
+}
+
+
+class EarlyWarningQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> EarlyWarningQuerySet:
+        """Center staff and leaders see the warnings of their jurisdiction; nobody else any."""
+        from governance.models import REGIONAL_ROLES
+        from governance.scoping import region_q
+
+        if not user.is_authenticated or not user.has_role(*REGIONAL_ROLES):
+            return self.none()
+        return self.filter(region_q(user, "township"))
+
+    def open(self) -> EarlyWarningQuerySet:
+        return self.filter(state=EarlyWarning.State.OPEN)
+
+
+class EarlyWarning(models.Model):
+    """A warning the scan raised (disputes/warnings.py): once per `key`, enforced by the database."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("待处置")
+        CLOSED = "closed", _("已处置")
+
+    kind = models.CharField(_("预警类型"), max_length=20, choices=WarningKind.choices)
+    key = models.CharField(_("唯一键"), max_length=120, unique=True)
+    # What the warning is about, without its day: a later window of the same spike or person is
+    # looked up by it (a new warning only once the earlier window has passed).
+    subject = models.CharField(_("对象"), max_length=100, db_index=True)
+    township = models.ForeignKey(
+        "grids.Region", verbose_name=_("所属镇（街道）"), on_delete=models.PROTECT, related_name="+"
+    )
+    village = models.ForeignKey(
+        "grids.Region",
+        verbose_name=_("所属村（社区）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    title = models.CharField(_("预警内容"), max_length=200)
+    cases = models.ManyToManyField(Case, verbose_name=_("相关案件"), related_name="warnings", blank=True)
+    raised_at = models.DateTimeField(_("预警时间"), default=timezone.now, db_index=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.OPEN, db_index=True)
+    closed_by = models.ForeignKey(
+        "governance.User", verbose_name=_("处置人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("处置时间"), null=True, blank=True)
+    close_note = models.TextField(_("处置情况"), blank=True)
+
+    objects = EarlyWarningQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("预警")
+        verbose_name_plural = _("预警")
+        ordering = ["-raised_at", "-id"]
+        indexes = [models.Index(fields=["township", "state", "raised_at"], name="warning_township_state")]
+
+    def __str__(self) -> str:
+        return self.title

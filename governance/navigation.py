@@ -20,7 +20,7 @@ class NavItem:
 
 
 # Drop-down menus, so that a center clerk's menu fits on one line.
-GROUPS = {"mediation": _("人民调解"), "visits": _("平安夜访"), "grids": _("网格与零报告"), "reports": _("统计研判")}
+GROUPS = {"mediation": _("人民调解"), "visits": _("平安夜访"), "grids": _("网格与零报告"), "analysis": _("分析研判")}
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("信息通报"),
         "briefings",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
-        group="reports",
+        group="analysis",
     ),
     NavItem(
         "work",
@@ -58,6 +58,20 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "disputes-supervision",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
     ),
+    NavItem(
+        "warnings",
+        _("预警"),
+        "disputes-warnings",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+        group="analysis",
+    ),
+    NavItem(
+        "meetings",
+        _("联席会商"),
+        "meetings-list",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.HANDLER, R.MEDIATOR, R.LEADER}),
+        group="analysis",
+    ),
     NavItem("intake", _("受理登记"), "disputes-intake", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF})),
     NavItem(
         "cases",
@@ -70,6 +84,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("重点人员"),
         "disputes-key-persons",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+        group="analysis",
     ),
     NavItem("mediation", _("调解工作"), "mediation-work", frozenset({R.MEDIATOR}), group="mediation"),
     NavItem(

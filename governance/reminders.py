@@ -38,6 +38,7 @@ KIND_LABELS = {
     "visit": _("回访"),
     "supervision": _("挂牌督办"),
     "visit_issue": _("夜访问题"),
+    "meeting_decision": _("会议议定事项"),
     "digest": _("每日汇总"),
     "red_digest": _("红牌汇总"),
 }

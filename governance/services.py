@@ -122,6 +122,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "disputes.delete_stagelimit",
         "disputes.change_statutorylimit",
         "disputes.view_statutorylimit",
+        # The early warnings' thresholds per county (disputes/warnings.py).
+        "disputes.add_warningrule",
+        "disputes.change_warningrule",
+        "disputes.view_warningrule",
+        "disputes.delete_warningrule",
         # The dashboard's indicators (口径): adjusted, never deleted (a row is switched off instead).
         "governance.add_indicator",
         "governance.change_indicator",

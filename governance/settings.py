@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "disputes",
     "mediation",
     "visits",
+    "meetings",
 ]
 
 MIDDLEWARE = [
@@ -346,6 +347,8 @@ CELERY_BEAT_SCHEDULE = {
     "zero-report-check": {"task": "grids.tasks.zero_report_check", "schedule": crontab(minute="*/30")},
     # Overdue reminders (临期/黄牌/红牌, daily digests): every 15 minutes, derived from the database.
     "overdue-scan": {"task": "governance.tasks.overdue_scan", "schedule": crontab(minute="*/15")},
+    # Early warnings (预警, disputes/warnings.py): every 15 minutes, each raised once.
+    "warning-scan": {"task": "disputes.tasks.warning_scan", "schedule": crontab(minute="3-59/15")},
     # Email/SMS for new notices: claimed from the database each minute, so nothing is lost.
     "deliver-notices": {"task": "governance.tasks.deliver_notices", "schedule": 60.0},
     # 等保2.0: accounts unused for ACCOUNT_INACTIVE_DAYS are disabled (re-enabled by the security admin).
@@ -375,7 +378,7 @@ EXPORT_KINDS = {
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 # The overdue scan asks each of these for the reminders owed now (see governance/reminders.py).
-OVERDUE_SCANNERS = ["disputes.scan.case_reminders", "visits.scan.issue_dues"]
+OVERDUE_SCANNERS = ["disputes.scan.case_reminders", "visits.scan.issue_dues", "meetings.scan.decision_dues"]
 # The daily statistics ask each of these for a day's rows, and each of STATS_CHANGES for the days
 # whose records were written since a moment (see governance/stats.py).
 STATS_PROVIDERS = [

@@ -33,6 +33,8 @@ urlpatterns = [
     path("exports/<int:pk>/download/", export_views.export_download, name="governance-export-download"),
     path("healthz", views.healthz, name="healthz"),
     path("cases/", include("disputes.urls")),
+    path("warnings/", include("disputes.warning_urls")),
+    path("meetings/", include("meetings.urls")),
     path("grids/", include("grids.urls")),
     path("mediation/", include("mediation.urls")),
     path("visits/", include("visits.urls")),

@@ -18,6 +18,7 @@ SOURCES = (
     "disputes",
     "mediation",
     "visits",
+    "meetings",
     "templates",
     "locale",
 )

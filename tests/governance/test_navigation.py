@@ -12,6 +12,7 @@ VISITS = {"visits", "followups"}  # 平安夜访, 夜访交办
 KEY_PERSONS = {"key_persons"}  # 重点人员名单: centers and leaders only
 DASHBOARD = {"dashboard"}  # 领导驾驶舱: leaders and center staff
 BRIEFINGS = {"briefings"}  # 信息通报: leaders read, center staff draft and issue
+WARNINGS = {"warnings", "meetings"}  # 预警, 联席会商: centers and leaders
 CENTER = (
     DASHBOARD
     | {"home", "regions", "units", "intake", "board", "grids", "supervision"}
@@ -20,18 +21,20 @@ CENTER = (
     | VISITS
     | KEY_PERSONS
     | BRIEFINGS
+    | WARNINGS
 )
 NAV = {
     "county_officer": CENTER,
     "township_officer": CENTER,
-    "police": {"home", "followups"} | CASES,
-    "mediator": {"home", "mediation", "followups"} | CASES | MEDIATION,
+    "police": {"home", "followups", "meetings"} | CASES,
+    "mediator": {"home", "mediation", "followups", "meetings"} | CASES | MEDIATION,
     "grid_worker": {"home", "regions", "reports", "patrols"},
     "leader": {"home", "regions", "units", "board", "supervision"}
     | CASES
     | MEDIATION
     | VISITS
     | KEY_PERSONS
+    | WARNINGS
     | DASHBOARD
     | BRIEFINGS,
     "township_leader": {"home", "regions", "units", "board", "supervision"}
@@ -39,6 +42,7 @@ NAV = {
     | MEDIATION
     | VISITS
     | KEY_PERSONS
+    | WARNINGS
     | DASHBOARD
     | BRIEFINGS,
     "outsider": CENTER,

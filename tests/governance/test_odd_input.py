@@ -139,6 +139,22 @@ def seed() -> dict[str, list[dict[str, str]]]:
         case=registered, party=registered.parties.first(), by=org["township_officer"], reason="多次来访"
     )
     Heartbeat.objects.create(name="heartbeat", at=timezone.now())  # a live scheduler: /healthz answers 200
+    # 预警 and a meeting with a decision.
+    from disputes.models import EarlyWarning
+    from meetings import services as meeting_services
+
+    warning = EarlyWarning.objects.create(
+        kind="group", key="group:odd", subject="group:odd", township=org.town_a, title="预警"
+    )
+    meeting = meeting_services.record_meeting(
+        by=township,
+        data=meeting_services.MeetingData(
+            kind="joint", date=timezone.localdate(), chair="主持人", summary="会议", units=[org.police_a]
+        ),
+    )
+    decision = meeting_services.add_decision(
+        meeting=meeting, by=township, text="议定", owner_unit=org.police_a, due=timezone.localdate()
+    )
     from governance.export_jobs import fingerprint, scope_of
     from governance.models import ExportJob
 
@@ -195,6 +211,13 @@ def seed() -> dict[str, list[dict[str, str]]]:
         "visits-record": [{"pk": visit.pk}],
         "visits-cancel": [{"pk": visit.pk}],
         "visits-issue-add": [{"pk": visit.pk}],
+        "disputes-warning": [{"pk": warning.pk}],
+        "disputes-warning-close": [{"pk": warning.pk}],
+        "meetings-detail": [{"pk": meeting.pk}],
+        "meetings-decision-add": [{"pk": meeting.pk}],
+        "meetings-minutes": [{"pk": meeting.pk}],
+        "meetings-docx": [{"pk": meeting.pk}],
+        "meetings-decision-answer": [{"pk": decision.pk}],
         "governance-export-status": [{"pk": export.pk}],
         "governance-export-download": [{"pk": export.pk}],
         "_number": numbers,

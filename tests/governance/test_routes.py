@@ -141,6 +141,18 @@ ROUTES: dict[str, Route] = {
     # Offered to center staff on the case page; anyone else's post is refused by the service with a message.
     "disputes-key-person-mark": Route(CASES, "case", "party"),
     "disputes-key-person-remove": Route(WATCH, "key_person"),
+    # 预警: center staff and leaders of the jurisdiction; closing is refused by the service to a leader.
+    "disputes-warnings": Route(WATCH),
+    "disputes-warning": Route(WATCH, "warning"),
+    "disputes-warning-close": Route(WATCH, "warning"),
+    # --- meetings (联席例会、会商研判) -------------------------------------------------------------------
+    "meetings-list": Route(CASES),
+    "meetings-new": Route(CENTER),
+    "meetings-detail": Route(CASES, "meeting"),
+    "meetings-decision-add": Route(CASES, "meeting"),  # the service refuses anyone but the center, with a message
+    "meetings-minutes": Route(CASES, "meeting"),
+    "meetings-docx": Route(CASES, "meeting"),
+    "meetings-decision-answer": Route(CASES, "decision"),
     # --- grids -------------------------------------------------------------------------------------
     "grids-list": Route(CENTER),
     "grids-create": Route(CENTER),
@@ -234,6 +246,7 @@ ROUTES: dict[str, Route] = {
     **admin_model("disputes.risklevel", **CONFIG),
     **admin_model("disputes.timelimitrule", **CONFIG, delete={SA}),
     **admin_model("disputes.statutorylimit", view={SA}, change={SA}),
+    **admin_model("disputes.warningrule", **CONFIG, delete={SA}),
     **admin_model("mediation.organisation"),
     **admin_model("mediation.mediator"),
     **admin_model("mediation.subsidyrate"),
@@ -297,6 +310,10 @@ SEES: dict[str, dict[str, set[str]]] = {
     "key_person": {"A": SEEN_A, "B": SEEN_B},  # the register: center staff and leaders
     "export": {"A": {"township_officer"}, "B": {"outsider"}},  # a ledger export: its owner only
     "briefing": {"A": SEEN_A, "B": SEEN_B},  # a township's report: its center, the county, leaders
+    "warning": {"A": SEEN_A, "B": SEEN_B},  # 预警: center staff and leaders
+    # A's meeting gave the police station a decision: the station sees that meeting.
+    "meeting": {"A": SEEN_A | {"police"}, "B": SEEN_B},
+    "decision": {"A": SEEN_A | {"police"}, "B": SEEN_B},
 }
 
 
@@ -330,11 +347,12 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
     route can name, a held night visit with an issue, a zero report, a patrol log."""
     from disputes import key_persons
     from disputes import services as case_services
-    from disputes.models import Attachment, Category, Party, RiskLevel
+    from disputes.models import Attachment, Category, EarlyWarning, Party, RiskLevel, WarningKind
     from governance.export_jobs import request_export, run_export_job
     from grids.models import Grid, PatrolLog, ZeroReport, ZeroReportItem
     from mediation import services as med_services
     from mediation.models import FollowUp, Organisation
+    from meetings import services as meeting_services
     from tests.mediation.conftest import agreement_data, mediator
     from visits import services as visit_services
     from visits.models import Kind
@@ -433,7 +451,33 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
     patrol = PatrolLog.objects.create(
         worker=grid_worker, grid=grid, date=today, checked="巡查", findings=f"{label}巡查发现"
     )
+    warning = EarlyWarning.objects.create(
+        kind=WarningKind.GROUP, key=f"group:{case.pk}", subject=f"group:{case.pk}", township=town, title=f"{label}预警"
+    )
+    warning.cases.add(case)
+    meeting = meeting_services.record_meeting(
+        by=clerk,
+        data=meeting_services.MeetingData(
+            kind="joint",
+            date=today,
+            chair=f"{label}主持人",
+            summary=f"{label}联席会议情况",
+            units=[org.police_a if side == "A" else org.center_b],
+            cases=[case],
+            warnings=[warning],
+        ),
+    )
+    decision = meeting_services.add_decision(
+        meeting=meeting,
+        by=clerk,
+        text=f"{label}议定事项",
+        owner_unit=org.police_a if side == "A" else org.center_b,
+        due=today + timedelta(days=5),
+    )
     return {
+        "meeting": meeting,
+        "decision": decision,
+        "warning": warning,
         "case": case,
         "attachment": attachment,
         "party": case.parties.first(),
@@ -467,6 +511,9 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
             f"{label}巡查发现",
             f"{label}调解员",
             f"{label}中心业务通知",
+            f"{label}预警",
+            f"{label}联席会议情况",
+            f"{label}议定事项",
         ],
     }
 
@@ -491,6 +538,9 @@ def build_county() -> County:
     side_b = _side(org, "B", org["outsider"], mediator_b, med_b, worker_b, org["leader"])
 
     notices = {p: Notification.objects.create(user=org[p], title=f"个人通知 {p}") for p in PERSONAS}
+    from disputes.models import WarningRule
+
+    WarningRule.objects.create(county=org.county, kind="spike", threshold=3, days=7)
     Notification.objects.create(unit=org.center_a, title="甲镇中心业务通知", url="/cases/")
     Notification.objects.create(unit=org.center_b, title="乙镇中心业务通知", url="/cases/")
     Notification.objects.create(unit=org.county_center, title="县中心业务通知：案件逾期红牌", url="/cases/")

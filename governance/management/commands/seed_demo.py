@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from disputes.demo import history_start, seed_cases
 from disputes.models import Case, Status
+from disputes.warning_demo import seed_warnings
 from governance.briefing_demo import seed_briefings
 from governance.demo import DEMO_PASSWORD, seed_logins, seed_units
 from governance.models import Role, Unit, User
@@ -27,6 +28,7 @@ from grids.demo import (
 )
 from grids.models import Grid, GridWorker, Region, ZeroReport, ZeroReportReminder
 from mediation.demo import seed_mediation
+from meetings.demo import seed_meetings
 from visits.demo import seed_visits
 
 # The demo's statistics are filled in transactions of this many days: a fill commits twice a day
@@ -73,6 +75,8 @@ class Command(BaseCommand):
             seed_patrols(county)
             mediation = seed_mediation(county)
             new_visits = seed_visits(county)
+            new_warnings = seed_warnings(county)
+            new_meetings = seed_meetings(county)
         stats_began = time.monotonic()
         if stats_days and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -125,6 +129,8 @@ class Command(BaseCommand):
             f"调解案件记录 {mediation['mediations']} 件。"
         )
         self.stdout.write(f"平安夜访与领导接访：本次新增 {new_visits} 次。")
+        self.stdout.write(f"预警：本次新增 {new_warnings} 条。")
+        self.stdout.write(f"联席例会与会商研判：本次新增 {new_meetings} 次。")
         self.stdout.write(self.style.SUCCESS("演示账号（密码均为 %s）：" % password))
         labels = dict(Role.choices)
         for demo, user in logins:
