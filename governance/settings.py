@@ -376,6 +376,7 @@ OVERDUE_SCANNERS = ["disputes.scan.case_reminders", "visits.scan.issue_dues"]
 # whose records were written since a moment (see governance/stats.py).
 STATS_PROVIDERS = [
     "disputes.stats.received",
+    "disputes.stats.received_profile",
     "disputes.stats.steps",
     "disputes.stats.closed",
     "disputes.stats.signs_in_time",
