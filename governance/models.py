@@ -853,6 +853,23 @@ class ReportLine(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def clean(self) -> None:
+        """The metrics and filters must read as the indicators' do (governance.indicators)."""
+        from django.core.exceptions import ValidationError
+
+        from governance.indicators import parse_filter, parse_terms
+
+        errors = {}
+        for name in ("terms", "filter", "denominator", "denominator_filter"):
+            parse = parse_filter if name.endswith("filter") else parse_terms
+            if getattr(self, name).strip():
+                try:
+                    parse(getattr(self, name))
+                except ValidationError as error:
+                    errors[name] = error.messages
+        if errors:
+            raise ValidationError(errors)
+
 
 class ReportRow(ReportLine):
     per_category = models.BooleanField(

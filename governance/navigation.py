@@ -51,6 +51,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "disputes-supervision",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
     ),
+    NavItem(
+        "report_tables",
+        _("统计报表"),
+        "report-tables",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+    ),
     NavItem("intake", _("受理登记"), "disputes-intake", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF})),
     NavItem(
         "cases",

@@ -143,9 +143,12 @@ def layout_of(form: ReportForm) -> dict:
     dispute category, filtered by it and grouped under its name."""
     rows: list[dict] = []
     block: list = []
+    categories: dict[str, str] = {}
 
     def flush() -> None:
-        for code, name in labels("category").items():
+        if block and not categories:
+            categories.update(labels("category"))
+        for code, name in categories.items():
             for row in block:
                 line = {f: getattr(row, f) for f in LINE_FIELDS}
                 line["code"] = f"{code}-{row.code}"
@@ -254,6 +257,7 @@ class Table:
     layout: dict
     period: Period
     cells: dict[str, Cell] = field(default_factory=dict)
+    missing: list | None = None  # a county's table: the townships that have not filed
 
     def grid(self) -> list[tuple[dict, list[Cell]]]:
         return [(r, [self.cells[cell_key(r, c)] for c in self.layout["columns"]]) for r in self.layout["rows"]]
@@ -433,9 +437,17 @@ def live_table(form: ReportForm, period: Period, region, typed: dict[str, str] |
     )
     add_year_to_date(table, list(earlier))
     if region.level == "county":
-        filed = latest_versions(form, period, townships_of(region))
+        table.missing, filed = missing_and_filed(form, period, region)
         consolidate(table, [v.cells for v in filed.values()])
     return table
+
+
+def missing_and_filed(form: ReportForm, period: Period, county) -> tuple[list, dict[int, ReportVersion]]:
+    """The county's townships that have not filed the period's table, and the latest versions of
+    those that have (two queries)."""
+    townships = list(townships_of(county))
+    filed = latest_versions(form, period, townships)
+    return [t for t in townships if t.pk not in filed], filed
 
 
 def frozen_table(version: ReportVersion, period: Period) -> Table:
@@ -537,3 +549,120 @@ def _freeze(filing, number, table, user, now, preparer, signer, reason="") -> Re
         submitted_at=now,
         reason=reason,
     )
+
+
+# --- drawing: merged headers, shared by the page, the print view and the workbook -------------------
+
+
+@dataclass(frozen=True)
+class Head:
+    label: str
+    colspan: int = 1
+    rowspan: int = 1
+
+
+def column_heads(layout: dict) -> tuple[list[Head], list[Head]]:
+    """The two header rows: a column with a group sits under its group's merged cell (top row),
+    one without spans both rows. The row headers take two columns (group, label)."""
+    top: list[Head] = [Head(_("项目"), colspan=2, rowspan=2)]
+    second: list[Head] = []
+    columns = layout["columns"]
+    i = 0
+    while i < len(columns):
+        group = columns[i]["group"]
+        if not group:
+            top.append(Head(columns[i]["label"], rowspan=2))
+            i += 1
+            continue
+        j = i
+        while j < len(columns) and columns[j]["group"] == group:
+            second.append(Head(columns[j]["label"]))
+            j += 1
+        top.append(Head(group, colspan=j - i))
+        i = j
+    return top, second
+
+
+def row_heads(layout: dict) -> list[list[Head]]:
+    """Each row's header cells: a grouped row's group cell spans its consecutive group (drawn on
+    the first row only), an ungrouped row's label spans both header columns."""
+    rows = layout["rows"]
+    heads: list[list[Head]] = []
+    for i, row in enumerate(rows):
+        if not row["group"]:
+            heads.append([Head(row["label"], colspan=2)])
+            continue
+        if i and rows[i - 1]["group"] == row["group"]:
+            heads.append([Head(row["label"])])
+            continue
+        span = 1
+        while i + span < len(rows) and rows[i + span]["group"] == row["group"]:
+            span += 1
+        heads.append([Head(row["group"], rowspan=span), Head(row["label"])])
+    return heads
+
+
+def workbook(table: Table, *, title: str, unit: str, preparer: str = "", signer: str = "", when: str = "") -> bytes:
+    """The table as .xlsx with the same layout: merged headers, numbers as numbers, 填报单位（盖章）,
+    签发人, 制表人 under it."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("报表")[:31]
+    width = 2 + len(table.layout["columns"])
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    middle = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    sheet.cell(1, 1, title).font = Font(bold=True, size=14)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    sheet.cell(1, 1).alignment = middle
+    sheet.cell(2, 1, _("填报单位（盖章）：%(u)s") % {"u": unit})
+    sheet.cell(2, width, table.period.label)
+    top, second = column_heads(table.layout)
+
+    def put(r: int, c: int, head: Head) -> None:
+        sheet.cell(r, c, head.label)
+        if head.colspan > 1 or head.rowspan > 1:
+            sheet.merge_cells(
+                start_row=r, start_column=c, end_row=r + head.rowspan - 1, end_column=c + head.colspan - 1
+            )
+        for rr in range(r, r + head.rowspan):
+            for cc in range(c, c + head.colspan):
+                sheet.cell(rr, cc).border, sheet.cell(rr, cc).alignment = box, middle
+
+    column, lower = 1, iter(second)
+    for head in top:
+        put(3, column, head)
+        if head.rowspan == 1:
+            for offset in range(head.colspan):
+                put(4, column + offset, next(lower))
+        column += head.colspan
+    r = 5
+    for heads, (_row, cells) in zip(row_heads(table.layout), table.grid(), strict=True):
+        column = 1 if len(heads) == 2 or heads[0].colspan == 2 else 2
+        for head in heads:
+            put(r, column, head)
+            column += head.colspan
+        for offset, cell in enumerate(cells):
+            target = sheet.cell(r, 3 + offset, _number(cell.value))
+            target.border, target.alignment = box, middle
+        r += 1
+    sheet.cell(r + 1, 1, _("签发人：%(s)s") % {"s": signer})
+    sheet.cell(r + 1, 4, _("制表人：%(p)s") % {"p": preparer})
+    sheet.cell(r + 1, width, when)
+    sheet.column_dimensions["A"].width = 14
+    sheet.column_dimensions["B"].width = 16
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _number(value: str | None) -> int | float | str:
+    if value is None:
+        return "—"
+    number = Decimal(value)
+    return int(number) if number == number.to_integral_value() else float(number)

@@ -10,7 +10,7 @@ CASES = {"work", "cases"}
 MEDIATION = {"mediation_orgs", "subsidy"}
 VISITS = {"visits", "followups"}  # 平安夜访, 夜访交办
 KEY_PERSONS = {"key_persons"}  # 重点人员名单: centers and leaders only
-DASHBOARD = {"dashboard"}  # 领导驾驶舱: leaders and center staff
+DASHBOARD = {"dashboard", "report_tables"}  # 领导驾驶舱 and 统计报表: leaders and center staff
 CENTER = (
     DASHBOARD
     | {"home", "regions", "units", "intake", "board", "grids", "supervision"}

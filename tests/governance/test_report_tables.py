@@ -3,60 +3,14 @@ submission, corrected by 重新生成, consolidated by the county; bad input ref
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from governance.models import DailyStat, ReportFiling, ReportForm, ReportVersion
 from governance.report_data import MEDIATION, SURVEY
-from governance.report_tables import live_table, parse_period, period_of, regenerate_table, submit_table
-from tests.governance.test_dashboard import mark_filled
-
-A1, A2, B1 = "990101001001001", "990101001002001", "990101002001001"  # grids of 甲镇一村, 甲镇二村, 乙镇一村
-TOWN_A = "990101001"
-
-
-def last_month() -> date:
-    return period_of("month", timezone.localdate()).previous().start
-
-
-def stat(code: str, metric: str, value: int, *, level: str, category: str = "land_contract", day=None) -> DailyStat:
-    return DailyStat(
-        day=day or last_month().replace(day=10),
-        region_code=code,
-        metric=metric,
-        value=value,
-        level=level,
-        category=category,
-    )
-
-
-@pytest.fixture
-def county_stats(org):
-    """甲镇 last month: 5 received at village level (land), 3 at township level (labour), 2 at county
-    level; 4 closed by the village (3 resolved), 2 by the township (1 resolved); 乙镇: 7 received
-    at township level. Earlier this year (in 甲镇, still in the year): 6 received at village level.
-    One case of 60 people, one 重大 (甲镇, township level)."""
-    start = last_month()
-    rows = [
-        stat(A1, "received", 5, level="village"),
-        stat(A2, "received", 3, level="township", category="labour"),
-        stat(A1, "received", 2, level="county"),
-        stat(A1, "closed", 4, level="village"),
-        stat(A1, "closed_resolved", 3, level="village"),
-        stat(A2, "closed", 2, level="township", category="labour"),
-        stat(A2, "closed_resolved", 1, level="township", category="labour"),
-        stat(B1, "received", 7, level="township"),
-        stat(A2, "received_people_50_100", 1, level="township", category="labour"),
-        stat(A2, "received_major", 1, level="township", category="labour"),
-    ]
-    if start.month > 1:
-        rows.append(stat(A1, "received", 6, level="village", day=start.replace(month=1, day=1)))
-    DailyStat.objects.bulk_create(rows)
-    mark_filled(start.replace(month=1, day=1), timezone.localdate())
-    return org
+from governance.report_tables import live_table, parse_period, regenerate_table, submit_table
+from tests.governance.conftest import A1, TOWN_A, last_month
 
 
 def survey() -> ReportForm:
