@@ -819,6 +819,9 @@ class ReportForm(models.Model):
         _("报送期限（次月几日前）"), default=5, validators=[MinValueValidator(1), MaxValueValidator(28)]
     )
     note = models.TextField(_("填表说明"), blank=True)
+    filing_from = models.DateField(
+        _("起报日期"), null=True, blank=True, help_text=_("从此日起的各期应当报送，逾期的进入督办清单并每日提醒；空则不催报")
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -7,6 +7,8 @@ the indicators' notation for the metrics (disputes/stats.py, mediation/stats.py)
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 SURVEY = "disputes-survey"
 MEDIATION = "mediation-work"
 
@@ -83,7 +85,9 @@ def load_report_forms(ReportForm, ReportRow, ReportColumn) -> None:
     for spec in FORMS:
         if ReportForm.objects.filter(code=spec["code"]).exists():
             continue
-        form = ReportForm.objects.create(**{k: spec[k] for k in ("code", "name", "order", "kinds", "due_day", "note")})
+        # Owed from the month the form is installed: earlier periods were never asked for.
+        fields = {k: spec[k] for k in ("code", "name", "order", "kinds", "due_day", "note")}
+        form = ReportForm.objects.create(**fields, filing_from=timezone.localdate().replace(day=1))
         for model, lines in ((ReportRow, spec["rows"]), (ReportColumn, spec["columns"])):
             for order, line in enumerate(lines):
                 model.objects.create(form=form, order=order * 10, **dict(zip(LINE, line[:8], strict=True)), **line[8])

@@ -666,3 +666,82 @@ def _number(value: str | None) -> int | float | str:
         return "—"
     number = Decimal(value)
     return int(number) if number == number.to_integral_value() else float(number)
+
+
+# --- late tables: the supervision list and the overdue scan -----------------------------------------
+
+
+@dataclass(frozen=True)
+class LateTable:
+    form: ReportForm
+    period: Period
+    region: object  # grids.Region
+    due: date
+
+    @property
+    def url(self) -> str:
+        from django.urls import reverse
+
+        path = reverse("report-table", args=[self.form.code, self.period.kind, self.period.slug])
+        return path if self.region.level == "county" else f"{path}?of={self.region.code}"
+
+
+def late_tables(prefix: str, today: date | None = None) -> list[LateTable]:
+    """The tables not filed by their deadline (次月 N 日前) under a region-code prefix: for each
+    active form and kind, its last complete period once the due date has passed, for every county
+    and township that has not filed it. A fixed number of queries (forms, regions, filings)."""
+    from grids.models import Region
+
+    today = today or timezone.localdate()
+    owed = []
+    for form in ReportForm.objects.filter(active=True):
+        for kind in form_kinds(form):
+            period = last_complete(kind, today)
+            if form.filing_from and period.start >= form.filing_from and today > period.due(form):
+                owed.append((form, period))
+    if not owed:
+        return []
+    regions = list(Region.objects.filter(code__startswith=prefix, level__in=list(OWN_LEVELS)).order_by("code"))
+    filed = set(
+        ReportFiling.objects.filter(region__in=regions, start__in={p.start for _f, p in owed}).values_list(
+            "form_id", "kind", "start", "region_id"
+        )
+    )
+    return [
+        LateTable(form, period, region, period.due(form))
+        for form, period in owed
+        for region in regions
+        if (form.pk, period.kind, period.start, region.pk) not in filed
+    ]
+
+
+def filing_dues(now):
+    """The overdue scan's part for report tables (settings.OVERDUE_SCANNERS): a table not filed by
+    its deadline is reminded to its center (the county or township 综治中心) once a day until filed."""
+    from governance.models import Unit
+    from governance.reminders import Due
+
+    today = timezone.localdate(now)
+    late = late_tables("", today)
+    if not late:
+        return
+    kinds = (Unit.Kind.COUNTY_CENTER, Unit.Kind.TOWNSHIP_CENTER)
+    centers: dict[int, list[int]] = {}
+    for pk, region_id in Unit.objects.filter(kind__in=kinds, region__in={t.region.pk for t in late}).values_list(
+        "pk", "region_id"
+    ):
+        centers.setdefault(region_id, []).append(pk)
+    for table in late:
+        units = tuple(centers.get(table.region.pk, ()))
+        if not units:
+            continue
+        what = {"f": table.form.name, "p": table.period.label, "d": f"{table.due:%Y-%m-%d}"}
+        yield Due(
+            subject=f"rt:{table.form.pk}:{table.period.slug}:{table.region.code}",
+            kind="report_table",
+            level="yellow",
+            day=today,
+            title=_("%(p)s的%(f)s逾期未报（应于 %(d)s 前报送）") % what,
+            url=table.url if table.region.level == "county" else table.url.split("?")[0],
+            units=units,
+        )

@@ -95,7 +95,10 @@ def table_list(request: HttpRequest) -> HttpResponse:
                     {
                         "period": period,
                         "filing": mine,
-                        "overdue": mine is None and today > period.due(form),
+                        "overdue": mine is None
+                        and bool(form.filing_from)
+                        and period.start >= form.filing_from
+                        and today > period.due(form),
                         "filed": filed,
                     }
                 )
