@@ -14,6 +14,7 @@ from disputes.demo import history_start, seed_cases
 from disputes.models import Case, Status
 from governance.demo import DEMO_PASSWORD, seed_logins, seed_units
 from governance.models import Role, Unit, User
+from governance.report_demo import seed_report_tables
 from governance.stats import MAX_RANGE_DAYS, fill_missing
 from grids.demo import (
     REPORT_HISTORY_DAYS,
@@ -91,6 +92,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"每日统计：近 {stats_days} 天，本次填充 {days} 天 {rows} 行，用时 {time.monotonic() - stats_began:.1f} 秒。"
             )
+            with transaction.atomic():  # frozen from the statistics just filled
+                tables = seed_report_tables(county, stats_days=stats_days)
+            self.stdout.write(f"统计报表：本次上报 {tables} 份。")
 
         regions = Region.objects.within(county)
         self.stdout.write(
