@@ -79,7 +79,7 @@ def seed_report_tables(county, *, stats_days: int) -> int:
 def _file(form, period, region, unit, user, data, when) -> ReportFiling:
     """A township's table as its center filed it (the demo has a login for one township's clerk
     only; the others' tables are entered as if typed from their paper copies)."""
-    table = live_table(form, period, region, clean_typed(layout_of(form), data))
+    table = live_table(form, period, region, clean_typed(layout_of(form), data, region.level))
     filing = ReportFiling.objects.create(
         form=form,
         region=region,

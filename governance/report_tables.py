@@ -195,21 +195,22 @@ def is_typed(row: dict, column: dict) -> bool:
     return row["typed"] or column["typed"]
 
 
-def typed_keys(layout: dict) -> list[tuple[str, dict, dict]]:
-    """The cells a clerk types: typed, in a column of the period that is not a sum of others."""
+def typed_keys(layout: dict, level: str) -> list[tuple[str, dict, dict]]:
+    """The cells a clerk of a table of `level` types: typed, in a column of the period that is not
+    a sum of others nor reserved to another level."""
     return [
         (cell_key(r, c), r, c)
         for r in layout["rows"]
         for c in layout["columns"]
-        if is_typed(r, c) and c["span"] == "period" and not c["sums_typed"]
+        if is_typed(r, c) and c["span"] == "period" and not c["sums_typed"] and c["own_level"] in ("", level)
     ]
 
 
-def clean_typed(layout: dict, data) -> dict[str, str]:
+def clean_typed(layout: dict, data, level: str) -> dict[str, str]:
     """The typed cells from a submitted form: blank is 0, anything else must be a number ≥ 0;
     every bad cell is named in one ValidationError."""
     values, errors = {}, []
-    for key, row, column in typed_keys(layout):
+    for key, row, column in typed_keys(layout, level):
         text = (data.get(key) or "").strip().replace("，", "").replace(",", "")
         try:
             number = Decimal(text or "0")
@@ -492,7 +493,7 @@ def submit_table(
     already = _("%(p)s的%(f)s已上报，不能重复上报；如需更正请使用“重新生成”。") % {"p": period.label, "f": form.name}
     if ReportFiling.objects.filter(form=form, region=region, kind=period.kind, start=period.start).exists():
         raise ValidationError(already)
-    typed = clean_typed(layout_of(form), data)
+    typed = clean_typed(layout_of(form), data, region.level)
     table = live_table(form, period, region, typed)
     now = timezone.now()
     try:
@@ -524,7 +525,7 @@ def regenerate_table(
     if not reason or len(reason) > 200:
         raise ValidationError(_("请填写重新生成的原因（200 字以内）。"))
     form = filing.form
-    typed = clean_typed(layout_of(form), data)
+    typed = clean_typed(layout_of(form), data, filing.region.level)
     period = Period(filing.kind, filing.start, filing.end)
     table = live_table(form, period, filing.region, typed)
     with transaction.atomic():

@@ -140,7 +140,7 @@ def _context(page: Page, **extra) -> dict:
         "missing": missing,
         "versions": versions,
         "due": page.period.due(page.form),
-        "typed_keys": {key for key, _r, _c in rt.typed_keys(page.table.layout)},
+        "typed_keys": {key for key, _r, _c in rt.typed_keys(page.table.layout, page.region.level)},
         "links": True,
         **extra,
     }

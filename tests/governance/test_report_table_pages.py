@@ -36,6 +36,7 @@ def test_a_township_clerk_fills_and_submits_and_the_county_sees_it(county_stats,
     clerk = login(org["township_officer"])
     page = clerk.get(url()).content.decode()
     assert 'name="campaigns.township"' in page and "甲镇" in page
+    assert 'name="campaigns.county"' not in page  # the 县 column is the county's own
     response = clerk.post(url("submit/"), FILLED, follow=True)
     assert "已上报" in response.content.decode()
     version = ReportVersion.objects.get()
@@ -45,6 +46,7 @@ def test_a_township_clerk_fills_and_submits_and_the_county_sees_it(county_stats,
 
     county = login(org["county_officer"])
     page = county.get(url()).content.decode()
+    assert 'name="campaigns.county"' in page
     assert 'data-testid="missing"' in page and "乙镇" in page.split('data-testid="missing"')[1].split("</div>")[0]
     assert "甲镇" not in page.split('data-testid="missing"')[1].split("</div>")[0]
     assert county.get(url() + f"?of={org.town_a.code}").status_code == 200
