@@ -820,7 +820,10 @@ class ReportForm(models.Model):
     )
     note = models.TextField(_("填表说明"), blank=True)
     filing_from = models.DateField(
-        _("起报日期"), null=True, blank=True, help_text=_("从此日起的各期应当报送，逾期的进入督办清单并每日提醒；空则不催报")
+        _("起报日期"),
+        null=True,
+        blank=True,
+        help_text=_("从此日起的各期应当报送，逾期的进入督办清单并每日提醒；空则不催报"),
     )
     history = HistoricalRecords()
 
@@ -959,6 +962,7 @@ class ReportVersion(models.Model):
     submitted_by = models.ForeignKey(User, verbose_name=_("上报人"), on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(_("上报时间"))
     reason = models.CharField(_("更正原因"), max_length=200, blank=True)
+    remark = models.CharField(_("备注"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("报表版本")

@@ -482,12 +482,13 @@ def _clean_names(preparer: str, signer: str) -> tuple[str, str]:
 
 
 def submit_table(
-    *, form: ReportForm, period: Period, region, user: User, data, preparer: str, signer: str
+    *, form: ReportForm, period: Period, region, user: User, data, preparer: str, signer: str, remark: str = ""
 ) -> ReportFiling:
     """上报: freeze the region's table for the period as version 1. A second submission of the same
     period is refused (重新生成 corrects one); nothing is saved on any error."""
     _check_filer(user, region)
     preparer, signer = _clean_names(preparer, signer)
+    remark = _clean_remark(remark)
     if period.end >= timezone.localdate():
         raise ValidationError(_("%(p)s尚未结束，不能生成或上报该期报表。") % {"p": period.label})
     already = _("%(p)s的%(f)s已上报，不能重复上报；如需更正请使用“重新生成”。") % {"p": period.label, "f": form.name}
@@ -508,19 +509,20 @@ def submit_table(
                 due=period.due(form),
                 submitted_at=now,
             )
-            _freeze(filing, 1, table, user, now, preparer, signer)
+            _freeze(filing, 1, table, user, now, preparer, signer, remark=remark)
     except IntegrityError:  # the other of two clicks at once
         raise ValidationError(already) from None
     return filing
 
 
 def regenerate_table(
-    *, filing: ReportFiling, user: User, data, preparer: str, signer: str, reason: str
+    *, filing: ReportFiling, user: User, data, preparer: str, signer: str, reason: str, remark: str = ""
 ) -> ReportVersion:
     """重新生成: count the table again now, freeze it as a new version with who and why; the old
     versions stay, the filing is marked 已更正."""
     _check_filer(user, filing.region)
     preparer, signer = _clean_names(preparer, signer)
+    remark = _clean_remark(remark)
     reason = (reason or "").strip()
     if not reason or len(reason) > 200:
         raise ValidationError(_("请填写重新生成的原因（200 字以内）。"))
@@ -531,13 +533,20 @@ def regenerate_table(
     with transaction.atomic():
         filing = ReportFiling.objects.select_for_update().get(pk=filing.pk)
         number = (filing.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-        version = _freeze(filing, number, table, user, timezone.now(), preparer, signer, reason)
+        version = _freeze(filing, number, table, user, timezone.now(), preparer, signer, reason, remark)
         filing.corrected = True
         filing.save(update_fields=["corrected"])
     return version
 
 
-def _freeze(filing, number, table, user, now, preparer, signer, reason="") -> ReportVersion:
+def _clean_remark(remark: str) -> str:
+    remark = (remark or "").strip()
+    if len(remark) > 500:
+        raise ValidationError(_("备注不能超过 500 字。"))
+    return remark
+
+
+def _freeze(filing, number, table, user, now, preparer, signer, reason="", remark="") -> ReportVersion:
     return ReportVersion.objects.create(
         filing=filing,
         number=number,
@@ -549,6 +558,7 @@ def _freeze(filing, number, table, user, now, preparer, signer, reason="") -> Re
         submitted_by=user,
         submitted_at=now,
         reason=reason,
+        remark=remark,
     )
 
 
@@ -603,7 +613,9 @@ def row_heads(layout: dict) -> list[list[Head]]:
     return heads
 
 
-def workbook(table: Table, *, title: str, unit: str, preparer: str = "", signer: str = "", when: str = "") -> bytes:
+def workbook(
+    table: Table, *, title: str, unit: str, preparer: str = "", signer: str = "", when: str = "", remark: str = ""
+) -> bytes:
     """The table as .xlsx with the same layout: merged headers, numbers as numbers, 填报单位（盖章）,
     签发人, 制表人 under it."""
     from io import BytesIO
@@ -652,9 +664,11 @@ def workbook(table: Table, *, title: str, unit: str, preparer: str = "", signer:
             target = sheet.cell(r, 3 + offset, _number(cell.value))
             target.border, target.alignment = box, middle
         r += 1
-    sheet.cell(r + 1, 1, _("签发人：%(s)s") % {"s": signer})
-    sheet.cell(r + 1, 4, _("制表人：%(p)s") % {"p": preparer})
-    sheet.cell(r + 1, width, when)
+    sheet.cell(r, 1, _("备注：%(r)s") % {"r": remark})
+    sheet.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
+    sheet.cell(r + 2, 1, _("签发人：%(s)s") % {"s": signer})
+    sheet.cell(r + 2, 4, _("制表人：%(p)s") % {"p": preparer})
+    sheet.cell(r + 2, width, when)
     sheet.column_dimensions["A"].width = 14
     sheet.column_dimensions["B"].width = 16
     out = BytesIO()

@@ -167,6 +167,7 @@ def table_submit(request: HttpRequest, code: str, kind: str, period: str) -> Htt
             data=request.POST,
             preparer=request.POST.get("preparer", ""),
             signer=request.POST.get("signer", ""),
+            remark=request.POST.get("remark", ""),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -191,6 +192,7 @@ def table_regenerate(request: HttpRequest, code: str, kind: str, period: str) ->
             preparer=request.POST.get("preparer", ""),
             signer=request.POST.get("signer", ""),
             reason=request.POST.get("reason", ""),
+            remark=request.POST.get("remark", ""),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -223,6 +225,7 @@ def table_export(request: HttpRequest, code: str, kind: str, period: str) -> Htt
         preparer=version.preparer if version else "",
         signer=version.signer if version else "",
         when=timezone.localtime(version.submitted_at).strftime("%Y-%m-%d") if version else "",
+        remark=version.remark if version else "",
     )
     record_audit(AuditEvent.Action.EXPORT, request=request, user=request.user, detail=f"{title} {page.region.name}")
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

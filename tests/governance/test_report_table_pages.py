@@ -20,7 +20,7 @@ def url(suffix: str = "") -> str:
     return f"/reports/tables/disputes-survey/month/{last_month():%Y-%m}/{suffix}"
 
 
-FILLED = {"preparer": "张三", "signer": "李四", "campaigns.township": "2"}
+FILLED = {"preparer": "张三", "signer": "李四", "campaigns.township": "2", "remark": "本月开展矛盾纠纷集中排查两次"}
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -118,6 +118,7 @@ def test_print_and_workbook_carry_the_merged_headers_and_signatures(county_stats
     clerk.post(url("submit/"), FILLED)
     page = clerk.get(url("print/")).content.decode()
     assert "填报单位（盖章）" in page and "签发人：李四" in page and "制表人：张三" in page
+    assert "本月开展矛盾纠纷集中排查两次" in page  # 备注
     assert 'colspan="3"' in page  # 办理层级 over 县 / 乡镇街道 / 村居
     book = load_workbook(BytesIO(clerk.get(url("export.xlsx")).content))
     sheet = book.active
@@ -127,6 +128,7 @@ def test_print_and_workbook_carry_the_merged_headers_and_signatures(county_stats
     assert sheet["C3"].value == "办理层级" and sheet["F3"].value == "小计"
     values = [c.value for row in sheet.iter_rows() for c in row]
     assert any(isinstance(v, str) and "签发人：李四" in v for v in values)
+    assert any(isinstance(v, str) and "本月开展矛盾纠纷集中排查两次" in v for v in values)
 
 
 @pytest.mark.parametrize("persona", ["township_officer", "county_officer"])
