@@ -60,7 +60,7 @@ def _page(request: HttpRequest, code: str, kind: str, slug: str) -> Page:
     if filing is not None:
         versions = filing.versions.select_related("submitted_by")
         wanted = request.GET.get("v", "")
-        version = (versions.filter(number=int(wanted)).first() if wanted.isdigit() else None) or versions.first()
+        version = (versions.filter(number=int(wanted)).first() if wanted.isdigit() and len(wanted) < 5 else None) or versions.first()
         table = rt.frozen_table(version, period)
     else:
         table = rt.live_table(form, period, region)

@@ -110,6 +110,9 @@ def test_regenerating_needs_a_reason_and_keeps_the_old_version(county_stats, log
     clerk.post(url("regenerate/"), {**FILLED, "reason": "补录漏报案件"})
     page = clerk.get(url()).content.decode()
     assert "已更正" in page and "补录漏报案件" in page
+    for odd in ("1", "abc", "99999999999"):  # an old version, or nonsense: the latest, never an error
+        assert clerk.get(url() + f"?v={odd}").status_code == 200
+    assert "第 1 版" in clerk.get(url() + "?v=1").content.decode()
     assert list(ReportVersion.objects.values_list("number", flat=True).order_by("number")) == [1, 2]
 
 
