@@ -197,12 +197,17 @@ def is_typed(row: dict, column: dict) -> bool:
 
 def typed_keys(layout: dict, level: str) -> list[tuple[str, dict, dict]]:
     """The cells a clerk of a table of `level` types: typed, in a column of the period that is not
-    a sum of others nor reserved to another level."""
+    a sum of others nor reserved to another level. The county types only in its own columns
+    (`own_level`, the 县 column): its other typed figures are its townships' submitted ones."""
+
+    def mine(column: dict) -> bool:
+        return column["own_level"] == level if level == "county" else column["own_level"] in ("", level)
+
     return [
         (cell_key(r, c), r, c)
         for r in layout["rows"]
         for c in layout["columns"]
-        if is_typed(r, c) and c["span"] == "period" and not c["sums_typed"] and c["own_level"] in ("", level)
+        if is_typed(r, c) and c["span"] == "period" and not c["sums_typed"] and mine(c)
     ]
 
 

@@ -60,7 +60,9 @@ def _page(request: HttpRequest, code: str, kind: str, slug: str) -> Page:
     if filing is not None:
         versions = filing.versions.select_related("submitted_by")
         wanted = request.GET.get("v", "")
-        version = (versions.filter(number=int(wanted)).first() if wanted.isdigit() and len(wanted) < 5 else None) or versions.first()
+        version = (
+            versions.filter(number=int(wanted)).first() if wanted.isdigit() and len(wanted) < 5 else None
+        ) or versions.first()
         table = rt.frozen_table(version, period)
     else:
         table = rt.live_table(form, period, region)
@@ -157,6 +159,7 @@ def _filer(request: HttpRequest) -> None:
 def table_submit(request: HttpRequest, code: str, kind: str, period: str) -> HttpResponse:
     """上报: freeze this unit's table for the period."""
     _filer(request)
+    page = None
     try:
         page = _page(request, code, kind, period)
         rt.submit_table(
@@ -171,6 +174,13 @@ def table_submit(request: HttpRequest, code: str, kind: str, period: str) -> Htt
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+        if page is not None and page.filing is None and page.can_file:
+            # The form again with what was typed, so one bad cell does not cost the others.
+            for key, _row, _column in rt.typed_keys(page.table.layout, page.region.level):
+                page.table.cells[key].value = request.POST.get(key, "")[:20]
+            return render(
+                request, "governance/reports/table_detail.html", _context(page, posted=request.POST), status=400
+            )
     else:
         messages.success(request, _("%(p)s的%(f)s已上报。") % {"p": page.period.label, "f": page.form.name})
     return redirect("report-table", code=code, kind=kind, period=period)
