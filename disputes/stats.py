@@ -240,6 +240,34 @@ def _received(records: QuerySet, *by: str) -> Iterable[Mapping]:
     return _rows(_grouped(records, *by), "received")
 
 
+# 涉及人数 bands of the report tables (矛盾纠纷排查调处情况表): [low, high) people, and 重大矛盾纠纷.
+PEOPLE_BANDS = {"lt50": (0, 50), "50_100": (50, 100), "100_500": (100, 500), "ge500": (500, None)}
+PROFILE_METRICS = (*(f"received_people_{band}" for band in PEOPLE_BANDS), "received_major")
+
+
+def _people_band():
+    return Cond(
+        *(
+            When(Q(people_involved__gte=low) & (Q() if high is None else Q(people_involved__lt=high)), then=Value(band))
+            for band, (low, high) in PEOPLE_BANDS.items()
+        ),
+        output_field=CharField(),
+    )
+
+
+@provides(*PROFILE_METRICS, drill="disputes-list")
+def received_profile(day: date, start: datetime, end: datetime, now: datetime) -> Iterable[Mapping]:
+    """The day's received cases by the number of people involved (PEOPLE_BANDS) and those marked
+    重大紧急 (`received_major`), at the intake unit's level like `received`."""
+    return _received_profile(received_records(start, end))
+
+
+def _received_profile(records: QuerySet, *by: str) -> Iterable[Mapping]:
+    for row in _grouped(records.annotate(band=_people_band()), "band", *by):
+        yield {**row, "metric": f"received_people_{row.pop('band')}"}
+    yield from _rows(_grouped(records.filter(major_emergency=True), *by), "received_major")
+
+
 EVALUATED_METRICS = tuple(f"evaluated_{rating}" for rating in (*Satisfaction.values, "unknown"))
 
 
@@ -321,6 +349,12 @@ def metric_records(metric: str, start: datetime, end: datetime) -> QuerySet | No
     counted, annotated with the stat_ dimensions and `case_ref`; None for a metric of another app."""
     if metric == "received":
         return received_records(start, end)
+    if metric == "received_major":
+        return received_records(start, end).filter(major_emergency=True)
+    if metric.startswith("received_people_") and metric.removeprefix("received_people_") in PEOPLE_BANDS:
+        low, high = PEOPLE_BANDS[metric.removeprefix("received_people_")]
+        records = received_records(start, end).filter(people_involved__gte=low)
+        return records if high is None else records.filter(people_involved__lt=high)
     if metric in STEP_ACTIONS:
         return step_records(start, end, STEP_ACTIONS[metric])
     if metric in EVALUATED_METRICS:
@@ -523,6 +557,7 @@ def _flow_range(records: Callable[[datetime, datetime], QuerySet], field: str, c
 
 
 ranged(received)(_flow_range(received_records, "received_at", _received))
+ranged(received_profile)(_flow_range(received_records, "received_at", _received_profile))
 ranged(steps)(_flow_range(step_records, "at", _steps))
 ranged(closed)(_flow_range(closure_records, "at", _closed))
 ranged(closures_in_time)(_flow_range(closure_records, "at", _closures_in_time))

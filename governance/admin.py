@@ -32,6 +32,9 @@ from governance.models import (
     CalendarDay,
     CalendarYear,
     Indicator,
+    ReportColumn,
+    ReportForm,
+    ReportRow,
     Role,
     ScoreBand,
     Unit,
@@ -321,6 +324,30 @@ class ScoreBandAdmin(HistoryAdmin):
     administrator sets them with the indicators' weights."""
 
     list_display = ("name", "min_score", "tone")
+
+
+class ReportRowInline(admin.TabularInline):
+    model = ReportRow
+    extra = 0
+    fields = ("order", "code", "label", "group", "terms", "filter", "denominator", "denominator_filter", "typed")
+    fields += ("per_category",)
+
+
+class ReportColumnInline(admin.TabularInline):
+    model = ReportColumn
+    extra = 0
+    fields = ("order", "code", "label", "group", "terms", "filter", "denominator", "denominator_filter", "typed")
+    fields += ("span", "sums_typed", "own_level")
+
+
+@admin.register(ReportForm)
+class ReportFormAdmin(HistoryAdmin):
+    """统计报表样式: a province's own form is added here, rows and columns as data (the metrics and
+    filters in the indicators' notation); submitted tables keep the layout they were filed with."""
+
+    list_display = ("order", "name", "code", "kinds", "due_day", "active")
+    list_display_links = ("name",)
+    inlines = [ReportRowInline, ReportColumnInline]
 
 
 # django-otp registers admin pages for its devices. No role manages devices there (the security

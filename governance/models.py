@@ -899,3 +899,176 @@ class Briefing(models.Model):
         if self.number is None:
             return str(_("（草稿，未编号）"))
         return str(_("%(y)d年第%(n)d期")) % {"y": self.year, "n": self.number}
+
+
+# --- official report tables (统计报表; rules in governance/report_tables.py) --------------------------
+
+
+class ReportForm(models.Model):
+    """An official table's form (矛盾纠纷排查调处情况表…): its rows and columns are rows of their own,
+    so a county adds its province's form in /admin/ without code."""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("表名"), max_length=60)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
+    kinds = models.CharField(
+        _("报送周期"), max_length=40, default="month", help_text=_("逗号分隔：month, quarter, half, year")
+    )
+    due_day = models.PositiveSmallIntegerField(
+        _("报送期限（次月几日前）"), default=5, validators=[MinValueValidator(1), MaxValueValidator(28)]
+    )
+    note = models.TextField(_("填表说明"), blank=True)
+    filing_from = models.DateField(
+        _("起报日期"),
+        null=True,
+        blank=True,
+        help_text=_("从此日起的各期应当报送，逾期的进入督办清单并每日提醒；空则不催报"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("统计报表样式")
+        verbose_name_plural = _("统计报表样式")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReportLine(models.Model):
+    """What a row or a column contributes to its cells: metrics (the indicators' notation,
+    `closed_resolved + closed_partial`), a dimension filter (`level=village`), a denominator for a
+    rate, or that its cells are typed by the clerk."""
+
+    form = models.ForeignKey(ReportForm, verbose_name=_("报表"), on_delete=models.CASCADE)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    code = models.SlugField(_("代码"), max_length=40)
+    label = models.CharField(_("名称"), max_length=60)
+    group = models.CharField(_("合并表头"), max_length=60, blank=True)
+    terms = models.CharField(_("指标"), max_length=200, blank=True)
+    filter = models.CharField(_("筛选"), max_length=200, blank=True)
+    denominator = models.CharField(_("分母"), max_length=200, blank=True)
+    denominator_filter = models.CharField(_("分母筛选"), max_length=200, blank=True)
+    typed = models.BooleanField(_("人工填报"), default=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        """The metrics and filters must read as the indicators' do (governance.indicators)."""
+        from django.core.exceptions import ValidationError
+
+        from governance.indicators import parse_filter, parse_terms
+
+        errors = {}
+        for name in ("terms", "filter", "denominator", "denominator_filter"):
+            parse = parse_filter if name.endswith("filter") else parse_terms
+            if getattr(self, name).strip():
+                try:
+                    parse(getattr(self, name))
+                except ValidationError as error:
+                    errors[name] = error.messages
+        if errors:
+            raise ValidationError(errors)
+
+
+class ReportRow(ReportLine):
+    per_category = models.BooleanField(
+        _("按纠纷类别展开"), default=False, help_text=_("每个启用的纠纷类别重复一次，并按该类别筛选")
+    )
+
+    class Meta(ReportLine.Meta):
+        verbose_name = _("报表行")
+        verbose_name_plural = _("报表行")
+        constraints = [models.UniqueConstraint(fields=["form", "code"], name="report_row_code_unique")]
+
+
+class ReportColumn(ReportLine):
+    class Span(models.TextChoices):
+        PERIOD = "period", _("本期")
+        YEAR = "year", _("年度累计")
+
+    span = models.CharField(_("统计时段"), max_length=10, choices=Span.choices, default=Span.PERIOD)
+    sums_typed = models.BooleanField(
+        _("人工数为各列之和"), default=False, help_text=_("小计列：人工填报的数取前面各列之和")
+    )
+    own_level = models.CharField(
+        _("由本级计算"),
+        max_length=10,
+        choices=StatLevel.choices,
+        blank=True,
+        help_text=_("该列只由此层级的填报单位计算（如“县”列只在县级表中计算）"),
+    )
+
+    class Meta(ReportLine.Meta):
+        verbose_name = _("报表列")
+        verbose_name_plural = _("报表列")
+        constraints = [models.UniqueConstraint(fields=["form", "code"], name="report_column_code_unique")]
+
+
+class ReportFiling(models.Model):
+    """One unit's table for one period. Its versions (ReportVersion) are the frozen submissions;
+    a second one is a 重新生成 (已更正)."""
+
+    class Kind(models.TextChoices):
+        MONTH = "month", _("月报")
+        QUARTER = "quarter", _("季报")
+        HALF = "half", _("半年报")
+        YEAR = "year", _("年报")
+
+    form = models.ForeignKey(ReportForm, verbose_name=_("报表"), on_delete=models.PROTECT)
+    region = models.ForeignKey("grids.Region", verbose_name=_("填报区划"), on_delete=models.PROTECT)
+    unit = models.ForeignKey(Unit, verbose_name=_("填报单位"), on_delete=models.PROTECT)
+    kind = models.CharField(_("周期"), max_length=10, choices=Kind.choices)
+    start = models.DateField(_("起始日期"))
+    end = models.DateField(_("截止日期"))
+    due = models.DateField(_("报送期限"))
+    submitted_at = models.DateTimeField(_("首次上报时间"))
+    corrected = models.BooleanField(_("已更正"), default=False)
+
+    class Meta:
+        verbose_name = _("报表报送")
+        verbose_name_plural = _("报表报送")
+        ordering = ["-start", "region__code"]
+        constraints = [
+            # A second submission of the same period is refused, even by two clicks at once.
+            models.UniqueConstraint(fields=["form", "region", "kind", "start"], name="report_filing_one_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form} {self.region_id} {self.kind} {self.start}"
+
+    @property
+    def late(self) -> bool:
+        return timezone.localdate(self.submitted_at) > self.due
+
+
+class ReportVersion(models.Model):
+    """A frozen submission: the layout and every cell's value as they were, the definitions'
+    version, 制表人, 签发人, who submitted it and when, and for a 重新生成 the reason."""
+
+    filing = models.ForeignKey(ReportFiling, verbose_name=_("报送"), on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField(_("版本"))
+    layout = models.JSONField(_("表样"))
+    cells = models.JSONField(_("数据"))
+    definition_version = models.CharField(_("口径版本"), max_length=20)
+    preparer = models.CharField(_("制表人"), max_length=30)
+    signer = models.CharField(_("签发人"), max_length=30)
+    submitted_by = models.ForeignKey(User, verbose_name=_("上报人"), on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("上报时间"))
+    reason = models.CharField(_("更正原因"), max_length=200, blank=True)
+    remark = models.CharField(_("备注"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("报表版本")
+        verbose_name_plural = _("报表版本")
+        ordering = ["filing", "-number"]
+        constraints = [models.UniqueConstraint(fields=["filing", "number"], name="report_version_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.filing} v{self.number}"

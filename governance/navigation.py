@@ -72,6 +72,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.HANDLER, R.MEDIATOR, R.LEADER}),
         group="analysis",
     ),
+    NavItem(
+        "report_tables",
+        _("统计报表"),
+        "report-tables",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+        group="analysis",
+    ),
     NavItem("intake", _("受理登记"), "disputes-intake", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF})),
     NavItem(
         "cases",

@@ -41,6 +41,7 @@ KIND_LABELS = {
     "meeting_decision": _("会议议定事项"),
     "digest": _("每日汇总"),
     "red_digest": _("红牌汇总"),
+    "report_table": _("统计报表"),
 }
 
 

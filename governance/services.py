@@ -136,6 +136,18 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "governance.change_scoreband",
         "governance.view_scoreband",
         "governance.delete_scoreband",
+        # The official report tables' forms (统计报表样式), their rows and columns (inlines).
+        "governance.add_reportform",
+        "governance.change_reportform",
+        "governance.view_reportform",
+        "governance.add_reportrow",
+        "governance.change_reportrow",
+        "governance.view_reportrow",
+        "governance.delete_reportrow",
+        "governance.add_reportcolumn",
+        "governance.change_reportcolumn",
+        "governance.view_reportcolumn",
+        "governance.delete_reportcolumn",
     ),
     Role.SECURITY_ADMIN: (
         "governance.add_user",

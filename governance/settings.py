@@ -378,11 +378,17 @@ EXPORT_KINDS = {
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 # The overdue scan asks each of these for the reminders owed now (see governance/reminders.py).
-OVERDUE_SCANNERS = ["disputes.scan.case_reminders", "visits.scan.issue_dues", "meetings.scan.decision_dues"]
+OVERDUE_SCANNERS = [
+    "disputes.scan.case_reminders",
+    "visits.scan.issue_dues",
+    "meetings.scan.decision_dues",
+    "governance.report_tables.filing_dues",
+]
 # The daily statistics ask each of these for a day's rows, and each of STATS_CHANGES for the days
 # whose records were written since a moment (see governance/stats.py).
 STATS_PROVIDERS = [
     "disputes.stats.received",
+    "disputes.stats.received_profile",
     "disputes.stats.steps",
     "disputes.stats.closed",
     "disputes.stats.signs_in_time",

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from governance import export_views, views
+from governance import export_views, report_views, views
 
 admin.site.site_header = _("系统管理")
 admin.site.site_title = _("系统管理")
@@ -32,6 +32,28 @@ urlpatterns = [
     path("exports/<int:pk>/status/", export_views.export_status, name="governance-export-status"),
     path("exports/<int:pk>/download/", export_views.export_download, name="governance-export-download"),
     path("healthz", views.healthz, name="healthz"),
+    path("reports/tables/", report_views.table_list, name="report-tables"),
+    path("reports/tables/<slug:code>/<slug:kind>/<slug:period>/", report_views.table_detail, name="report-table"),
+    path(
+        "reports/tables/<slug:code>/<slug:kind>/<slug:period>/submit/",
+        report_views.table_submit,
+        name="report-table-submit",
+    ),
+    path(
+        "reports/tables/<slug:code>/<slug:kind>/<slug:period>/regenerate/",
+        report_views.table_regenerate,
+        name="report-table-regenerate",
+    ),
+    path(
+        "reports/tables/<slug:code>/<slug:kind>/<slug:period>/print/",
+        report_views.table_print,
+        name="report-table-print",
+    ),
+    path(
+        "reports/tables/<slug:code>/<slug:kind>/<slug:period>/export.xlsx",
+        report_views.table_export,
+        name="report-table-export",
+    ),
     path("cases/", include("disputes.urls")),
     path("warnings/", include("disputes.warning_urls")),
     path("meetings/", include("meetings.urls")),

@@ -52,12 +52,14 @@ def restore_reference_data() -> None:
     from disputes.models import Category, RiskLevel, StageLimit, StatutoryLimit, TimeLimitRule
     from disputes.reference import load_reference_data, load_time_limits
     from governance.indicator_data import load_indicators, load_weights_and_bands
-    from governance.models import Indicator, ScoreBand
+    from governance.models import Indicator, ReportColumn, ReportForm, ReportRow, ScoreBand
+    from governance.report_data import load_report_forms
 
     load_reference_data(Category, RiskLevel)
     load_time_limits(StatutoryLimit, TimeLimitRule, StageLimit, RiskLevel)
     load_indicators(Indicator)
     load_weights_and_bands(Indicator, ScoreBand)
+    load_report_forms(ReportForm, ReportRow, ReportColumn)
 
 
 def build_org() -> Org:

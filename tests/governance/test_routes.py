@@ -111,6 +111,12 @@ ROUTES: dict[str, Route] = {
     "briefings-issue": Route(CENTER, "briefing"),
     "briefings-correct": Route(CENTER, "briefing"),
     "briefings-docx": Route(WATCH, "briefing"),
+    "report-tables": Route(WATCH),
+    "report-table": Route(WATCH, "table"),
+    "report-table-print": Route(WATCH, "table"),
+    "report-table-export": Route(WATCH, "table"),
+    "report-table-submit": Route(WATCH, "table", post=CENTER),  # leaders read, the centers file
+    "report-table-regenerate": Route(WATCH, "table", post=CENTER),
     "inbox": Route(ALL),
     "inbox-read": Route(ALL - ADMINS, "notice"),  # administrators have no notices at all (三权分立)
     "inbox-read-all": Route(ALL),
@@ -238,6 +244,7 @@ ROUTES: dict[str, Route] = {
     **admin_model("governance.calendaryear", **CONFIG, delete={SA}),
     **admin_model("governance.indicator", **CONFIG),
     **admin_model("governance.scoreband", **CONFIG, delete={SA}),
+    **admin_model("governance.reportform", **CONFIG),
     **admin_model("grids.region", **CONFIG),
     **admin_model("grids.grid", **CONFIG),
     **admin_model("grids.reportsettings", view={SA}, change={SA}),
@@ -617,6 +624,12 @@ def path_for(county: County, walked: Walked, route: Route, persona: str, variant
         values = {"code": objects[first][route.subject].code}
     elif route.subject in SEES:
         values = {"pk": objects[first][route.subject].pk}
+    elif route.subject == "table":
+        values = {
+            "code": "disputes-survey",
+            "kind": "month",
+            "period": f"{date.today().replace(day=1) - timedelta(1):%Y-%m}",
+        }
     elif route.subject == "notice":
         if variant == "own" and persona != "anonymous":
             owner = persona

@@ -16,6 +16,7 @@ from disputes.warning_demo import seed_warnings
 from governance.briefing_demo import seed_briefings
 from governance.demo import DEMO_PASSWORD, seed_logins, seed_units
 from governance.models import Role, Unit, User
+from governance.report_demo import seed_report_tables
 from governance.stats import MAX_RANGE_DAYS, fill_missing
 from grids.demo import (
     REPORT_HISTORY_DAYS,
@@ -96,6 +97,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"每日统计：近 {stats_days} 天，本次填充 {days} 天 {rows} 行，用时 {time.monotonic() - stats_began:.1f} 秒。"
             )
+            with transaction.atomic():  # frozen from the statistics just filled
+                tables = seed_report_tables(county, stats_days=stats_days)
+            self.stdout.write(f"统计报表：本次上报 {tables} 份。")
 
         # After the statistics: a report's figures are read from them (none without statistics).
         new_briefings = 0
