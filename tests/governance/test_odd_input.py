@@ -52,7 +52,7 @@ ODD_QUERIES = [
     [("month", "0001-01"), *[(n, "0001-01-01") for n in DAY_NAMES], *[(n, "-1") for n in OTHER_NAMES]],
     [("month", "2026-13"), *[(n, "2026-02-30") for n in DAY_NAMES], *[(n, LONG) for n in OTHER_NAMES]],
 ]
-ODD_PATH_VALUES = {"str": ("x" * 300, "%E4%B8%AD"), "int": (HUGE,)}
+ODD_PATH_VALUES = {"str": ("x" * 300, "%E4%B8%AD"), "int": (HUGE,), "slug": ("x" * 300, "9" * 40, "2026-13")}
 NUL = "\x00"
 
 
@@ -139,6 +139,14 @@ def seed() -> dict[str, list[dict[str, str]]]:
         case=registered, party=registered.parties.first(), by=org["township_officer"], reason="多次来访"
     )
     Heartbeat.objects.create(name="heartbeat", at=timezone.now())  # a live scheduler: /healthz answers 200
+    # 信息通报: yesterday's daily report of township A, a draft.
+    from governance.briefings import draft_briefing
+
+    briefing = draft_briefing(
+        by=township, kind="daily", day=timezone.localdate() - timedelta(days=1), region=org.town_a
+    )
+    # 统计报表: last month's table of the default form (loaded by the data migration).
+    last_month = timezone.localdate().replace(day=1) - timedelta(days=1)
     # 预警 and a meeting with a decision.
     from disputes.models import EarlyWarning
     from meetings import services as meeting_services
@@ -211,6 +219,21 @@ def seed() -> dict[str, list[dict[str, str]]]:
         "visits-record": [{"pk": visit.pk}],
         "visits-cancel": [{"pk": visit.pk}],
         "visits-issue-add": [{"pk": visit.pk}],
+        "briefings-detail": [{"pk": briefing.pk}],
+        "briefings-edit": [{"pk": briefing.pk}],
+        "briefings-issue": [{"pk": briefing.pk}],
+        "briefings-correct": [{"pk": briefing.pk}],
+        "briefings-docx": [{"pk": briefing.pk}],
+        **{
+            name: [{"code": "disputes-survey", "kind": "month", "period": f"{last_month:%Y-%m}"}]
+            for name in (
+                "report-table",
+                "report-table-print",
+                "report-table-export",
+                "report-table-submit",
+                "report-table-regenerate",
+            )
+        },
         "disputes-warning": [{"pk": warning.pk}],
         "disputes-warning-close": [{"pk": warning.pk}],
         "meetings-detail": [{"pk": meeting.pk}],
