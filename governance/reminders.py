@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from django.conf import settings
@@ -92,6 +92,54 @@ class DueSet(Protocol):
 
 
 Scanner = Callable[[datetime], Iterable[Due | DueSet]]
+
+
+# --- Items with an owner unit and a deadline (night-visit issues, meeting decisions) ------------
+# One rule for both: 临期 in the last ITEM_DUE_SOON working days, keyed on the day the threshold
+# was crossed; 黄牌 once the deadline has passed, keyed on the first overdue day; 红牌 from
+# ITEM_RED_AFTER working days overdue, keyed on the scan day so it repeats daily. Only the current
+# level is owed, so a scan after an outage sends it once, not a backlog.
+ITEM_DUE_SOON_WORKING_DAYS = 2
+ITEM_RED_AFTER_WORKING_DAYS = 3
+
+
+@dataclass(frozen=True)
+class ItemLevel:
+    level: str
+    day: date  # the reminder's key day
+    late: int  # working days past the deadline (0 before it)
+
+
+def item_level(due: date, today: date) -> ItemLevel | None:
+    """The level an item due on `due` owes today, or None."""
+    from governance.workdays import add_working_days, working_days_between
+
+    if today > due:
+        late = working_days_between(due, today)
+        if late >= ITEM_RED_AFTER_WORKING_DAYS:
+            return ItemLevel(Reminder.Level.RED, today, late)
+        return ItemLevel(Reminder.Level.YELLOW, due + timedelta(days=1), late)
+    crossed = add_working_days(due, -ITEM_DUE_SOON_WORKING_DAYS)
+    return ItemLevel(Reminder.Level.DUE_SOON, crossed, 0) if crossed <= today else None
+
+
+def item_candidates_due_by(today: date) -> date:
+    """The latest deadline whose 临期 threshold may have been crossed today (the scanners' filter)."""
+    from governance.workdays import add_working_days
+
+    return add_working_days(today, ITEM_DUE_SOON_WORKING_DAYS)
+
+
+def unit_heads(unit_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
+    """The active heads of each unit, by unit id (one query)."""
+    from governance.models import User
+
+    heads: dict[int, list[int]] = {}
+    for user_id, unit_id in User.objects.filter(
+        unit_id__in=set(unit_ids), is_unit_head=True, is_active=True
+    ).values_list("pk", "unit_id"):
+        heads.setdefault(unit_id, []).append(user_id)
+    return {unit_id: tuple(users) for unit_id, users in heads.items()}
 
 
 @dataclass
