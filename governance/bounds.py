@@ -39,6 +39,21 @@ def validate_sane_date(value: date | datetime | None) -> None:
         )
 
 
+def command_moment(value: str | None) -> datetime | None:
+    """A management command's `--at` (YYYY-MM-DD[THH:MM], Asia/Shanghai when no offset), within
+    the sane dates; None: now. Refused with a CommandError in Chinese."""
+    from django.core.management.base import CommandError
+
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+        validate_sane_date(moment)
+    except (ValueError, ValidationError) as exc:
+        raise CommandError("时间格式应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM，且在 1900 年至 2100 年之间") from exc
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
 def validate_received_date(value: date | datetime) -> None:
     """A case's receipt date is not before the system's start (settings.EARLIEST_RECEIVED_DATE)."""
     start = settings.EARLIEST_RECEIVED_DATE

@@ -186,8 +186,10 @@ def test_the_command_prints_what_it_sent(org, handling, capsys):
 def test_the_command_refuses_a_bad_time(db):
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="时间格式"):
-        call_command("run_overdue_scan", "--at", "yesterday")
+    for command in ("run_overdue_scan", "run_warning_scan"):
+        for bad in ("yesterday", "0001-01-01", "9999-12-31T23:59", "2026-03-05\x00"):
+            with pytest.raises(CommandError, match="时间格式"):
+                call_command(command, "--at", bad)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
-
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
+from django.core.management.base import BaseCommand, CommandParser
 
 from disputes.warnings import run_warning_scan
+from governance.bounds import command_moment
 
 
 class Command(BaseCommand):
@@ -15,12 +13,4 @@ class Command(BaseCommand):
         parser.add_argument("--at", help="YYYY-MM-DD[THH:MM] in Asia/Shanghai (default: now)")
 
     def handle(self, *args, at: str | None = None, **options) -> None:
-        now = None
-        if at:
-            try:
-                now = datetime.fromisoformat(at)
-            except ValueError as exc:
-                raise CommandError("时间格式应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM") from exc
-            if timezone.is_naive(now):
-                now = timezone.make_aware(now)
-        self.stdout.write(str(run_warning_scan(now)))
+        self.stdout.write(str(run_warning_scan(command_moment(at))))
