@@ -51,6 +51,32 @@ def count_each(querysets: Sequence[QuerySet]) -> list[int]:
         return list(cursor.fetchone())
 
 
+def union_all(parts: Sequence[QuerySet], order: Sequence[str] = ()) -> list[tuple]:
+    """The rows of the `values_list` querysets (each may be ordered and limited), UNION ALL'd in one
+    query where the database takes limits inside a compound statement (PostgreSQL), in `order` if
+    given; elsewhere (SQLite, the embedded default, which refuses them) one query per part, the
+    parts' rows one after the other — so `order` must begin with what tells the parts apart."""
+    if not parts:
+        return []
+    first, *rest = parts
+    if not rest:
+        return list(first)
+    if connection.features.supports_slicing_ordering_in_compound:
+        merged = first.union(*rest, all=True)
+        return list(merged.order_by(*order) if order else merged)
+    return [row for part in parts for row in part]
+
+
+def union_count(parts: Sequence[QuerySet]) -> int:
+    """The number of rows of the (possibly limited) querysets together: one query on PostgreSQL."""
+    if not parts:
+        return 0
+    first, *rest = parts
+    if rest and connection.features.supports_slicing_ordering_in_compound:
+        return first.union(*rest, all=True).count()
+    return sum(part.count() for part in parts)
+
+
 class ScopedCases:
     """The cases a person sees, narrowed by `narrow` (the list's filters), in `order`."""
 
@@ -69,8 +95,9 @@ class ScopedCases:
         limit = None if self.cap is None else self.cap + 1
         if not self.branches:
             return 0
-        first, *rest = [b.order_by().values_list("pk")[:limit] if limit else b.values_list("pk") for b in self.branches]
-        total = (first.union(*rest, all=True) if rest else first).count()
+        total = union_count(
+            [b.order_by().values_list("pk")[:limit] if limit else b.values_list("pk") for b in self.branches]
+        )
         return total if limit is None else min(total, limit)
 
     def ids(self, offset: int, size: int) -> list[int]:
@@ -80,8 +107,17 @@ class ScopedCases:
         first, *rest = [self._ids(b, offset + size) for b in self.branches]
         if not rest:
             return [row[0] for row in first[offset : offset + size]]
-        merged = first.union(*rest, all=True).order_by(*(_column(name) for name in self.order))
-        return [row[0] for row in merged[offset : offset + size]]
+        if connection.features.supports_slicing_ordering_in_compound:
+            merged = first.union(*rest, all=True).order_by(*(_column(name) for name in self.order))
+            return [row[0] for row in merged[offset : offset + size]]
+        # SQLite: each part's first rows, merged here in the list's order.
+        rows = [row for part in (first, *rest) for row in part]
+        columns = ["pk", *(name.lstrip("-") for name in self.order if name.lstrip("-") not in ("pk", "id"))]
+        for name in reversed(self.order):  # a stable sort per key, the last key first
+            bare = name.lstrip("-")
+            i = 0 if bare in ("pk", "id") else columns.index(bare)
+            rows.sort(key=lambda row, i=i: row[i], reverse=name.startswith("-"))
+        return [row[0] for row in rows[offset : offset + size]]
 
     def rows(self, offset: int, size: int, decorate: Callable[[QuerySet[Case]], QuerySet[Case]]) -> list[Case]:
         """The page's cases, each with what `decorate` adds (related rows, annotations)."""

@@ -155,7 +155,8 @@ PAUSED_HOLDS = (Hold.MATERIALS, Hold.APPRAISAL)
 
 
 class AnyOf(Lookup):
-    """`column = ANY(ARRAY(subquery))`: the subquery runs once and its ids are looked up by index."""
+    """`column = ANY(ARRAY(subquery))` on PostgreSQL: the subquery runs once and its ids are looked
+    up by index. Elsewhere (SQLite, the embedded default) the same rows as `column IN (subquery)`."""
 
     lookup_name = "any_of"
     prepare_rhs = False
@@ -165,6 +166,8 @@ class AnyOf(Lookup):
         rhs, rhs_params = compiler.compile(self.rhs.query if isinstance(self.rhs, QuerySet) else self.rhs)
         if not rhs.startswith("("):
             rhs = f"({rhs})"
+        if connection.vendor != "postgresql":
+            return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
         return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
 
 

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from disputes.filters import with_listing
-from disputes.listing import count_each
+from disputes.listing import count_each, union_all
 from disputes.models import Case, CaseEvent, Status, Supervision, sign_late_q
 from governance.models import User
 from governance.workdays import add_working_days
@@ -66,10 +66,8 @@ def _sections(specs: list[_Spec]) -> list[Section]:
         if counts[i]
     ]
     firsts: list[list[int]] = [[] for _spec in specs]
-    if branches:
-        first, *rest = branches
-        for section, pk in first.union(*rest, all=True) if rest else first:
-            firsts[section].append(pk)
+    for section, pk in union_all(branches):
+        firsts[section].append(pk)
     rows: dict[int, Case] = {}
     if any(firsts):
         last_step = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-at").values("at")[:1]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from disputes.filters import with_listing
-from disputes.listing import count_each
+from disputes.listing import count_each, union_all
 from disputes.models import HANDLING_STATUSES, AnyOf, Case, Status, Visibility, overdue_q
 from disputes.rules import HANDLING_ROLES
 from governance.models import Role, User
@@ -99,11 +99,8 @@ def worklists_for(user: User) -> list[Worklist]:
         if counts[i]  # an empty list (or one that matches nothing: no unit) needs no branch
     ]
     firsts: list[list[int]] = [[] for _spec in specs]
-    if branches:
-        first, *rest = branches
-        merged = first.union(*rest, all=True) if rest else first
-        for worklist, pk, *_order in merged.order_by("worklist", *WORK_ORDER) if rest else merged:
-            firsts[worklist].append(pk)
+    for worklist, pk, *_order in union_all(branches, ("worklist", *WORK_ORDER)):
+        firsts[worklist].append(pk)
     rows = {}
     if any(firsts):
         found = with_listing(

@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -418,11 +419,15 @@ def latest_versions(form: ReportForm, period: Period, regions) -> dict[int, Repo
         ReportVersion.objects.filter(
             filing__form=form, filing__kind=period.kind, filing__start=period.start, filing__region__in=regions
         )
+        .filter(number=_latest_number())
         .select_related("filing")
-        .order_by("filing__region_id", "-number")
-        .distinct("filing__region_id")
     )
     return {v.filing.region_id: v for v in versions}
+
+
+def _latest_number() -> Subquery:
+    """The number of the latest version of the row's filing (any database: no DISTINCT ON)."""
+    return Subquery(ReportVersion.objects.filter(filing=OuterRef("filing")).order_by("-number").values("number")[:1])
 
 
 def live_table(form: ReportForm, period: Period, region, typed: dict[str, str] | None = None) -> Table:
@@ -437,8 +442,8 @@ def live_table(form: ReportForm, period: Period, region, typed: dict[str, str] |
             filing__start__gte=period.start.replace(month=1),
             filing__start__lt=period.start,
         )
-        .order_by("filing_id", "-number")
-        .distinct("filing_id")
+        .filter(number=_latest_number())
+        .order_by("filing_id")
         .values_list("cells", flat=True)
     )
     add_year_to_date(table, list(earlier))
