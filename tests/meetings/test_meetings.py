@@ -185,3 +185,20 @@ def test_a_warning_goes_on_a_new_meetings_agenda(login, org):
     assert re.search(rf'name="warnings" value="{warning.pk}"[^>]*checked', form)
     client.post(reverse("meetings-new"), form_data(org, warnings=[warning.pk]))
     assert list(Meeting.objects.get().warnings.all()) == [warning]
+
+
+def test_a_closed_decision_without_its_answerer_shows_no_none(login, org, meeting):
+    """A decision closed when its answerer is unknown (the demo's, or an account since removed)
+    shows the answer and the time, not the word None."""
+    decision = services.add_decision(
+        meeting=meeting,
+        by=org["township_officer"],
+        text="疏通排水沟",
+        owner_unit=org.police_a,
+        due=timezone.localdate(),
+    )
+    Decision.objects.filter(pk=decision.pk).update(
+        status=Decision.Status.DONE, answer="已疏通", answered_by=None, closed_at=timezone.now()
+    )
+    html = login(org["township_officer"]).get(reverse("meetings-detail", args=[meeting.pk])).content.decode()
+    assert "已疏通" in html and "None" not in html
