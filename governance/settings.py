@@ -89,7 +89,6 @@ INSTALLED_APPS = [
     "disputes",
     "mediation",
     "visits",
-    "meetings",
 ]
 
 MIDDLEWARE = [
@@ -381,7 +380,7 @@ AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 OVERDUE_SCANNERS = [
     "disputes.scan.case_reminders",
     "visits.scan.issue_dues",
-    "meetings.scan.decision_dues",
+    "disputes.meeting_scan.decision_dues",
     "governance.report_tables.filing_dues",
 ]
 # The daily statistics ask each of these for a day's rows, and each of STATS_CHANGES for the days

@@ -56,7 +56,7 @@ urlpatterns = [
     ),
     path("cases/", include("disputes.urls")),
     path("warnings/", include("disputes.warning_urls")),
-    path("meetings/", include("meetings.urls")),
+    path("meetings/", include("disputes.meeting_urls")),
     path("grids/", include("grids.urls")),
     path("mediation/", include("mediation.urls")),
     path("visits/", include("visits.urls")),

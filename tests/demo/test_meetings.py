@@ -3,18 +3,18 @@
 from django.core.management import call_command
 from django.utils import timezone
 
-from meetings.models import Decision, Meeting
+from disputes.models import Meeting, MeetingDecision
 
 
 def test_seed_demo_adds_meetings_with_decisions_in_every_state_once(seeded):
     today = timezone.localdate()
     assert Meeting.objects.count() == 4
     assert set(Meeting.objects.values_list("kind", flat=True)) == {"joint", "consult"}
-    assert Decision.objects.filter(status=Decision.Status.DONE).exists()
-    assert Decision.objects.overdue(today).exists()
-    assert Decision.objects.filter(status=Decision.Status.ASSIGNED, due__gte=today).exists()
+    assert MeetingDecision.objects.filter(status=MeetingDecision.Status.DONE).exists()
+    assert MeetingDecision.objects.overdue(today).exists()
+    assert MeetingDecision.objects.filter(status=MeetingDecision.Status.ASSIGNED, due__gte=today).exists()
     assert (
         Meeting.objects.filter(cases__isnull=False).exists() and Meeting.objects.filter(warnings__isnull=False).exists()
     )
     call_command("seed_demo", force=True, stats_days=0)
-    assert (Meeting.objects.count(), Decision.objects.count()) == (4, 12)
+    assert (Meeting.objects.count(), MeetingDecision.objects.count()) == (4, 12)

@@ -107,8 +107,8 @@ def test_the_list_and_the_meetings_cost_the_same_at_any_volume(login, org, volum
     number of queries whether one or twelve warnings and meetings (with decisions) are listed."""
     from django.utils import timezone
 
-    from meetings import services
-    from meetings.models import Meeting
+    from disputes import meetings as services
+    from disputes.models import Meeting
 
     for n in range(volume):
         warning = raise_warning(org, org.town_a, org.village_a1, f"甲镇一村第{n}次高发")

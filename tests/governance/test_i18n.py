@@ -18,7 +18,6 @@ SOURCES = (
     "disputes",
     "mediation",
     "visits",
-    "meetings",
     "templates",
     "locale",
 )

@@ -148,8 +148,8 @@ def seed() -> dict[str, list[dict[str, str]]]:
     # 统计报表: last month's table of the default form (loaded by the data migration).
     last_month = timezone.localdate().replace(day=1) - timedelta(days=1)
     # 预警 and a meeting with a decision.
+    from disputes import meetings as meeting_services
     from disputes.models import EarlyWarning
-    from meetings import services as meeting_services
 
     warning = EarlyWarning.objects.create(
         kind="group", key="group:odd", subject="group:odd", township=org.town_a, title="预警"

@@ -353,13 +353,13 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
     """One township's business: a case handled by its mediation committee with every object a case
     route can name, a held night visit with an issue, a zero report, a patrol log."""
     from disputes import key_persons
+    from disputes import meetings as meeting_services
     from disputes import services as case_services
     from disputes.models import Attachment, Category, EarlyWarning, Party, RiskLevel, WarningKind
     from governance.export_jobs import request_export, run_export_job
     from grids.models import Grid, PatrolLog, ZeroReport, ZeroReportItem
     from mediation import services as med_services
     from mediation.models import FollowUp, Organisation
-    from meetings import services as meeting_services
     from tests.mediation.conftest import agreement_data, mediator
     from visits import services as visit_services
     from visits.models import Kind

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disputes.demo import history_start, seed_cases
+from disputes.meeting_demo import seed_meetings
 from disputes.models import Case, Status
 from disputes.warning_demo import seed_warnings
 from governance.briefing_demo import seed_briefings
@@ -29,7 +30,6 @@ from grids.demo import (
 )
 from grids.models import Grid, GridWorker, Region, ZeroReport, ZeroReportReminder
 from mediation.demo import seed_mediation
-from meetings.demo import seed_meetings
 from visits.demo import seed_visits
 
 # The demo's statistics are filled in transactions of this many days: a fill commits twice a day

@@ -3,9 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from disputes.models import Case, EarlyWarning
+from disputes.models import Case, EarlyWarning, Meeting
 from governance.models import Unit, User
-from meetings.models import Meeting
 
 
 class MeetingForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views
+from disputes import meeting_views as views
 
 urlpatterns = [
     path("", views.meeting_list, name="meetings-list"),

@@ -13,11 +13,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from disputes.models import EarlyWarning, WarningKind
+from disputes import meetings as services
+from disputes.models import EarlyWarning, Meeting, MeetingDecision, WarningKind
 from governance.models import Notification, Reminder
 from governance.reminders import run_overdue_scan
-from meetings import services
-from meetings.models import Decision, Meeting
 from tests.disputes.conftest import intake
 
 
@@ -89,12 +88,12 @@ def test_a_decision_without_an_owner_is_refused(login, org, meeting):
         {"text": "疏通排水沟", "owner_unit": org.police_a.pk, "due": past},
     )
     assert response.status_code == 400 and "办结期限不能早于" in response.content.decode()
-    assert not Decision.objects.exists()
+    assert not MeetingDecision.objects.exists()
     client.post(
         reverse("meetings-decision-add", args=[meeting.pk]),
         {"text": "疏通排水沟", "owner_unit": org.police_a.pk, "due": due},
     )
-    assert Decision.objects.get().owner_unit == org.police_a
+    assert MeetingDecision.objects.get().owner_unit == org.police_a
 
 
 def test_only_the_center_adds_decisions(org, meeting):
@@ -112,7 +111,7 @@ def test_a_decision_past_its_deadline_is_reminded_listed_and_closed(login, org, 
         owner_unit=org.police_a,
         due=timezone.localdate(),
     )
-    Decision.objects.filter(pk=decision.pk).update(due=timezone.localdate() - timedelta(days=1))
+    MeetingDecision.objects.filter(pk=decision.pk).update(due=timezone.localdate() - timedelta(days=1))
     run_overdue_scan()
     reminder = Reminder.objects.get(subject=f"meeting_decision:{decision.pk}")
     assert (reminder.kind, reminder.level) == ("meeting_decision", Reminder.Level.YELLOW)
@@ -126,7 +125,7 @@ def test_a_decision_past_its_deadline_is_reminded_listed_and_closed(login, org, 
     assert police.get(reverse("meetings-detail", args=[meeting.pk])).status_code == 200
     police.post(reverse("meetings-decision-answer", args=[decision.pk]), {"answer": "已约谈，双方同意调解"})
     decision.refresh_from_db()
-    assert (decision.status, decision.answered_by) == (Decision.Status.DONE, org["police"])
+    assert (decision.status, decision.answered_by) == (MeetingDecision.Status.DONE, org["police"])
     assert "派出所约谈当事人" not in login(org["county_officer"]).get(reverse("disputes-supervision")).content.decode()
 
 
@@ -136,7 +135,7 @@ def test_a_leader_cannot_answer_a_decision(login, org, meeting):
     )
     login(org["leader"]).post(reverse("meetings-decision-answer", args=[decision.pk]), {"answer": "已阅"})
     decision.refresh_from_db()
-    assert decision.status == Decision.Status.ASSIGNED
+    assert decision.status == MeetingDecision.Status.ASSIGNED
 
 
 @pytest.mark.parametrize(
@@ -197,8 +196,8 @@ def test_a_closed_decision_without_its_answerer_shows_no_none(login, org, meetin
         owner_unit=org.police_a,
         due=timezone.localdate(),
     )
-    Decision.objects.filter(pk=decision.pk).update(
-        status=Decision.Status.DONE, answer="已疏通", answered_by=None, closed_at=timezone.now()
+    MeetingDecision.objects.filter(pk=decision.pk).update(
+        status=MeetingDecision.Status.DONE, answer="已疏通", answered_by=None, closed_at=timezone.now()
     )
     html = login(org["township_officer"]).get(reverse("meetings-detail", args=[meeting.pk])).content.decode()
     assert "已疏通" in html and "None" not in html

@@ -6,7 +6,7 @@ from io import BytesIO
 
 from django.utils.translation import gettext as _
 
-from meetings.models import Meeting
+from disputes.models import Meeting
 
 
 def minutes_lines(meeting: Meeting) -> list[tuple[str, str]]:

@@ -10,11 +10,11 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from disputes import meetings as services
+from disputes.meeting_documents import minutes_docx, minutes_lines
+from disputes.meeting_forms import AnswerForm, DecisionForm, MeetingForm
+from disputes.models import Meeting, MeetingDecision
 from governance.views import nav_required
-from meetings import services
-from meetings.documents import minutes_docx, minutes_lines
-from meetings.forms import AnswerForm, DecisionForm, MeetingForm
-from meetings.models import Decision, Meeting
 
 
 def _attach(form, error: ValidationError) -> None:
@@ -38,7 +38,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     mine = []
     if request.user.unit_id is not None:
         mine = list(
-            Decision.objects.filter(owner_unit_id=request.user.unit_id, status=Decision.Status.ASSIGNED)
+            MeetingDecision.objects.filter(owner_unit_id=request.user.unit_id, status=MeetingDecision.Status.ASSIGNED)
             .select_related("meeting")
             .order_by("due", "pk")[:50]
         )
@@ -127,7 +127,9 @@ def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @nav_required("meetings")
 def decision_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    decision = get_object_or_404(Decision.objects.visible_to(request.user).select_related("meeting__region"), pk=pk)
+    decision = get_object_or_404(
+        MeetingDecision.objects.visible_to(request.user).select_related("meeting__region"), pk=pk
+    )
     form = AnswerForm(request.POST)
     try:
         if not form.is_valid():

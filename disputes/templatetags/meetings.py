@@ -8,7 +8,7 @@ from datetime import date
 from django import template
 from django.utils import timezone
 
-from meetings.models import Decision
+from disputes.models import MeetingDecision
 
 register = template.Library()
 SECTION_ROWS = 100
@@ -16,7 +16,7 @@ SECTION_ROWS = 100
 
 @dataclass
 class OverdueDecisions:
-    decisions: list[Decision]
+    decisions: list[MeetingDecision]
     total: int
     today: date
 
@@ -25,6 +25,9 @@ class OverdueDecisions:
 def overdue_decisions(user) -> OverdueDecisions:
     today = timezone.localdate()
     decisions = (
-        Decision.objects.visible_to(user).overdue(today).select_related("meeting", "owner_unit").order_by("due", "pk")
+        MeetingDecision.objects.visible_to(user)
+        .overdue(today)
+        .select_related("meeting", "owner_unit")
+        .order_by("due", "pk")
     )
     return OverdueDecisions(list(decisions[:SECTION_ROWS]), decisions.count(), today)

@@ -13,15 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disputes.models import MeetingDecision
 from governance.models import Reminder
 from governance.reminders import Due, item_candidates_due_by, item_level, unit_heads
-from meetings.models import Decision
 
 
 def decision_dues(now: datetime) -> Iterator[Due]:
     today = timezone.localdate(now)
     candidates = list(
-        Decision.objects.filter(status=Decision.Status.ASSIGNED, due__lte=item_candidates_due_by(today))
+        MeetingDecision.objects.filter(status=MeetingDecision.Status.ASSIGNED, due__lte=item_candidates_due_by(today))
         .select_related("owner_unit", "meeting")
         .order_by("due", "pk")
     )
@@ -34,7 +34,7 @@ def decision_dues(now: datetime) -> Iterator[Due]:
             yield due
 
 
-def _due(decision: Decision, today: date, heads: tuple[int, ...]) -> Due | None:
+def _due(decision: MeetingDecision, today: date, heads: tuple[int, ...]) -> Due | None:
     owed = item_level(decision.due, today)
     if owed is None:
         return None

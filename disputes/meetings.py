@@ -12,10 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disputes.models import Case, EarlyWarning
+from disputes.models import Case, EarlyWarning, Meeting, MeetingDecision
 from governance.models import Role, Unit, User
 from governance.scoping import jurisdiction
-from meetings.models import Decision, Meeting
 
 # A meeting is recorded when it is held, or planned a little ahead; a year back at most.
 MAX_DAYS_AHEAD = 30
@@ -88,18 +87,20 @@ def check_decision(meeting: Meeting, owner_unit: Unit | None, due: date | None, 
         raise ValidationError(errors)
 
 
-def add_decision(*, meeting: Meeting, by: User, text: str, owner_unit: Unit | None, due: date | None) -> Decision:
+def add_decision(
+    *, meeting: Meeting, by: User, text: str, owner_unit: Unit | None, due: date | None
+) -> MeetingDecision:
     if not may_record(by) or not Meeting.objects.visible_to(by).filter(region=jurisdiction(by), pk=meeting.pk).exists():
         raise ValidationError(_("只有召开地区的综治中心工作人员可以登记议定事项。"))
     if not (text or "").strip():
         raise ValidationError({"text": _("请填写议定事项。")})
     check_decision(meeting, owner_unit, due)
-    return Decision.objects.create(meeting=meeting, text=text.strip(), owner_unit=owner_unit, due=due)
+    return MeetingDecision.objects.create(meeting=meeting, text=text.strip(), owner_unit=owner_unit, due=due)
 
 
-def may_answer(decision: Decision, user: User) -> bool:
+def may_answer(decision: MeetingDecision, user: User) -> bool:
     """The owner unit's staff, or the center staff of the meeting's jurisdiction."""
-    if decision.status != Decision.Status.ASSIGNED or user.is_administrator:
+    if decision.status != MeetingDecision.Status.ASSIGNED or user.is_administrator:
         return False
     if user.unit_id is not None and user.unit_id == decision.owner_unit_id and not user.has_role(Role.LEADER):
         return True
@@ -109,17 +110,17 @@ def may_answer(decision: Decision, user: User) -> bool:
     )
 
 
-def answer_decision(*, decision: Decision, by: User, answer: str) -> Decision:
+def answer_decision(*, decision: MeetingDecision, by: User, answer: str) -> MeetingDecision:
     answer = (answer or "").strip()
     if not answer:
         raise ValidationError({"answer": _("请填写办理结果。")})
     with transaction.atomic():
-        decision = Decision.objects.select_for_update().select_related("meeting__region").get(pk=decision.pk)
-        if decision.status != Decision.Status.ASSIGNED:
+        decision = MeetingDecision.objects.select_for_update().select_related("meeting__region").get(pk=decision.pk)
+        if decision.status != MeetingDecision.Status.ASSIGNED:
             raise ValidationError(_("该议定事项已办结。"))
         if not may_answer(decision, by):
             raise ValidationError(_("只有责任单位或综治中心可以回复办理结果。"))
-        decision.status, decision.answer, decision.answered_by = Decision.Status.DONE, answer[:4000], by
+        decision.status, decision.answer, decision.answered_by = MeetingDecision.Status.DONE, answer[:4000], by
         decision.closed_at = timezone.now()
         decision.save(update_fields=["status", "answer", "answered_by", "closed_at"])
     return decision

@@ -8,11 +8,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from disputes.models import Case, EarlyWarning
+from disputes import meetings as services
+from disputes.models import Case, EarlyWarning, Meeting, MeetingDecision
 from governance.models import Role, Unit, User
 from grids.models import Region
-from meetings import services
-from meetings.models import Decision, Meeting
 
 PLAN = [
     # (days ago, kind, the convener's username or None for the county center, chair, summary)
@@ -78,12 +77,12 @@ def seed_meetings(county: Region) -> int:
             ("落实包案领导，每周报送化解进展", owners[2], 10, False),
         ]
         for text, owner, days_left, done in rows:
-            decision = Decision.objects.create(
+            decision = MeetingDecision.objects.create(
                 meeting=meeting, text=text, owner_unit=owner, due=today + timedelta(days=days_left)
             )
             if done:
-                Decision.objects.filter(pk=decision.pk).update(
-                    status=Decision.Status.DONE,
+                MeetingDecision.objects.filter(pk=decision.pk).update(
+                    status=MeetingDecision.Status.DONE,
                     answer="已约谈双方，协议已履行完毕。",
                     answered_by=User.objects.filter(unit=owner).first(),
                     closed_at=timezone.now() - timedelta(days=1),
