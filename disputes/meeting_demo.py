@@ -1,5 +1,6 @@
-"""The demo county's meetings (seed_demo): four meetings, county and township, with cases and
-warnings on their agenda and decisions in every state (closed, open on time, overdue).
+"""The demo county's meetings (seed_demo): four meetings held, county and township, with cases and
+warnings on their agenda and decisions in every state (closed, open on time, overdue), and one
+county meeting still to be held, without decisions.
 Idempotent: nothing is added when the county has meetings."""
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ PLAN = [
         "联席例会：各成员单位通报在办重点案件进展，研判红色案件签收超时问题。",
     ),
     (1, Meeting.Kind.CONSULT, "township", "镇长", "会商研判近期土地承包流转纠纷，拟定分片包干化解方案。"),
+    # Still to be held: its agenda is open (a leader puts a warning on it from the warning's page).
+    (-4, Meeting.Kind.JOINT, None, "县委政法委副书记", "月度联席例会（计划）：通报本月矛盾纠纷排查化解情况，研判预警事项。"),
 ]
 
 
@@ -45,13 +48,20 @@ def seed_meetings(county: Region) -> int:
         return 0
     today = timezone.localdate()
     county_clerk = User.objects.with_role(Role.COUNTY_STAFF).filter(unit__region=county, is_active=True).first()
-    units = list(Unit.objects.filter(is_active=True, kind=Unit.Kind.DEPARTMENT).order_by("code")[:6])
-    if county_clerk is None or not units:
+    if county_clerk is None:
         return 0
     made = 0
     for n, (ago, kind, username, chair, summary) in enumerate(PLAN):
         clerk = User.objects.filter(username=username).first() if username else county_clerk
         if clerk is None:
+            continue
+        # The departments of the convener's jurisdiction attend and own the decisions.
+        region = services.jurisdiction(clerk)
+        units = list(
+            Unit.objects.filter(is_active=True, kind=Unit.Kind.DEPARTMENT, region__code__startswith=region.prefix)
+            .order_by("code")[:6]
+        )
+        if not units:
             continue
         cases = list(Case.objects.visible_to(clerk).open().order_by("-received_at")[:3])
         warnings = list(EarlyWarning.objects.visible_to(clerk).open()[:2])
@@ -67,7 +77,10 @@ def seed_meetings(county: Region) -> int:
                 warnings=warnings,
             ),
         )
-        Meeting.objects.filter(pk=meeting.pk).update(created_at=timezone.now() - timedelta(days=ago))
+        Meeting.objects.filter(pk=meeting.pk).update(created_at=timezone.now() - timedelta(days=max(ago, 0)))
+        made += 1
+        if ago < 0:
+            continue
         owners = units[n % len(units) :] + units[: n % len(units)]
         # The meeting's date is past: its decisions are written as they were then (a deadline that
         # has since passed is what makes one overdue), not through today's checks.
@@ -87,5 +100,4 @@ def seed_meetings(county: Region) -> int:
                     answered_by=User.objects.filter(unit=owner).first(),
                     closed_at=timezone.now() - timedelta(days=1),
                 )
-        made += 1
     return made

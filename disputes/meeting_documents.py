@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from disputes.models import Meeting
+from disputes.models import Case, Meeting
+
+if TYPE_CHECKING:
+    from governance.models import User
 
 
-def minutes_lines(meeting: Meeting) -> list[tuple[str, str]]:
-    return [
+def minutes_lines(meeting: Meeting, viewer: User | None = None) -> list[tuple[str, str]]:
+    """The minutes' heading lines. With a `viewer` (the meeting's page): the cases he may see and no
+    warnings line (the page links them for those who see the whole meeting; their titles name
+    parties)."""
+    cases = meeting.cases.all()
+    if viewer is not None:
+        cases = cases.filter(pk__in=Case.objects.visible_to(viewer).values("pk"))
+    lines = [
         (_("会议类型"), meeting.get_kind_display()),
         (_("会议日期"), f"{meeting.date:%Y年%m月%d日}"),
         (_("召集单位"), meeting.convened_by.name),
         (_("主持人"), meeting.chair),
         (_("参会单位"), "、".join(u.name for u in meeting.units.all())),
-        (_("研判案件"), "、".join(c.number for c in meeting.cases.all()) or "—"),
-        (_("研判预警"), "；".join(w.title for w in meeting.warnings.all()) or "—"),
+        (_("研判案件"), "、".join(c.number for c in cases) or "—"),
     ]
+    if viewer is None:
+        lines.append((_("研判预警"), "；".join(w.title for w in meeting.warnings.all()) or "—"))
+    return lines
 
 
 def minutes_docx(meeting: Meeting) -> bytes:

@@ -60,13 +60,15 @@ class DecisionForm(forms.Form):
     text = forms.CharField(label=_("议定事项"), widget=forms.Textarea(attrs={"rows": 2}))
     owner_unit = forms.ModelChoiceField(
         label=_("责任单位"),
-        queryset=Unit.objects.filter(is_active=True).order_by("kind", "code"),
+        queryset=Unit.objects.none(),
         required=False,  # the service says what is missing, in one place
     )
     due = forms.DateField(label=_("办结期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, units, **kwargs) -> None:
+        """`units`: the units the meeting may give a decision to (disputes.meetings.owner_units)."""
         super().__init__(*args, **kwargs)
+        self.fields["owner_unit"].queryset = units.order_by("kind", "code")
         styled(self)
 
 

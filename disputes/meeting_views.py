@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -33,8 +33,10 @@ def _meeting(request: HttpRequest, pk: int) -> Meeting:
 
 @nav_required("meetings")
 def meeting_list(request: HttpRequest) -> HttpResponse:
-    meetings = Meeting.objects.visible_to(request.user).select_related("convened_by")
+    meetings = Meeting.objects.visible_to(request.user).select_related("convened_by", "region")
     page = Paginator(meetings, 30).get_page(request.GET.get("page"))
+    for meeting in page:
+        meeting.whole = services.sees_whole(meeting, request.user)
     mine = []
     if request.user.unit_id is not None:
         mine = list(
@@ -79,19 +81,36 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     return render(request, "meetings/meeting_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
+def _whole_meeting(request: HttpRequest, pk: int) -> Meeting:
+    """The minutes are for those who see the whole meeting; a unit given a decision gets nothing."""
+    meeting = _meeting(request, pk)
+    if not services.sees_whole(meeting, request.user):
+        raise Http404
+    return meeting
+
+
 def _detail(request: HttpRequest, meeting: Meeting, decision_form: DecisionForm | None = None, status: int = 200):
-    decisions = list(meeting.decisions.select_related("owner_unit", "answered_by"))
+    whole = services.sees_whole(meeting, request.user)
+    decisions = meeting.decisions.select_related("owner_unit", "answered_by")
+    if not whole:
+        decisions = decisions.filter(owner_unit_id=request.user.unit_id)
+    decisions = list(decisions)
     for d in decisions:
         d.meeting = meeting
         d.may_answer = services.may_answer(d, request.user)
+    attended = whole or meeting.units.filter(pk=request.user.unit_id).exists()
     return render(
         request,
         "meetings/meeting_detail.html",
         {
             "meeting": meeting,
-            "lines": minutes_lines(meeting),
+            "whole": whole,
+            "attended": attended,
+            # The warnings as links below (for those who see the whole meeting), not as a line of text.
+            "lines": minutes_lines(meeting, viewer=request.user),
+            "agenda_warnings": list(meeting.warnings.order_by("-raised_at")) if whole else [],
             "decisions": decisions,
-            "decision_form": decision_form or DecisionForm(),
+            "decision_form": decision_form or DecisionForm(units=services.owner_units(meeting)),
             "may_record": services.may_record(request.user)
             and meeting.region_id == getattr(services.jurisdiction(request.user), "pk", None),
             "today": timezone.localdate(),
@@ -109,7 +128,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @nav_required("meetings")
 def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
-    form = DecisionForm(request.POST)
+    form = DecisionForm(request.POST, units=services.owner_units(meeting))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -145,7 +164,7 @@ def decision_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @nav_required("meetings")
 def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting(request, pk)
+    meeting = _whole_meeting(request, pk)
     return render(
         request,
         "meetings/meeting_minutes.html",
@@ -159,7 +178,7 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
 
 @nav_required("meetings")
 def meeting_docx(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting(request, pk)
+    meeting = _whole_meeting(request, pk)
     response = HttpResponse(
         minutes_docx(meeting), content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )

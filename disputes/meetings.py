@@ -72,11 +72,60 @@ def record_meeting(*, by: User, data: MeetingData) -> Meeting:
     return meeting
 
 
+def sees_whole(meeting: Meeting, user: User) -> bool:
+    """Center staff and leaders whose jurisdiction holds the meeting see all of it: the proceedings,
+    the warnings, every decision, the minutes. A unit given a decision sees its own decisions and
+    the meeting's date, kind and convener; the proceedings only if it attended, the cases only those
+    it may see anyway."""
+    from governance.models import REGIONAL_ROLES
+    from governance.scoping import region_prefix
+
+    prefix = region_prefix(user) if user.has_role(*REGIONAL_ROLES) else None
+    return prefix is not None and meeting.region.code.startswith(prefix)
+
+
+def agenda_meetings(warning: EarlyWarning, user: User):
+    """The meetings still to be held that may take `warning` on their agenda for `user`: dated
+    today or later, held for the warning's township or its county, seen whole by the user."""
+    from governance.models import REGIONAL_ROLES
+    from governance.scoping import region_q
+
+    if not user.has_role(*REGIONAL_ROLES):
+        return Meeting.objects.none()
+    return Meeting.objects.filter(
+        region_q(user, "region"),
+        region_id__in=[warning.township_id, warning.township.parent_id],
+        date__gte=timezone.localdate(),
+    ).order_by("date", "pk")
+
+
+def put_on_agenda(*, meeting: Meeting, warning: EarlyWarning, by: User) -> bool:
+    """A leader or center staff puts an open warning on a coming meeting's agenda (列入会商议程).
+    Returns False when it is there already."""
+    if not EarlyWarning.objects.visible_to(by).filter(pk=warning.pk).exists():
+        raise ValidationError(_("找不到该预警或不在您的工作范围内。"))
+    if warning.state != EarlyWarning.State.OPEN:
+        raise ValidationError(_("该预警已处置，无需再列入会议议程。"))
+    if not agenda_meetings(warning, by).filter(pk=meeting.pk).exists():
+        raise ValidationError(_("只能列入本辖区尚未召开的会议（会议日期为今天或以后）。"))
+    if meeting.warnings.filter(pk=warning.pk).exists():
+        return False
+    meeting.warnings.add(warning)
+    return True
+
+
+def owner_units(meeting: Meeting):
+    """The units a meeting may give a decision to: the active units of its jurisdiction."""
+    return Unit.objects.filter(is_active=True, region__code__startswith=meeting.region.prefix)
+
+
 def check_decision(meeting: Meeting, owner_unit: Unit | None, due: date | None, today: date | None = None) -> None:
     today = today or timezone.localdate()
     errors = {}
     if owner_unit is None:
         errors["owner_unit"] = _("请选择责任单位：每项议定事项须有责任单位。")
+    elif not owner_units(meeting).filter(pk=owner_unit.pk).exists():
+        errors["owner_unit"] = _("责任单位须为会议召开地区的在用单位。")
     if due is None:
         errors["due"] = _("请填写办结期限。")
     elif due < max(meeting.date, today):

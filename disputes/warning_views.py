@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from disputes import meetings
 from disputes.filters import with_listing
-from disputes.models import Case, EarlyWarning, WarningKind
+from disputes.models import Case, EarlyWarning, Meeting, WarningKind
 from disputes.warnings import close_warning
 from governance.models import Role
 from governance.views import nav_required
@@ -56,11 +57,41 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("township", "village", "category", "risk_level", "lead_unit")
         .order_by("received_at", "pk")
     )
+    open_ = warning.state == EarlyWarning.State.OPEN
     return render(
         request,
         "disputes/warnings/warning_detail.html",
-        {"warning": warning, "cases": list(cases), "may_close": _may_close(request.user)},
+        {
+            "warning": warning,
+            "cases": list(cases),
+            "may_close": _may_close(request.user),
+            "may_record": open_ and meetings.may_record(request.user),
+            "coming": list(meetings.agenda_meetings(warning, request.user).prefetch_related("warnings")[:10])
+            if open_
+            else [],
+        },
     )
+
+
+@require_POST
+@nav_required("warnings")
+def warning_to_agenda(request: HttpRequest, pk: int) -> HttpResponse:
+    warning = get_object_or_404(EarlyWarning.objects.visible_to(request.user).select_related("township"), pk=pk)
+    raw = request.POST.get("meeting", "")
+    meeting = Meeting.objects.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 12 else None
+    try:
+        if meeting is None:
+            raise ValidationError(_("请选择会议。"))
+        added = meetings.put_on_agenda(meeting=meeting, warning=warning, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("disputes-warning", warning.pk)
+    if added:
+        messages.success(request, _("预警已列入%(m)s的议程。") % {"m": meeting})
+    else:
+        messages.info(request, _("该预警已在%(m)s的议程中。") % {"m": meeting})
+    return redirect("meetings-detail", meeting.pk)
 
 
 @require_POST

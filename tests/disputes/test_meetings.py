@@ -157,6 +157,41 @@ def test_meetings_are_seen_in_their_jurisdiction(login, org, meeting, persona, s
     assert (meeting.summary in client.get(reverse("meetings-list")).content.decode()) == sees
 
 
+def test_a_unit_given_a_decision_sees_its_own_part_only(login, org, meeting):
+    """The police station attended and owns one decision: it sees the proceedings and its decision,
+    not the warning (its title names parties), not the mediation committee's decision, not the
+    minutes. The committee, which did not attend, does not see the proceedings either."""
+    for text, unit in (("派出所约谈当事人", org.police_a), ("调委会组织调解", org.mediation_a)):
+        services.add_decision(
+            meeting=meeting, by=org["township_officer"], text=text, owner_unit=unit, due=timezone.localdate()
+        )
+    police = login(org["police"])
+    page = police.get(reverse("meetings-detail", args=[meeting.pk])).content.decode()
+    assert "派出所约谈当事人" in page and meeting.summary in page
+    assert "调委会组织调解" not in page and "甲镇群体性纠纷预警" not in page and "minutes-print" not in page
+    assert police.get(reverse("meetings-minutes", args=[meeting.pk])).status_code == 404
+    assert police.get(reverse("meetings-docx", args=[meeting.pk])).status_code == 404
+    assert meeting.summary not in police.get(reverse("meetings-list")).content.decode()
+    committee = login(org["mediator"])
+    page = committee.get(reverse("meetings-detail", args=[meeting.pk])).content.decode()
+    assert "调委会组织调解" in page and "派出所约谈当事人" not in page and meeting.summary not in page
+    whole = login(org["township_officer"]).get(reverse("meetings-detail", args=[meeting.pk])).content.decode()
+    assert "调委会组织调解" in whole and "派出所约谈当事人" in whole and "甲镇群体性纠纷预警" in whole
+
+
+def test_a_decision_goes_to_a_unit_of_the_meetings_jurisdiction_only(login, org, meeting):
+    client = login(org["township_officer"])
+    form = client.get(reverse("meetings-detail", args=[meeting.pk])).content.decode()
+    assert "甲镇派出所" in form and "乙镇综治中心" not in form
+    due = (timezone.localdate() + timedelta(days=5)).isoformat()
+    response = client.post(
+        reverse("meetings-decision-add", args=[meeting.pk]), {"text": "x", "owner_unit": org.center_b.pk, "due": due}
+    )
+    assert response.status_code == 400 and not MeetingDecision.objects.exists()
+    with pytest.raises(services.ValidationError, match="会议召开地区"):
+        services.add_decision(meeting=meeting, by=org["township_officer"], text="x", owner_unit=org.center_b, due=None)
+
+
 def test_the_minutes_print_and_export(login, org, meeting):
     services.add_decision(
         meeting=meeting,
@@ -184,6 +219,64 @@ def test_a_warning_goes_on_a_new_meetings_agenda(login, org):
     assert re.search(rf'name="warnings" value="{warning.pk}"[^>]*checked', form)
     client.post(reverse("meetings-new"), form_data(org, warnings=[warning.pk]))
     assert list(Meeting.objects.get().warnings.all()) == [warning]
+
+
+def _coming(org, by="township_officer", days=3):
+    return services.record_meeting(
+        by=org[by],
+        data=services.MeetingData(
+            kind=Meeting.Kind.JOINT,
+            date=timezone.localdate() + timedelta(days=days),
+            chair="主任",
+            summary="计划召开",
+            units=[org.police_a],
+        ),
+    )
+
+
+def test_a_leader_puts_a_warning_on_a_coming_meetings_agenda_once(login, org):
+    warning = EarlyWarning.objects.create(
+        kind=WarningKind.SPIKE, key="spike:z", subject="spike:z", township=org.town_a, title="甲镇一村高发预警"
+    )
+    coming, county = _coming(org), _coming(org, by="county_officer")
+    client = login(org["township_leader"])
+    page = client.get(reverse("disputes-warning", args=[warning.pk])).content.decode()
+    # The township leader may use the township's meeting, not the county's; he records no meeting.
+    assert f'value="{coming.pk}"' in page and f'value="{county.pk}"' not in page and "warning-to-meeting" not in page
+    response = client.post(reverse("disputes-warning-agenda", args=[warning.pk]), {"meeting": coming.pk})
+    assert response.url == reverse("meetings-detail", args=[coming.pk])
+    assert list(coming.warnings.all()) == [warning]
+    assert services.put_on_agenda(meeting=coming, warning=warning, by=org["leader"]) is False  # there already
+    assert coming.warnings.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("who", "which", "message"),
+    [
+        ("township_leader", "county", "只能列入本辖区尚未召开的会议"),  # the county's meeting
+        ("leader", "held", "只能列入本辖区尚未召开的会议"),  # held yesterday
+        ("police", "coming", "找不到该预警"),  # not a leader nor center staff
+        ("leader", "closed", "该预警已处置"),
+    ],
+)
+def test_putting_a_warning_on_an_agenda_is_refused(login, org, who, which, message):
+    warning = EarlyWarning.objects.create(
+        kind=WarningKind.SPIKE, key="spike:r", subject="spike:r", township=org.town_a, title="甲镇一村高发预警"
+    )
+    meetings = {"coming": _coming(org), "county": _coming(org, by="county_officer"), "held": _coming(org, days=-1)}
+    if which == "closed":
+        EarlyWarning.objects.filter(pk=warning.pk).update(state=EarlyWarning.State.CLOSED)
+        warning.refresh_from_db()
+    meeting = meetings.get(which, meetings["coming"])
+    with pytest.raises(services.ValidationError, match=message):
+        services.put_on_agenda(meeting=meeting, warning=warning, by=org[who])
+    assert not Meeting.warnings.through.objects.exists()
+    client = login(org[who])
+    response = client.post(reverse("disputes-warning-agenda", args=[warning.pk]), {"meeting": meeting.pk})
+    assert response.status_code in (302, 403, 404) and not Meeting.warnings.through.objects.exists()
+    for odd in ("", "abc", "9" * 30, "1\x00"):
+        client.post(reverse("disputes-warning-agenda", args=[warning.pk]), {"meeting": odd})
+    assert not Meeting.warnings.through.objects.exists()
 
 
 def test_a_closed_decision_without_its_answerer_shows_no_none(login, org, meeting):

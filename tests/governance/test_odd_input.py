@@ -236,6 +236,7 @@ def seed() -> dict[str, list[dict[str, str]]]:
         },
         "disputes-warning": [{"pk": warning.pk}],
         "disputes-warning-close": [{"pk": warning.pk}],
+        "disputes-warning-agenda": [{"pk": warning.pk}],
         "meetings-detail": [{"pk": meeting.pk}],
         "meetings-decision-add": [{"pk": meeting.pk}],
         "meetings-minutes": [{"pk": meeting.pk}],

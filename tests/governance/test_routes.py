@@ -151,13 +151,14 @@ ROUTES: dict[str, Route] = {
     "disputes-warnings": Route(WATCH),
     "disputes-warning": Route(WATCH, "warning"),
     "disputes-warning-close": Route(WATCH, "warning"),
+    "disputes-warning-agenda": Route(WATCH, "warning"),  # the service says which meetings may take it
     # --- meetings (联席例会、会商研判) -------------------------------------------------------------------
     "meetings-list": Route(CASES),
     "meetings-new": Route(CENTER),
     "meetings-detail": Route(CASES, "meeting"),
     "meetings-decision-add": Route(CASES, "meeting"),  # the service refuses anyone but the center, with a message
-    "meetings-minutes": Route(CASES, "meeting"),
-    "meetings-docx": Route(CASES, "meeting"),
+    "meetings-minutes": Route(WATCH, "meeting"),  # a unit given a decision sees only its own part
+    "meetings-docx": Route(WATCH, "meeting"),
     "meetings-decision-answer": Route(CASES, "decision"),
     # --- grids -------------------------------------------------------------------------------------
     "grids-list": Route(CENTER),
