@@ -39,7 +39,13 @@ PLAN = [
     ),
     (1, Meeting.Kind.CONSULT, "township", "镇长", "会商研判近期土地承包流转纠纷，拟定分片包干化解方案。"),
     # Still to be held: its agenda is open (a leader puts a warning on it from the warning's page).
-    (-4, Meeting.Kind.JOINT, None, "县委政法委副书记", "月度联席例会（计划）：通报本月矛盾纠纷排查化解情况，研判预警事项。"),
+    (
+        -4,
+        Meeting.Kind.JOINT,
+        None,
+        "县委政法委副书记",
+        "月度联席例会（计划）：通报本月矛盾纠纷排查化解情况，研判预警事项。",
+    ),
 ]
 
 
@@ -58,8 +64,9 @@ def seed_meetings(county: Region) -> int:
         # The departments of the convener's jurisdiction attend and own the decisions.
         region = services.jurisdiction(clerk)
         units = list(
-            Unit.objects.filter(is_active=True, kind=Unit.Kind.DEPARTMENT, region__code__startswith=region.prefix)
-            .order_by("code")[:6]
+            Unit.objects.filter(
+                is_active=True, kind=Unit.Kind.DEPARTMENT, region__code__startswith=region.prefix
+            ).order_by("code")[:6]
         )
         if not units:
             continue
