@@ -712,6 +712,7 @@ class Plan:
     events: list[dict] = field(default_factory=list)
     parties: list[tuple[str, str, Person | None, str]] = field(default_factory=list)  # role, kind, person, org name
     co_units: list[Unit] = field(default_factory=list)
+    county_desk: bool = False  # taken in at the county center's desk whatever the draw
 
 
 class Context:
@@ -929,6 +930,36 @@ def _draw(ctx: Context, townships: list[Region], villages: dict, grids: dict) ->
     return plan
 
 
+SPIKE_SIZE, SPIKE_DAYS = 3, 6  # the warning scan's default 高发 rule is 3 cases in 7 days
+
+
+def _spike(ctx: Context, plans: list[Plan], grids: dict) -> None:
+    """A village where one kind of dispute broke out this week (同类纠纷短期高发): the last
+    SPIKE_SIZE walk-ins of the past SPIKE_DAYS days, moved to the first one's village and category,
+    so the demo's warning list shows a spike the county's real rule finds."""
+    since = ctx.now - timedelta(days=SPIKE_DAYS)
+    recent = [p for p in plans if p.received_at > since and p.channel in DIRECT_CHANNELS and not p.stop]
+    if len(recent) < SPIKE_SIZE:
+        return
+    first, *others = recent[-SPIKE_SIZE:]
+    for plan in others:
+        fitting = [t for t in TEMPLATES[first.category] if _fits(t, first.village)]
+        plan.township, plan.village, plan.category = first.township, first.village, first.category
+        plan.grid = ctx.rng.choice(grids[first.village.pk])
+        plan.template = ctx.rng.choice(fitting)
+        plan.risk = _risk(ctx.rng, plan.category, plan.template)
+
+
+def _group_at_county(ctx: Context, plans: list[Plan]) -> None:
+    """A group of villagers who came to the county center this fortnight instead of their township
+    (越级集体访), for the warning scan's 越级 rule: the newest group dispute of the past 14 days
+    that was not left at the desk becomes a walk-in at the county desk."""
+    since = ctx.now - timedelta(days=14)
+    groups = [p for p in plans if p.received_at > since and p.template.group and not p.stop]
+    if groups:
+        groups[-1].channel, groups[-1].county_desk = Channel.VISIT, True
+
+
 # --- Parties, summary, place ----------------------------------------------------------------------
 
 
@@ -1144,7 +1175,8 @@ def _walk(ctx: Context, plan: Plan) -> None:
         reject_reason="",
         reject_route="",
     )
-    if plan.channel == Channel.COURT or rng.random() < 0.1:
+    drawn = rng.random()
+    if plan.channel == Channel.COURT or plan.county_desk or drawn < 0.1:
         intake_unit = ctx.county_center
     else:
         intake_unit = ctx.unit("T-CENTER", plan.township)
@@ -1480,6 +1512,8 @@ def seed_cases(county: Region, *, scale: int = 1, now: datetime | None = None) -
     for plan in fresh_registered:
         plan.stop = E.REGISTERED
 
+    _spike(ctx, plans, grids)
+    _group_at_county(ctx, plans)
     people = People(ctx, townships, villages, grids, scale)
     for plan in plans:
         _describe(ctx, people, plan)

@@ -82,6 +82,8 @@ class Channel(models.TextChoices):
 # Walk-ins, calls and letters are taken in at the center's desk and registered at once; the other
 # channels arrive as submissions the center must accept or reject.
 DIRECT_CHANNELS = frozenset({Channel.VISIT, Channel.PHONE, Channel.LETTER})
+# 群体性纠纷: a dispute of this many people or more (reported up to the county, 越级集体访).
+GROUP_PEOPLE = 5
 
 
 class Status(models.TextChoices):
@@ -482,7 +484,7 @@ class Case(FSMModelMixin, models.Model):
     @property
     def is_group(self) -> bool:
         """群体性纠纷: five or more people."""
-        return self.people_involved >= 5
+        return self.people_involved >= GROUP_PEOPLE
 
     @property
     def must_report_upward(self) -> bool:

@@ -6,9 +6,11 @@ Five kinds (`WarningKind`), each with its county's thresholds (`WarningRule`, or
 - 群体性纠纷: an open case involving `threshold` or more people;
 - 当事人反复纠纷: one party (the same ID number or phone, matched by their blind indexes; the
   numbers themselves are encrypted) in `threshold` or more cases within `days` days;
-- 越级上报: a case reported up to the county center (the REPORT_UPWARD step), or taken in at the
-  county center's desk from a township's jurisdiction (the person skipped the township), within
-  `days` days;
+- 越级上报: within `days` days, a case reported up to the county center (the REPORT_UPWARD step),
+  or a walk-in at the county center's desk that went over the township's head: a group of five or
+  more (越级集体访), a major emergency, or a party (the same ID number or phone) whose dispute the
+  township took in during the PRIOR_DAYS before. An ordinary first walk-in at the county desk is
+  not a warning: the county may take in any case (统一受理);
 - 红色案件超时未签收: a red case dispatched more than `hours` hours ago and still unsigned.
 
 Each warning is raised once: its `key` is unique in the database, and a spike or a repeated party
@@ -35,10 +37,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disputes.models import (
-    DIRECT_CHANNELS,
+    GROUP_PEOPLE,
     OPEN_STATUSES,
     Case,
     CaseEvent,
+    Channel,
     EarlyWarning,
     Party,
     Status,
@@ -62,6 +65,8 @@ DEFAULT_RULES: dict[str, tuple[int, int, int]] = {
 RED_RISK_CODE = "red"
 # The parties' blind indexes a repeated party is matched by (their numbers are encrypted).
 PARTY_INDEXES = {"id": "id_number_index", "phone": "phone_index"}
+# 越级来访: how far back a township's earlier case of the same party is looked for.
+PRIOR_DAYS = 365
 
 
 @dataclass
@@ -254,7 +259,7 @@ def detect_spikes(rule: WarningRule, now: datetime) -> list[Candidate]:
                 subject=subject,
                 township_id=rows_of[0][1],
                 village_id=village,
-                title=_("%(v)s近%(d)d天发生%(c)s纠纷%(n)d件")
+                title=_("%(v)s近%(d)d天发生同类纠纷%(n)d件（%(c)s）")
                 % {"v": rows_of[0][2], "d": rule.days, "c": rows_of[0][3], "n": len(rows_of)},
                 case_ids=[r[0] for r in rows_of],
                 window_days=rule.days,
@@ -339,12 +344,26 @@ def detect_repeat_parties(rule: WarningRule, now: datetime) -> list[Candidate]:
 
 
 def detect_upward(rule: WarningRule, now: datetime) -> list[Candidate]:
-    """One query: cases reported up to the county center, or taken in at its desk, in the window."""
+    """One query: cases reported up to the county center, or brought to its desk over the township's
+    head, in the window."""
     since = now - timedelta(days=rule.days)
     reported = Exists(
         CaseEvent.objects.filter(case=OuterRef("pk"), action=CaseEvent.Action.REPORT_UPWARD, at__gt=since)
     )
-    at_county_desk = Q(intake_unit__kind=Unit.Kind.COUNTY_CENTER, channel__in=DIRECT_CHANNELS, received_at__gt=since)
+    # A party of the case met before in a case the township took in (by ID number or phone).
+    same_person = Q(id_number_index=OuterRef("id_number_index"), id_number_index__gt="") | Q(
+        phone_index=OuterRef("phone_index"), phone_index__gt=""
+    )
+    earlier_at_township = Party.objects.filter(
+        same_person,
+        case__received_at__lt=OuterRef("case__received_at"),
+        case__received_at__gt=since - timedelta(days=PRIOR_DAYS),
+        case__intake_unit__kind=Unit.Kind.TOWNSHIP_CENTER,
+    )
+    went_before = Exists(Party.objects.filter(case=OuterRef("pk")).filter(Exists(earlier_at_township)))
+    at_county_desk = Q(intake_unit__kind=Unit.Kind.COUNTY_CENTER, channel=Channel.VISIT, received_at__gt=since) & (
+        Q(people_involved__gte=GROUP_PEOPLE) | Q(major_emergency=True) | went_before
+    )
     rows = (
         _cases_of(rule)
         .filter(reported | at_county_desk)

@@ -102,6 +102,38 @@ def test_a_case_reported_upward_fires_once(org):
     assert run_warning_scan().raised == {}
 
 
+def test_a_walk_in_at_the_county_desk_warns_only_when_it_went_over_the_townships_head(org):
+    """The county desk may take in any case: an ordinary first walk-in is not 越级. A group of five
+    (越级集体访), or a person whose dispute the township took in before, is."""
+    only(org, K.UPWARD, days=30)
+
+    def at_county(parties, channel="visit", **extra):
+        data = services.IntakeData(
+            channel=channel,
+            township=org.town_a,
+            village=org.village_a1,
+            summary="到县综治中心反映排水沟纠纷",
+            category=Category.objects.get(code="neighbourhood"),
+            risk_level=RiskLevel.objects.get(code="blue"),
+            parties=parties,
+            **extra,
+        )
+        return services.intake_case(by=org["county_officer"], data=data)
+
+    at_county(party(1, phone="13700137001"))  # a first walk-in
+    at_county(party(2), people_involved=4)  # four people: not yet a group
+    intake(org, parties=party(3, phone="13700137003"))  # taken in at the township first ...
+    at_county(party(3, phone="13700137003"), channel="phone")  # ... then a call to the county: not a visit
+    assert run_warning_scan().raised == {}
+    again = at_county(party(33, phone="13700137003"))  # ... then he walks in at the county
+    group = at_county(party(5), people_involved=5)
+    assert run_warning_scan().raised == {K.UPWARD: 2}
+    warned = {c for w in EarlyWarning.objects.all() for c in w.cases.all()}
+    assert warned == {again, group}
+    assert all("直接到县综治中心反映" in w.title for w in EarlyWarning.objects.all())
+    assert run_warning_scan().raised == {}
+
+
 def test_a_red_case_unsigned_fires_after_its_hours_once(org, make_case):
     only(org, K.RED_UNSIGNED, hours=4)
     red = make_case(Status.DISPATCHED, risk_level=RiskLevel.objects.get(code="red"), parties=party(1))
