@@ -265,6 +265,8 @@ class Table:
     period: Period
     cells: dict[str, Cell] = field(default_factory=dict)
     missing: list | None = None  # a county's table: the townships that have not filed
+    filed: dict | None = None  # and {township id: its latest version} of those that have
+    townships: list | None = None  # all of them, in code order
 
     def grid(self) -> list[tuple[dict, list[Cell]]]:
         return [(r, [self.cells[cell_key(r, c)] for c in self.layout["columns"]]) for r in self.layout["rows"]]
@@ -448,17 +450,17 @@ def live_table(form: ReportForm, period: Period, region, typed: dict[str, str] |
     )
     add_year_to_date(table, list(earlier))
     if region.level == "county":
-        table.missing, filed = missing_and_filed(form, period, region)
-        consolidate(table, [v.cells for v in filed.values()])
+        table.missing, table.filed, table.townships = missing_and_filed(form, period, region)
+        consolidate(table, [v.cells for v in table.filed.values()])
     return table
 
 
-def missing_and_filed(form: ReportForm, period: Period, county) -> tuple[list, dict[int, ReportVersion]]:
-    """The county's townships that have not filed the period's table, and the latest versions of
-    those that have (two queries)."""
+def missing_and_filed(form: ReportForm, period: Period, county) -> tuple[list, dict[int, ReportVersion], list]:
+    """The county's townships that have not filed the period's table, the latest versions of those
+    that have, and all the townships (two queries)."""
     townships = list(townships_of(county))
     filed = latest_versions(form, period, townships)
-    return [t for t in townships if t.pk not in filed], filed
+    return [t for t in townships if t.pk not in filed], filed, townships
 
 
 def frozen_table(version: ReportVersion, period: Period) -> Table:
@@ -696,6 +698,10 @@ def _number(value: str | None) -> int | float | str:
 # --- late tables: the supervision list and the overdue scan -----------------------------------------
 
 
+# How many periods of one kind back a table not filed is still chased (three years of months).
+OWED_PERIODS = 36
+
+
 @dataclass(frozen=True)
 class LateTable:
     form: ReportForm
@@ -713,17 +719,24 @@ class LateTable:
 
 def late_tables(prefix: str, today: date | None = None) -> list[LateTable]:
     """The tables not filed by their deadline (次月 N 日前) under a region-code prefix: for each
-    active form and kind, its last complete period once the due date has passed, for every county
-    and township that has not filed it. A fixed number of queries (forms, regions, filings)."""
+    active form and kind, every period since the form's `filing_from` whose due date has passed
+    (at most OWED_PERIODS back), for every county and township that has not filed it. A fixed
+    number of queries (forms, regions, filings)."""
     from grids.models import Region
 
     today = today or timezone.localdate()
     owed = []
     for form in ReportForm.objects.filter(active=True):
+        if not form.filing_from:
+            continue  # not chased until the county says from when
         for kind in form_kinds(form):
             period = last_complete(kind, today)
-            if form.filing_from and period.start >= form.filing_from and today > period.due(form):
-                owed.append((form, period))
+            for _n in range(OWED_PERIODS):
+                if period.start < form.filing_from:
+                    break
+                if today > period.due(form):
+                    owed.append((form, period))
+                period = period.previous()
     if not owed:
         return []
     regions = list(Region.objects.filter(code__startswith=prefix, level__in=list(OWN_LEVELS)).order_by("code"))

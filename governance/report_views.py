@@ -102,6 +102,7 @@ def table_list(request: HttpRequest) -> HttpResponse:
                         and period.start >= form.filing_from
                         and today > period.due(form),
                         "filed": filed,
+                        "due": period.due(form),
                     }
                 )
                 period = period.previous()
@@ -130,9 +131,11 @@ def table_detail(request: HttpRequest, code: str, kind: str, period: str) -> Htt
 def _context(page: Page, **extra) -> dict:
     top, second = rt.column_heads(page.table.layout)
     rows = list(zip(rt.row_heads(page.table.layout), page.table.grid(), strict=True))
-    missing = page.table.missing
-    if missing is None and page.region.level == "county":
-        missing, _filed = rt.missing_and_filed(page.form, page.period, page.region)
+    missing, filed, townships = page.table.missing, page.table.filed, page.table.townships
+    if page.region.level == "county" and filed is None:
+        missing, filed, townships = rt.missing_and_filed(page.form, page.period, page.region)
+    # A county's page: each township's table, its state and a link to read it.
+    townships = [(t, filed.get(t.pk)) for t in townships or ()]
     versions = list(page.filing.versions.select_related("submitted_by")) if page.filing else []
     return {
         "page": page,
@@ -140,8 +143,10 @@ def _context(page: Page, **extra) -> dict:
         "second": second,
         "rows": rows,
         "missing": missing,
+        "townships": townships,
         "versions": versions,
         "due": page.period.due(page.form),
+        "today": timezone.localdate(),
         "typed_keys": {key for key, _r, _c in rt.typed_keys(page.table.layout, page.region.level)},
         "links": True,
         **extra,

@@ -21,9 +21,9 @@ def at(day: date, hour: int = 9) -> datetime:
 
 @pytest.fixture
 def owed(org):
-    """Only the monthly 矛盾纠纷排查调处情况表 is owed, from January 2026."""
+    """Only the monthly 矛盾纠纷排查调处情况表 is owed, from May 2026."""
     ReportForm.objects.update(filing_from=None)
-    ReportForm.objects.filter(code=SURVEY).update(filing_from=date(2026, 1, 1), kinds="month")
+    ReportForm.objects.filter(code=SURVEY).update(filing_from=date(2026, 5, 1), kinds="month")
     return org
 
 
@@ -49,6 +49,17 @@ def test_a_table_is_late_only_after_its_deadline_and_until_it_is_filed(owed):
         late = {(t.region.name, t.period.slug) for t in late_tables("")}
         assert late == {("示范县", "2026-05"), ("甲镇", "2026-05")}
         assert {t.region.name for t in late_tables(org.town_b.prefix)} == set()  # 乙镇 filed
+
+
+def test_an_older_period_stays_owed_until_it_is_filed(owed):
+    """A month not filed is still chased after the next month falls due, not forgotten."""
+    org = owed
+    with time_machine.travel(at(date(2026, 7, 8)), tick=False):
+        file_b(org)  # 乙镇 filed May only
+        late = {(t.region.name, t.period.slug) for t in late_tables(org.town_b.prefix)}
+        assert late == {("乙镇", "2026-06")}
+        late = {t.period.slug for t in late_tables(org.town_a.prefix)}
+        assert late == {"2026-05", "2026-06"}
 
 
 def test_a_period_before_the_form_was_in_use_is_not_owed(owed):

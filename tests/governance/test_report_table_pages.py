@@ -49,7 +49,14 @@ def test_a_township_clerk_fills_and_submits_and_the_county_sees_it(county_stats,
     assert 'name="campaigns.county"' in page
     assert 'data-testid="missing"' in page and "乙镇" in page.split('data-testid="missing"')[1].split("</div>")[0]
     assert "甲镇" not in page.split('data-testid="missing"')[1].split("</div>")[0]
-    assert county.get(url() + f"?of={org.town_a.code}").status_code == 200
+    # Each township's table is one click away: 甲镇's filed one with who prepared it, 乙镇's not yet.
+    townships = page.split('data-testid="township-tables"')[1].split("</section>")[0]
+    row_a, row_b = townships.split("<tr><td>甲镇</td>")[1], townships.split("<tr><td>乙镇</td>")[1]
+    assert "已上报" in row_a.split("</tr>")[0] and "张三" in row_a.split("</tr>")[0]
+    assert f'href="?of={org.town_a.code}"' in row_a.split("</tr>")[0]
+    assert "逾期未报" in row_b.split("</tr>")[0] or "未上报" in row_b.split("</tr>")[0]
+    frozen = county.get(url() + f"?of={org.town_a.code}").content.decode()
+    assert 'data-testid="frozen"' in frozen and "甲镇" in frozen
 
 
 def test_a_township_cannot_read_or_file_another_townships_table(county_stats, login):
