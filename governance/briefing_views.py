@@ -124,19 +124,36 @@ def _listed(request: HttpRequest):
 
 @nav_required("briefings")
 def briefing_list(request: HttpRequest) -> HttpResponse:
+    """The reports by period, filtered by kind, year and place (a county: itself or a township)."""
     reports = _listed(request)
     kind = request.GET.get("kind", "")
     if kind in Briefing.Kind.values:
         reports = reports.filter(kind=kind)
+    year = request.GET.get("year", "")
+    if year.isdigit() and len(year) == 4 and 1900 <= int(year) <= 2100:
+        reports = reports.filter(period_start__year=int(year))
+    places = briefings.places_for(request.user)
+    place = request.GET.get("place", "")
+    if place in {p.code for p in places}:
+        reports = reports.filter(region__code=place)
     page = Paginator(reports, 50).get_page(request.GET.get("page"))
     form = None
     if _drafter(request):
-        form = DraftForm(places=briefings.places_for(request.user), initial={"day": timezone.localdate()})
-    return _render_list(request, page, kind, form)
+        form = DraftForm(places=places, initial={"day": timezone.localdate()})
+    return _render_list(request, page, kind, form, places=places)
 
 
-def _render_list(request: HttpRequest, page, kind: str, form, status: int = 200) -> HttpResponse:
-    context = {"page": page, "kind": kind, "kinds": Briefing.Kind.choices, "form": form, "active_nav": "briefings"}
+def _render_list(request: HttpRequest, page, kind: str, form, status: int = 200, places=()) -> HttpResponse:
+    this_year = timezone.localdate().year
+    context = {
+        "page": page,
+        "kind": kind,
+        "kinds": Briefing.Kind.choices,
+        "form": form,
+        "active_nav": "briefings",
+        "years": range(this_year, this_year - 6, -1),
+        "places": places if len(places) > 1 else (),
+    }
     return render(request, "governance/briefings/briefing_list.html", context, status=status)
 
 
@@ -157,7 +174,9 @@ def briefing_new(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(refused))
         else:
             return redirect("briefings-detail", pk=report.pk)
-    return _render_list(request, Paginator(_listed(request), 50).get_page(1), "", form, status=400)
+    return _render_list(
+        request, Paginator(_listed(request), 50).get_page(1), "", form, status=400, places=list(form.places.values())
+    )
 
 
 @nav_required("briefings")

@@ -249,6 +249,29 @@ SEES_A = {"county_officer", "township_officer", "leader", "township_leader"}
 READERS = SEES_A | {"outsider"}
 
 
+def test_the_list_filters_by_kind_year_and_place(org, login):
+    day = timezone.localdate() - timedelta(days=1)
+    town = briefings.draft_briefing(by=org["township_officer"], kind=Briefing.Kind.DAILY, day=day, region=org.town_a)
+    county = briefings.draft_briefing(by=org["county_officer"], kind=Briefing.Kind.DAILY, day=day, region=org.county)
+    client = login(org["county_officer"])
+
+    def listed(**query) -> set[int]:
+        page = client.get("/reports/briefings/", query).content.decode()
+        return {r.pk for r in (town, county) if f'/reports/briefings/{r.pk}/"' in page}
+
+    assert listed() == {town.pk, county.pk}
+    assert listed(place=org.town_a.code) == {town.pk}
+    assert listed(place=org.county.code, kind="daily") == {county.pk}
+    assert listed(kind="weekly") == set()
+    assert listed(year=str(day.year)) == {town.pk, county.pk} and listed(year=str(day.year - 1)) == set()
+    for odd in ({"year": "99999"}, {"year": "1\x00"}, {"place": "x" * 300}, {"kind": "\x00"}):
+        assert client.get("/reports/briefings/", odd).status_code in (200, 400)  # a NUL is refused upfront
+    assert listed(place=org.town_b.code) == set()  # 乙镇 has none
+    # A place outside the person's jurisdiction is no filter: 甲镇's clerk still sees 甲镇's only.
+    page = login(org["township_officer"]).get("/reports/briefings/", {"place": org.county.code}).content.decode()
+    assert f'/reports/briefings/{town.pk}/"' in page and f'/reports/briefings/{county.pk}/"' not in page
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_each_role_sees_the_reports_of_its_jurisdiction_only(org, login, persona, django_assert_max_num_queries):
     day = timezone.localdate() - timedelta(days=1)
@@ -334,8 +357,33 @@ def test_overdue_and_red_cards_by_unit_are_the_dashboards_cases(org):
             by=org["county_officer"], kind=Briefing.Kind.DAILY, day=later, region=org.county
         )
     values = {i["code"]: i["value"] for i in report.figures["indicators"]}
-    assert report.figures["units"] == [{"unit": "甲镇人民调解委员会", "overdue": 1, "red": 1}]
+    assert report.figures["units"] == [
+        {"unit": "甲镇人民调解委员会", "received": 0, "closed": 0, "overdue": 1, "red": 1}
+    ]
     assert values["overdue"] == "1" and values["red_cards"] == "1"
+
+
+def test_new_cases_by_unit_add_up_to_the_new_cases_of_the_period(org, login):
+    """新受理 by lead unit: a dispatched case under its unit, one not yet dispatched under 未分流;
+    the column adds up to the 新受理 indicator, and the page and the Word file show it."""
+    from disputes import services as case_services
+
+    today = timezone.localdate()
+    mark_filled(today - timedelta(days=800), today)
+    clerk = org["township_officer"]
+    sent = intake(org, clerk, "已分流的纠纷")
+    case_services.dispatch_case(
+        case=sent, by=clerk, lead_unit=org.mediation_a, co_units=[], due=today + timedelta(days=5), version=1
+    )
+    intake(org, clerk, "未分流的纠纷")
+    fill_day(today)
+    report = briefings.draft_briefing(by=clerk, kind=Briefing.Kind.DAILY, day=today, region=org.town_a)
+    units = {u["unit"]: u["received"] for u in report.figures["units"]}
+    assert units == {"甲镇人民调解委员会": 1, "未分流": 1}
+    received = next(i for i in report.figures["indicators"] if i["code"] == "received")
+    assert sum(units.values()) == int(received["value"]) == 2
+    page = login(clerk).get(f"/reports/briefings/{report.pk}/").content.decode()
+    assert "<td>甲镇人民调解委员会</td><td>1</td><td>0</td><td>0</td><td>0</td>" in page
 
 
 def test_one_report_per_period_and_one_open_correction(org):
