@@ -12,6 +12,7 @@ from django.utils import timezone
 from disputes import meetings as services
 from disputes.models import Case, EarlyWarning, Meeting, MeetingDecision
 from governance.models import Role, Unit, User
+from governance.stats import day_bounds
 from grids.models import Region
 
 PLAN = [
@@ -70,13 +71,16 @@ def seed_meetings(county: Region) -> int:
         )
         if not units:
             continue
-        cases = list(Case.objects.visible_to(clerk).open().order_by("-received_at")[:3])
-        warnings = list(EarlyWarning.objects.visible_to(clerk).open()[:2])
+        # What was known on the meeting's day: cases received by then, warnings raised by then.
+        day = today - timedelta(days=ago)
+        known = Case.objects.visible_to(clerk).open().filter(received_at__lt=day_bounds(day)[1])
+        cases = list(known.order_by("-received_at")[:3])
+        warnings = list(EarlyWarning.objects.visible_to(clerk).open().filter(raised_at__lt=day_bounds(day)[1])[:2])
         meeting = services.record_meeting(
             by=clerk,
             data=services.MeetingData(
                 kind=kind,
-                date=today - timedelta(days=ago),
+                date=day,
                 chair=chair,
                 summary=summary,
                 units=[clerk.unit, *units[:4]],

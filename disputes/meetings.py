@@ -56,6 +56,14 @@ def record_meeting(*, by: User, data: MeetingData) -> Meeting:
     visible = Case.objects.visible_to(by)
     if len(data.cases) != visible.filter(pk__in=[c.pk for c in data.cases]).count():
         raise ValidationError({"cases": _("所选案件不在您的工作范围内。")})
+    # A meeting held in the past discussed what was known then.
+    later = [c.number for c in data.cases if timezone.localdate(c.received_at) > data.date]
+    if later:
+        raise ValidationError(
+            {"cases": _("以下案件在会议日期之后才登记，不能列为本次会议研判案件：%(n)s") % {"n": "、".join(later)}}
+        )
+    if any(timezone.localdate(w.raised_at) > data.date for w in data.warnings):
+        raise ValidationError({"warnings": _("所选预警在会议日期之后才生成，不能列为本次会议研判预警。")})
     with transaction.atomic():
         meeting = Meeting.objects.create(
             kind=data.kind,

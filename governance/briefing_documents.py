@@ -40,7 +40,7 @@ def section_titles(briefing: Briefing) -> list[str]:
     return [
         _("一、总体情况"),
         _("二、各地情况"),
-        _("三、超期与红牌（按承办单位）"),
+        _("三、承办单位情况（新受理、办结、超期与红牌）"),
         _("四、热点类别"),
         _("五、重点人员与重复纠纷"),
         _("六、日排查零报告"),
@@ -153,7 +153,7 @@ def briefing_docx(briefing: Briefing) -> bytes:
     paragraph(titles[2], bold=True, font="黑体")
     table(
         [_("承办单位"), _("新受理"), _("办结"), _("在办超期"), _("红牌")],
-        [[u["unit"], u.get("received"), u.get("closed"), u["overdue"], u["red"]] for u in figures.get("units", [])],
+        [[u["unit"], u.get("received", "—"), u.get("closed", "—"), u["overdue"], u["red"]] for u in figures.get("units", [])],
     )
     paragraph(titles[3], bold=True, font="黑体")
     table(

@@ -76,6 +76,25 @@ def test_bad_meeting_input_is_refused_with_a_message(login, org, extra, message)
     assert not Meeting.objects.exists()
 
 
+def test_a_past_meeting_cannot_have_discussed_what_came_after_it(org):
+    case = intake(org)  # received today
+    warning = EarlyWarning.objects.create(
+        kind=WarningKind.GROUP,
+        key="group:later",
+        subject="group:later",
+        township=org.town_a,
+        title="甲镇群体性纠纷预警",
+    )
+    yesterday = timezone.localdate() - timedelta(days=1)
+    for extra, message in (({"cases": [case]}, "会议日期之后才登记"), ({"warnings": [warning]}, "会议日期之后才生成")):
+        data = services.MeetingData(
+            kind=Meeting.Kind.JOINT, date=yesterday, chair="主任", summary="研判", units=[org.police_a], **extra
+        )
+        with pytest.raises(services.ValidationError, match=message):
+            services.record_meeting(by=org["township_officer"], data=data)
+    assert not Meeting.objects.exists()
+
+
 def test_a_decision_without_an_owner_is_refused(login, org, meeting):
     due = (timezone.localdate() + timedelta(days=10)).isoformat()
     client = login(org["township_officer"])
