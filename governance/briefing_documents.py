@@ -153,7 +153,10 @@ def briefing_docx(briefing: Briefing) -> bytes:
     paragraph(titles[2], bold=True, font="黑体")
     table(
         [_("承办单位"), _("新受理"), _("办结"), _("在办超期"), _("红牌")],
-        [[u["unit"], u.get("received", "—"), u.get("closed", "—"), u["overdue"], u["red"]] for u in figures.get("units", [])],
+        [
+            [u["unit"], u.get("received", "—"), u.get("closed", "—"), u["overdue"], u["red"]]
+            for u in figures.get("units", [])
+        ],
     )
     paragraph(titles[3], bold=True, font="黑体")
     table(
