@@ -366,6 +366,13 @@ class ClockKeys:
         )
         parts = ("status", "limit_level", "category_class", "risk_class", "statute_kind", "statute_sector")
         texts = [Cast(part, models.TextField()) for part in (*parts, "due_date", "due_moment")]
+        if connection.vendor == "sqlite":
+            # Concat nests a pair per part, and SQLite's parser overflows its stack on the nested
+            # CASEs (the embedded default): one flat `a || '|' || b …` instead, NULL as ''.
+            texts = [Coalesce(text, Value("")) for text in texts]
+            separated = [piece for text in texts for piece in (Value("|"), text)][1:]
+            flat = models.Func(*separated, arg_joiner=" || ", template="(%(expressions)s)")
+            return cases.annotate(clock_key=models.ExpressionWrapper(flat, output_field=models.TextField()))
         separated = [piece for text in texts for piece in (Value("|"), text)][1:]
         return cases.annotate(clock_key=Concat(*separated, output_field=models.TextField()))
 

@@ -25,7 +25,7 @@ from governance.models import User
 from governance.workdays import add_working_days
 from grids.models import Region
 
-SECTION_ROWS = 50
+SECTION_ROWS = 20
 # A submission is accepted within one working day; 签收 follows the time-limit matrix (sign_due).
 ACCEPT_WITHIN_WORKING_DAYS = 1
 
