@@ -58,6 +58,7 @@ from governance.models import Unit
 from governance.planner import joins_as_written
 from governance.submissions import AlreadySubmitted, already_submitted, repeated_submission, submit_once
 from governance.views import month_param, nav_required
+from grids.models import Region
 
 # What the case page lists that most cases have none of: (relation, what to read with it, the model
 # of its rows, the model it lists). The case's own query says which it has (an EXISTS each); only
@@ -629,13 +630,30 @@ def key_person_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @nav_required("supervision")
 def supervision_list(request: HttpRequest) -> HttpResponse:
-    from disputes.supervision import supervision_sections
+    from disputes.supervision import supervision_sections, township_summary
+    from governance.scoping import jurisdiction
 
-    listed, sections = supervision_sections(request.user)
+    # A county's list: each township's counts first, and the list narrowed to one township on
+    # request (?township=<id>, one of the jurisdiction's; anything else is no filter).
+    region = jurisdiction(request.user)
+    townships: list[Region] = []
+    if region is not None and region.level == Region.Level.COUNTY:
+        townships = list(Region.objects.filter(parent=region, level=Region.Level.TOWNSHIP).order_by("code"))
+    raw = request.GET.get("township", "")
+    township = next((t for t in townships if raw.isdigit() and t.pk == int(raw[:12])), None)
+    listed, sections = supervision_sections(request.user, township=township)
+    summary = township_summary(request.user) if townships and township is None else []
     return render(
         request,
         "disputes/supervision_list.html",
-        {"listed": listed, "sections": sections, "today": timezone.localdate()},
+        {
+            "listed": listed,
+            "sections": sections,
+            "today": timezone.localdate(),
+            "township": township,
+            "summary": summary,
+            "townships": townships,
+        },
     )
 
 

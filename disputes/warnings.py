@@ -16,11 +16,12 @@ Five kinds (`WarningKind`), each with its county's thresholds (`WarningRule`, or
 Each warning is raised once: its `key` is unique in the database, and a spike or a repeated party
 (which are about a window, not one case) is not raised again for the same village and category, or
 the same person, while an earlier warning of theirs is younger than the window. A new warning goes
-to the township's center, the county center and the leaders whose jurisdiction holds it (inbox
-notices), and stays on the dashboard and the supervision list until a center closes it with a note.
+to the township's center and the county center (inbox notices) and into the daily summary of the
+leaders whose jurisdiction holds it, and stays on the dashboard and the supervision list until a
+center closes it with a note.
 
 The scan reads a fixed number of queries whatever the number of cases: two per rule at most, then
-one for what was raised before, the inserts, and two for the recipients.
+one for what was raised before, the inserts, and one for the recipients.
 """
 
 from __future__ import annotations
@@ -182,34 +183,26 @@ def _not_raised_before(candidates: list[Candidate], now: datetime) -> list[Candi
 
 
 def _notify(warnings: list[EarlyWarning], now: datetime) -> int:
-    """To the township's center, the county center and the leaders over the township. Two queries
-    for the recipients, one insert."""
+    """To the township's center and the county center, who act on it. The leaders over the
+    township read new warnings in their daily summary (disputes/scan.py `_leader_digests`), not one
+    notice each. One query for the recipients, one insert."""
     if not warnings:
         return 0
     townships = {r.pk: r for r in Region.objects.filter(pk__in={w.township_id for w in warnings})}
     centers: dict[str, list[int]] = defaultdict(list)  # region prefix -> center units
-    leaders: list[tuple[str, int]] = []
     for pk, code, level in Unit.objects.filter(
         # A county center of another county has a prefix no township here starts with.
         Q(kind=Unit.Kind.TOWNSHIP_CENTER, region__in=townships.values()) | Q(kind=Unit.Kind.COUNTY_CENTER),
         is_active=True,
     ).values_list("pk", "region__code", "region__level"):
         centers[code[: PREFIX_LENGTH[level]]].append(pk)
-    for pk, code, level in (
-        User.objects.filter(groups__name=Role.LEADER, is_active=True, unit__isnull=False)
-        .values_list("pk", "unit__region__code", "unit__region__level")
-        .distinct()
-    ):
-        leaders.append((code[: PREFIX_LENGTH[level]], pk))
     notices = []
     for w in warnings:
         code = townships[w.township_id].code
         url = reverse("disputes-warning", args=[w.pk])
         title = _("【预警】%(t)s") % {"t": w.title}
         units = [u for prefix, ids in centers.items() if code.startswith(prefix) for u in ids]
-        users = [u for prefix, u in leaders if code.startswith(prefix)]
         notices += [Notification(unit_id=u, title=title[:120], body=w.title, url=url, created_at=now) for u in units]
-        notices += [Notification(user_id=u, title=title[:120], body=w.title, url=url, created_at=now) for u in users]
     Notification.objects.bulk_create(notices, batch_size=2000)
     return len(notices)
 

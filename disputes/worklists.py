@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import F, Q, Value
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +17,9 @@ from disputes.rules import HANDLING_ROLES
 from governance.models import Role, User
 
 ROWS_PER_LIST = 20
+# Most urgent first: by the deadline the list is about (the handling deadline by default).
 WORK_ORDER = ("handle_due", "received_at", "id")
+WAIT_ORDER = ("received_at", "id")  # 待受理, 待分流: by how long they have waited
 
 
 @dataclass
@@ -25,6 +29,7 @@ class Worklist:
     hint: str
     cases: list[Case]
     total: int
+    link: str = ""  # the case list filtered to the same cases, for "the rest"
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,12 @@ class Spec:
     title: str
     hint: str
     condition: Q
+    order: tuple[str, ...] = WORK_ORDER
+    # The case list's filters that give the same cases (None: the list has no such filter).
+    query: dict | None = None
+
+    def link(self) -> str:
+        return f"{reverse('disputes-list')}?{urlencode(self.query)}" if self.query is not None else ""
 
 
 def _specs(user: User) -> list[Spec]:
@@ -49,16 +60,42 @@ def _specs(user: User) -> list[Spec]:
                 _("待受理"),
                 _("网格上报、热线、网上等渠道提交的，请受理或不予受理"),
                 center & Q(status=Status.SUBMITTED),
+                WAIT_ORDER,
+                {"status": Status.SUBMITTED},
             ),
             Spec(
                 "to_dispatch",
                 _("待分流"),
                 _("已受理登记，请确定主办单位和办理期限"),
                 center & Q(status=Status.REGISTERED),
+                WAIT_ORDER,
+                {"status": Status.REGISTERED},
             ),
-            Spec("to_review", _("待审核"), _("承办单位已反馈办结，请审核"), center & Q(status=Status.PENDING_REVIEW)),
-            Spec("to_evaluate", _("待评价"), _("已办结，请电话回访当事人并录入评价"), center & Q(status=Status.CLOSED)),
-            Spec("to_visit", _("待回访"), _("已评价，请定期回访后归档"), center & Q(status=Status.EVALUATED)),
+            Spec(
+                "to_review",
+                _("待审核"),
+                _("承办单位已反馈办结，请审核"),
+                center & Q(status=Status.PENDING_REVIEW),
+                ("reported_at", "id"),
+                {"status": Status.PENDING_REVIEW},
+            ),
+            # Evaluation and the return visit are timed from the closure (the visit clock).
+            Spec(
+                "to_evaluate",
+                _("待评价"),
+                _("已办结，请电话回访当事人并录入评价"),
+                center & Q(status=Status.CLOSED),
+                ("closed_at", "id"),
+                {"status": Status.CLOSED},
+            ),
+            Spec(
+                "to_visit",
+                _("待回访"),
+                _("已评价，请定期回访后归档"),
+                center & Q(status=Status.EVALUATED),
+                ("closed_at", "id"),
+                {"status": Status.EVALUATED},
+            ),
         ]
     if user.unit_id is not None and user.has_role(*HANDLING_ROLES):
         mine = Q(lead_unit_id=user.unit_id)
@@ -66,8 +103,21 @@ def _specs(user: User) -> list[Spec]:
         # million cases; an EXISTS per case would walk every case being handled).
         co_handled = Q(AnyOf(F("pk"), visibility.co_handled))
         specs += [
-            Spec("to_sign", _("待签收"), _("中心转办给本单位的案件，请及时签收"), mine & Q(status=Status.DISPATCHED)),
-            Spec("to_handle", _("办理中"), _("本单位主办的案件"), mine & Q(status=Status.IN_PROGRESS)),
+            Spec(
+                "to_sign",
+                _("待签收"),
+                _("中心转办给本单位的案件，请及时签收"),
+                mine & Q(status=Status.DISPATCHED),
+                ("sign_due", "id"),
+                {"status": Status.DISPATCHED, "lead_unit": user.unit_id},
+            ),
+            Spec(
+                "to_handle",
+                _("办理中"),
+                _("本单位主办的案件"),
+                mine & Q(status=Status.IN_PROGRESS),
+                query={"status": Status.IN_PROGRESS, "lead_unit": user.unit_id},
+            ),
             Spec(
                 "co_handling",
                 _("协办"),
@@ -77,7 +127,9 @@ def _specs(user: User) -> list[Spec]:
         ]
     if user.has_role(Role.LEADER):
         overdue = visibility.condition() & overdue_q(timezone.localdate())
-        specs.append(Spec("overdue", _("逾期案件"), _("本辖区超过办理期限仍未办结的案件"), overdue))
+        specs.append(
+            Spec("overdue", _("逾期案件"), _("本辖区超过办理期限仍未办结的案件"), overdue, query={"overdue": "on"})
+        )
     return specs
 
 
@@ -93,13 +145,13 @@ def worklists_for(user: User) -> list[Worklist]:
     branches = [
         Case.objects.filter(spec.condition)
         .annotate(worklist=Value(i))
-        .order_by(*WORK_ORDER)
-        .values_list("worklist", "pk", *(name for name in WORK_ORDER if name != "id"))[:ROWS_PER_LIST]
+        .order_by(*spec.order)
+        .values_list("worklist", "pk")[:ROWS_PER_LIST]
         for i, spec in enumerate(specs)
         if counts[i]  # an empty list (or one that matches nothing: no unit) needs no branch
     ]
     firsts: list[list[int]] = [[] for _spec in specs]
-    for worklist, pk, *_order in union_all(branches, ("worklist", *WORK_ORDER)):
+    for worklist, pk in union_all(branches):
         firsts[worklist].append(pk)
     rows = {}
     if any(firsts):
@@ -110,9 +162,26 @@ def worklists_for(user: User) -> list[Worklist]:
         )
         rows = {case.pk: case for case in found}
     return [
-        Worklist(spec.key, spec.title, spec.hint, [rows[pk] for pk in ids if pk in rows], total)
+        Worklist(
+            spec.key,
+            spec.title,
+            spec.hint,
+            sorted((rows[pk] for pk in ids if pk in rows), key=_ordering(spec.order)),
+            total,
+            spec.link(),
+        )
         for spec, ids, total in zip(specs, firsts, counts, strict=True)
     ]
+
+
+def _ordering(order: tuple[str, ...]):
+    """A sort key for cases in the list's order (ascending, empty values last, as PostgreSQL)."""
+
+    def key(case: Case) -> tuple:
+        values = [getattr(case, "pk" if name == "id" else name) for name in order]
+        return tuple((value is None, value if value is not None else 0) for value in values)
+
+    return key
 
 
 def work_counts(user: User) -> list[tuple[Spec, int]]:

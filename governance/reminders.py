@@ -40,7 +40,7 @@ KIND_LABELS = {
     "visit_issue": _("夜访问题"),
     "meeting_decision": _("会议议定事项"),
     "digest": _("每日汇总"),
-    "red_digest": _("红牌汇总"),
+    "red_digest": _("领导每日汇总"),
     "report_table": _("统计报表"),
 }
 

@@ -91,7 +91,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @nav_required("home")
 def home(request: HttpRequest) -> HttpResponse:
-    region = jurisdiction(request.user)
+    # A grid worker's home leads with today's zero-report (his phone's first screen), not the
+    # region's tiles; everyone else's shows the size of his jurisdiction.
+    grid_worker = request.user.has_role(Role.GRID_WORKER)
+    region = None if grid_worker else jurisdiction(request.user)
     summary = None
     if region is not None:
         summary = Region.objects.within(region).aggregate(
@@ -105,6 +108,11 @@ def home(request: HttpRequest) -> HttpResponse:
     unknown_years = unknown_years_ahead(timezone.localdate()) if request.user.has_role(Role.SYSADMIN) else []
     # A leader's home leads with the dashboard: this month's figures of his county or township.
     lead = headline(request.user) if request.user.has_role(Role.LEADER) else None
+    zero_today = None
+    if grid_worker:
+        from grids.views.reports import todays_reports
+
+        zero_today = todays_reports(request.user)
     return render(
         request,
         "governance/home.html",
@@ -115,6 +123,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "unknown_years": unknown_years,
             "warn_ahead_days": WARN_AHEAD_DAYS,
             "headline": lead,
+            "zero_today": zero_today,
+            "today": timezone.localdate(),
         },
     )
 

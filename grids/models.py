@@ -270,6 +270,13 @@ class PatrolLog(models.Model):
     def __str__(self) -> str:
         return f"{self.grid} {self.date}"
 
+    @property
+    def has_findings(self) -> bool:
+        """Something to report (grids.patrols.found_something): not blank, not "无"."""
+        from grids.patrols import found_something
+
+        return found_something(self.findings)
+
 
 class ReportSettings(models.Model):
     """The county's zero-report rules (one row)."""

@@ -30,6 +30,18 @@ def earliest_patrol_date(today: date | None = None) -> date:
     return (today or timezone.localdate()) - timedelta(days=BACKFILL_DAYS)
 
 
+# What a grid worker writes when the patrol found nothing: no case to report.
+NOTHING_FOUND = frozenset(
+    {"无", "没有", "暂无", "未发现", "未发现问题", "无问题", "无异常", "正常", "一切正常", "没发现", "无情况"}
+)
+
+
+def found_something(findings: str) -> bool:
+    """Whether a patrol's 发现情况 names something to report (not blank, not "无" and the like)."""
+    text = findings.strip().strip("。.！!，,、 ")
+    return bool(text) and text not in NOTHING_FOUND
+
+
 def patrol_errors(
     *, by: User, grid: Grid | None, day: date | None, checked: str, findings: str, report: bool
 ) -> dict[str, str]:
@@ -48,7 +60,7 @@ def patrol_errors(
         errors["grid"] = _("只能填写本人负责网格的巡查日志。")
     if not checked.strip():
         errors["checked"] = _("请填写巡查内容。")
-    if report and not findings.strip():
+    if report and not found_something(findings):
         errors["findings"] = _("勾选了“立即上报”，请填写发现的矛盾纠纷情况。")
     return errors
 
@@ -92,7 +104,7 @@ def report_patrol_finding(
             raise TransitionRefused(_("只能上报本人的巡查发现。"))
         if log.case_id is not None:
             raise TransitionRefused(_("该巡查发现已上报（案件编号 %(n)s），无需重复上报。") % {"n": log.case.number})
-        if not log.findings.strip():
+        if not found_something(log.findings):
             raise TransitionRefused(_("该巡查日志没有填写发现情况，无法上报。"))
         extra = {"people_involved": people_involved} if people_involved else {}
         log.case = submit_grid_issue(by=by, grid=log.grid, summary=log.findings, category=category, **extra)

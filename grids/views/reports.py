@@ -32,6 +32,25 @@ def _day(request: HttpRequest, name: str = "date") -> date:
     return query_date(request, name)
 
 
+def today_row(village: Region, calendar: Calendar, report: ZeroReport | None, now) -> dict:
+    """A village's zero-report today: its state, the state's words and the report if filed."""
+    state = calendar.state(timezone.localtime(now).date(), report, now)
+    return {"village": village, "today": state, "today_label": ReportState(state).label, "today_report": report}
+
+
+def todays_reports(user) -> list[dict]:
+    """The grid worker's villages and today's report of each (his home page leads with it).
+    Three queries: the villages, the rules, today's reports."""
+    villages = reporting_villages(user)
+    if not villages:
+        return []
+    now = timezone.now()
+    today = timezone.localtime(now).date()
+    reports = {r.village_id: r for r in ZeroReport.objects.filter(village__in=villages, grid=None, date=today)}
+    calendar = Calendar.load()
+    return [today_row(village, calendar, reports.get(village.pk), now) for village in villages]
+
+
 @nav_required("reports")
 def report_home(request: HttpRequest) -> HttpResponse:
     """The grid worker's page: today's state for each village they report for, and the last two weeks."""
@@ -46,10 +65,7 @@ def report_home(request: HttpRequest) -> HttpResponse:
     days = [today - timedelta(days=n) for n in range(HISTORY_DAYS)]
     rows = [
         {
-            "village": village,
-            "today": calendar.state(today, reports.get((village.pk, today)), now),
-            "today_label": ReportState(calendar.state(today, reports.get((village.pk, today)), now)).label,
-            "today_report": reports.get((village.pk, today)),
+            **today_row(village, calendar, reports.get((village.pk, today)), now),
             "days": [
                 (day, calendar.state(day, reports.get((village.pk, day)), now), reports.get((village.pk, day)))
                 for day in days
@@ -93,7 +109,11 @@ def report_file(request: HttpRequest) -> HttpResponse:
     items = ReportItemFormSet(request.POST or None, prefix="item")
     if request.method == "POST" and form.is_valid() and items.is_valid():
         data = form.cleaned_data
-        listed = [(f.cleaned_data["summary"], f.cleaned_data["category"]) for f in items.forms if f.cleaned_data]
+        listed = [
+            (f.cleaned_data["summary"], f.cleaned_data["category"])
+            for f in items.forms
+            if f.cleaned_data.get("summary")
+        ]
         try:
             report = file_report(
                 by=request.user,

@@ -22,7 +22,7 @@ from disputes.models import (
 from disputes.performance import overdue_ledger
 from disputes.rules import HANDLING_ROLES
 from disputes.supervision import SECTION_ROWS, supervision_sections
-from disputes.worklists import work_counts, worklists_for
+from disputes.worklists import _specs, work_counts, worklists_for
 from governance.models import REGIONAL_ROLES, Role
 from governance.scoping import region_prefix, region_q
 from tests.factories import PERSONAS
@@ -199,11 +199,12 @@ def test_my_work_and_the_home_counts_hold_the_same_cases(org, spread, union_path
         old = old_specs(user)
         lists = worklists_for(user)
         assert [w.key for w in lists] == list(old), persona
+        orders = {spec.key: spec.order for spec in _specs(user)}  # each list in its deadline's order
         for worklist in lists:
             expected = Case.objects.filter(old[worklist.key])
             assert worklist.total == expected.count(), (persona, worklist.key)
             rows = [c.pk for c in worklist.cases]
-            assert rows == ordered_ids(expected, ("handle_due", "received_at", "id"))[:20], (persona, worklist.key)
+            assert rows == ordered_ids(expected, orders[worklist.key])[:20], (persona, worklist.key)
         counts = {spec.key: n for spec, n in work_counts(user)}
         assert counts == {key: Case.objects.filter(q).count() for key, q in old.items()}, persona
 

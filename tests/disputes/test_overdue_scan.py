@@ -69,10 +69,11 @@ def test_handling_levels_reach_the_right_people(org, handling, head):
     assert Notification.objects.filter(user=head, title__startswith="【黄牌】").count() == 1
     assert Notification.objects.filter(unit=org.police_a, title__startswith="【黄牌】").count() == 1
 
-    run_overdue_scan(early(date(2026, 3, 5)))  # 3 working days past: 红牌 to the head and the leaders
+    run_overdue_scan(early(date(2026, 3, 5)))  # 3 working days past: 红牌 to the head (leaders: the summary)
     assert ("handle", "red", date(2026, 3, 5)) in sent(handling)
-    for person in (head, org["leader"], org["township_leader"]):
-        assert Notification.objects.filter(user=person, title__startswith="【红牌】").count() == 1
+    assert Notification.objects.filter(user=head, title__startswith="【红牌】").count() == 1
+    for person in (org["leader"], org["township_leader"]):
+        assert Notification.objects.filter(user=person, title__startswith="【红牌】").count() == 0
     assert not Notification.objects.filter(title__startswith="【红牌】", unit__isnull=False).exists()
     assert not any("【红牌】" in t for t in inbox(org["outsider"]))
 
@@ -85,10 +86,10 @@ def test_repeated_scans_send_once_and_red_nags_daily(org, handling, head):
     assert second.owed == 1 and sum(second.sent.values()) == 0
     run_overdue_scan(early(date(2026, 3, 6)))
     assert sent(handling, level="red") == [("handle", "red", date(2026, 3, 5)), ("handle", "red", date(2026, 3, 6))]
-    # The unit head hears of it every day; the leaders on the day it turned red (then in their
-    # daily 红牌汇总, tests/disputes/test_overdue_scan_leaders.py).
+    # The unit head hears of it every day; the leaders read it in their daily summary
+    # (tests/disputes/test_overdue_scan_leaders.py).
     assert Notification.objects.filter(user=head, title__startswith="【红牌】").count() == 2
-    assert Notification.objects.filter(user=org["leader"], title__startswith="【红牌】").count() == 1
+    assert Notification.objects.filter(user=org["leader"], title__startswith="【红牌】").count() == 0
 
 
 def test_a_scan_after_days_down_catches_up(org, handling, head):
@@ -214,7 +215,7 @@ def test_two_scans_at_once_send_once(org, handling, head):
         t.join()
     assert errors == []
     assert Reminder.objects.filter(subject=f"case:{handling.pk}").count() == 1
-    assert Notification.objects.filter(user=org["leader"], title__startswith="【红牌】").count() == 1
+    assert Notification.objects.filter(user=head, title__startswith="【红牌】").count() == 1
 
 
 @pytest.mark.celery

@@ -1,6 +1,7 @@
-"""Red cards and the jurisdiction's leaders (disputes/scan.py): a leader hears of each case on
-the day it turns red, and once a day (with the first scan after 08:00) gets one 红牌汇总 of the
-red cards in their jurisdiction; the unit head keeps hearing of each red card every day."""
+"""Red cards and the jurisdiction's leaders (disputes/scan.py): a leader gets no notice per red
+card; once a day (with the first scan after 08:00) he gets one 领导每日汇总 of the red cards in his
+jurisdiction, naming those that turned red that day; the unit head hears of each red card every
+day."""
 
 from datetime import date, datetime
 
@@ -30,30 +31,49 @@ def red_titles(user) -> list[str]:
 
 
 def digests(user) -> list[tuple[str, str]]:
-    return list(Notification.objects.filter(user=user, title__startswith="红牌汇总").values_list("title", "body"))
+    return list(Notification.objects.filter(user=user, title__startswith="领导每日汇总").values_list("title", "body"))
 
 
-def test_leaders_hear_of_a_red_card_once_then_in_a_daily_summary(org, make_case, head):
+def test_leaders_read_red_cards_in_a_daily_summary_not_one_by_one(org, make_case, head):
     case = make_case(Status.IN_PROGRESS)
     Case.objects.filter(pk=case.pk).update(handle_due=MON)
 
-    run_overdue_scan(at(THU, 9))  # turned red today: to the head and, one by one, to the leaders
-    for person in (head, org["leader"], org["township_leader"]):
-        assert len(red_titles(person)) == 1
-        assert case.number in red_titles(person)[0]
-    assert digests(org["leader"]) == [("红牌汇总（03-05）：辖区内 1 件案件处于红牌", digests(org["leader"])[0][1])]
-    assert "今日新转红牌 1 件" in digests(org["leader"])[0][1]
+    run_overdue_scan(at(THU, 9))  # turned red today: to the head; the leaders read it in the summary
+    assert len(red_titles(head)) == 1 and case.number in red_titles(head)[0]
+    for leader in (org["leader"], org["township_leader"]):
+        assert red_titles(leader) == []
+        [(title, body)] = digests(leader)
+        assert title == "领导每日汇总（03-05）：红牌 1 件，新预警 0 条"
+        assert f"今日新转红牌 1 件（{case.number}）" in body
 
     run_overdue_scan(at(FRI, 9))  # still red: the head hears again, the leaders read the summary
     assert len(red_titles(head)) == 2
-    assert len(red_titles(org["leader"])) == len(red_titles(org["township_leader"])) == 1
+    assert red_titles(org["leader"]) == red_titles(org["township_leader"]) == []
     friday = [body for title, body in digests(org["leader"]) if "03-06" in title]
-    assert len(friday) == 1 and "今日新转红牌 0 件" in friday[0] and "持续红牌 1 件" in friday[0]
+    assert len(friday) == 1 and "今日新转红牌 0 件；" in friday[0] and "持续红牌 1 件" in friday[0]
     assert not Notification.objects.filter(user=org["outsider"]).exists()
 
     run_overdue_scan(at(FRI, 10))  # once a day
     assert len(digests(org["leader"])) == 2
     assert Reminder.objects.filter(kind="red_digest", day=FRI).count() == 2  # the county's and 甲镇's leaders
+
+
+def test_a_leader_still_hears_of_a_case_he_listed(org, make_case, head):
+    """What he asked for comes one by one: a red card on the case he listed (挂牌督办)."""
+    from datetime import timedelta
+
+    from disputes import services
+    from disputes.models import Supervision
+
+    case = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=case.pk).update(handle_due=date(2026, 6, 1))
+    services.supervise_case(
+        case=case, by=org["leader"], instruction="限期化解", due=timezone.localdate() + timedelta(days=3)
+    )
+    Supervision.objects.filter(case=case).update(due=MON)
+    run_overdue_scan(at(THU, 9))  # the leader's own deadline is past: 红牌 to him, one by one
+    assert any(case.number in t for t in red_titles(org["leader"]))
+    assert red_titles(org["township_leader"]) == []
 
 
 def test_each_leader_counts_the_red_cards_of_their_jurisdiction(org, make_case, head):
@@ -66,6 +86,8 @@ def test_each_leader_counts_the_red_cards_of_their_jurisdiction(org, make_case, 
     run_overdue_scan(at(THU, 7))  # before 08:00: no summary yet
     assert digests(org["leader"]) == []
     run_overdue_scan(at(THU, 8))
-    assert [title for title, _body in digests(org["leader"])] == ["红牌汇总（03-05）：辖区内 4 件案件处于红牌"]
-    assert [title for title, _body in digests(org["township_leader"])] == ["红牌汇总（03-05）：辖区内 3 件案件处于红牌"]
-    assert Notification.objects.get(user=org["leader"], title__startswith="红牌汇总").url == "/cases/supervision/"
+    assert [title for title, _body in digests(org["leader"])] == ["领导每日汇总（03-05）：红牌 4 件，新预警 0 条"]
+    assert [title for title, _body in digests(org["township_leader"])] == [
+        "领导每日汇总（03-05）：红牌 3 件，新预警 0 条"
+    ]
+    assert Notification.objects.get(user=org["leader"], title__startswith="领导每日汇总").url == "/cases/supervision/"

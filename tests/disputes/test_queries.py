@@ -86,7 +86,7 @@ def test_home_counts_each_list_in_one_query(org, login, make_case, django_assert
 def test_my_work_reads_every_list_in_three_queries(org, make_case, persona, django_assert_max_num_queries):
     """However many lists a person has (a county officer who also handles has eight): their counts,
     their first rows' ids and those rows, each in one query; each list still in its own order."""
-    from disputes.worklists import ROWS_PER_LIST, WORK_ORDER, _specs, worklists_for
+    from disputes.worklists import ROWS_PER_LIST, _specs, worklists_for
 
     for status in (Status.SUBMITTED, Status.REGISTERED, Status.DISPATCHED, Status.IN_PROGRESS, Status.CLOSED):
         make_case(status)
@@ -100,7 +100,7 @@ def test_my_work_reads_every_list_in_three_queries(org, make_case, persona, djan
         worklists = worklists_for(user)
     for worklist, spec in zip(worklists, _specs(user), strict=True):
         expected = list(
-            Case.objects.filter(spec.condition).order_by(*WORK_ORDER).values_list("pk", flat=True)[:ROWS_PER_LIST]
+            Case.objects.filter(spec.condition).order_by(*spec.order).values_list("pk", flat=True)[:ROWS_PER_LIST]
         )
         assert [case.pk for case in worklist.cases] == expected, (persona, worklist.key)
         assert worklist.total == Case.objects.filter(spec.condition).count()

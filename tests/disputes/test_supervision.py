@@ -146,6 +146,32 @@ def test_a_section_shows_its_most_urgent_rows_and_links_to_the_case_list_of_all_
         assert not numbers & {case.number for case in others}
 
 
+def test_a_county_sees_each_townships_counts_and_narrows_the_list_to_one(org, login, make_case):
+    today = timezone.localdate()
+    for township, village, n in ((org.town_a, org.village_a1, 2), (org.town_b, org.village_b1, 1)):
+        for _n in range(n):
+            case = make_case(Status.IN_PROGRESS)
+            Case.objects.filter(pk=case.pk).update(
+                handle_due=today - timedelta(days=5), township=township, village=village
+            )
+    leader = login(org["leader"])
+    response = leader.get("/cases/supervision/")
+    rows = {row.township.name: row for row in response.context["summary"]}
+    assert rows["甲镇"].counts["overdue"] == 2 and rows["乙镇"].counts["overdue"] == 1
+    assert [row.township.name for row in response.context["summary"]] == ["甲镇", "乙镇"]  # the busiest first
+    assert f'href="?township={org.town_b.pk}"' in response.content.decode()
+    narrowed = leader.get("/cases/supervision/", {"township": org.town_b.pk})
+    overdue = next(s for s in narrowed.context["sections"] if s.key == "overdue")
+    assert overdue.total == 1 and {c.township for c in overdue.cases} == {org.town_b}
+    assert narrowed.context["summary"] == []
+    for odd in ("abc", "9" * 40, str(org.village_a1.pk)):  # not a township of the county: no filter
+        response = leader.get("/cases/supervision/", {"township": odd})
+        assert response.status_code == 200 and response.context["township"] is None
+    # A township's own list has no summary and no filter.
+    township = login(org["township_officer"]).get("/cases/supervision/")
+    assert township.context["summary"] == [] and 'data-testid="supervision-filter"' not in township.content.decode()
+
+
 def test_a_section_that_fits_has_no_link(org, login, make_case):
     overdue = make_case(Status.IN_PROGRESS)
     Case.objects.filter(pk=overdue.pk).update(handle_due=timezone.localdate() - timedelta(days=10))

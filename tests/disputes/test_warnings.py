@@ -13,6 +13,7 @@ from disputes import services
 from disputes.models import Category, EarlyWarning, Party, RiskLevel, Status, WarningKind, WarningRule
 from disputes.warnings import close_warning, run_warning_scan
 from governance.models import Notification
+from governance.reminders import run_overdue_scan
 from tests.disputes.conftest import intake
 
 K = WarningKind
@@ -157,7 +158,7 @@ def test_a_switched_off_rule_raises_nothing(org, make_case):
     assert K.GROUP not in run_warning_scan().raised
 
 
-def test_the_notices_go_to_the_centers_and_leaders_of_the_jurisdiction(org, make_case):
+def test_the_notices_go_to_the_centers_and_the_leaders_read_them_in_their_daily_summary(org, make_case):
     only(org, K.GROUP, threshold=10)
     make_case(people_involved=10, parties=party(1))
     before = Notification.objects.count()
@@ -165,12 +166,17 @@ def test_the_notices_go_to_the_centers_and_leaders_of_the_jurisdiction(org, make
     warning = EarlyWarning.objects.get()
     notices = Notification.objects.filter(url=f"/warnings/{warning.pk}/")
     assert result.notices == notices.count() == Notification.objects.count() - before
-    assert {n.unit for n in notices if n.unit} == {org.center_a, org.county_center}
-    assert {n.user.username for n in notices if n.user} == {"leader", "township_leader"}
-    for persona in ("county_officer", "township_officer", "leader", "township_leader"):
+    assert {n.unit for n in notices} == {org.center_a, org.county_center} and not notices.filter(user__isnull=False)
+    for persona in ("county_officer", "township_officer"):
         assert notices.for_user(org[persona]).exists(), persona
-    for persona in ("outsider", "police"):
+    for persona in ("outsider", "police", "leader", "township_leader"):
         assert not notices.for_user(org[persona]).exists(), persona
+    # The leaders over 甲镇 read it in their daily summary, which goes out with the first scan after 08:00.
+    now = timezone.localtime()
+    run_overdue_scan(max(now + timedelta(minutes=1), now.replace(hour=8, minute=30, second=0, microsecond=0)))
+    for persona in ("leader", "township_leader"):
+        summary = Notification.objects.get(user=org[persona], title__startswith="领导每日汇总")
+        assert "新预警 1 条" in summary.title and warning.title in summary.body
 
 
 def test_the_scan_reads_a_fixed_number_of_queries(org, django_assert_max_num_queries):

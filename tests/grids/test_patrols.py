@@ -173,6 +173,25 @@ def test_a_log_without_findings_cannot_be_reported(org, login):
     assert not Case.objects.exists()
 
 
+@pytest.mark.parametrize("findings", ["无", "无。", " 没有 ", "未发现问题", "一切正常"])
+def test_a_log_that_found_nothing_offers_no_report_and_cannot_be_reported(org, login, findings):
+    """A worker who writes 无 under 发现情况 found nothing: no 上报 button, and the step refuses."""
+    log = make_log(org, findings=findings)
+    client = login(org["grid_worker"])
+    page = client.get("/grids/patrols/").content.decode()
+    assert "patrol-report-form" not in page and findings.strip() in page
+    response = client.post(f"/grids/patrols/{log.pk}/report/", follow=True)
+    assert "没有填写发现情况" in response.content.decode()
+    assert not Case.objects.exists()
+    with pytest.raises(ValidationError):
+        record_patrol(
+            by=org["grid_worker"], grid=log.grid, date=log.date, checked="走访", findings=findings, report=True
+        )
+    # Something found is offered as before.
+    make_log(org, findings="两户因宅基地边界争吵")
+    assert "patrol-report-form" in client.get("/grids/patrols/").content.decode()
+
+
 def test_writing_and_reporting_at_once(org, login):
     category = Category.objects.get(code="neighbourhood")
     data = form_data(findings="两户因宅基地边界争吵", report="on", category=category.pk, people_involved="6")

@@ -196,3 +196,44 @@ def test_the_check_task_runs_on_a_real_worker(worker):
     assert reminded_days <= {today - timedelta(days=n) for n in range(4)}
     assert all(ZeroReportReminder.objects.filter(date=d).count() == 3 for d in reminded_days)
     assert run_zero_report_check(today - timedelta(days=3)).reminded == 0
+
+
+def test_the_grid_workers_home_leads_with_todays_zero_report(org, login, django_assert_max_num_queries):
+    """His phone's first screen: today's report of his village with the button to file it, not
+    the region's tiles; after filing it says 已报 and offers to correct it."""
+    client = login(org["grid_worker"])
+    with django_assert_max_num_queries(20):
+        page = client.get("/").content.decode()
+    section = page.split('data-testid="home-zero-report"')[1].split("</section>")[0]
+    assert "甲镇一村" in section and "填报今日报告" in section
+    assert f"/grids/reports/file/?village={org.village_a1.pk}&amp;date={timezone.localdate():%Y-%m-%d}" in section
+    assert 'data-testid="jurisdiction-summary"' not in page
+    file_report(by=org["grid_worker"], village=org.village_a1, day=timezone.localdate(), data=ReportData(is_zero=True))
+    section = client.get("/").content.decode().split('data-testid="home-zero-report"')[1].split("</section>")[0]
+    assert "已报" in section and "修改今日报告" in section
+    # Nobody else's home has it.
+    assert 'data-testid="home-zero-report"' not in login(org["township_officer"]).get("/").content.decode()
+
+
+def test_the_optional_dispute_rows_are_not_marked_required(org, login):
+    client = login(org["grid_worker"])
+    form = client.get(f"/grids/reports/file/?village={org.village_a1.pk}").content.decode()
+    rows = form.split("发现的矛盾纠纷")[1]
+    assert 'class="text-danger">*' not in rows  # no red mark on an optional row
+    data = {
+        "date": timezone.localdate().isoformat(),
+        "disputes_found": "1",
+        "disputes_resolved": "0",
+        "key_persons": "0",
+        "item-TOTAL_FORMS": "2",
+        "item-INITIAL_FORMS": "0",
+        "item-0-category": str(Category.objects.get(code="neighbourhood").pk),
+    }
+    response = client.post(f"/grids/reports/file/?village={org.village_a1.pk}", data)
+    assert "请填写纠纷简况" in response.content.decode()  # the form again, with the message
+    assert not ZeroReport.objects.exists()
+    response = client.post(
+        f"/grids/reports/file/?village={org.village_a1.pk}", {**data, "item-0-summary": "邻里排水纠纷"}
+    )
+    assert response.status_code == 302
+    assert list(ZeroReportItem.objects.values_list("summary", flat=True)) == ["邻里排水纠纷"]
