@@ -42,6 +42,7 @@ from disputes.models import (
     Satisfaction,
     Stage,
     Status,
+    VisitMethod,
 )
 from governance.models import Unit, User
 from governance.validators import id_check_digit
@@ -608,6 +609,7 @@ CHANNEL_WEIGHTS = {
     Channel.ONLINE: 9,
     Channel.COURT: 4,
     Channel.NIGHT_VISIT: 3,
+    Channel.PETITION: 2,
 }
 # 城关镇 (the county seat) and the two 街道 are the busiest.
 TOWNSHIP_WEIGHTS = (16, 12, 11, 8, 8, 7, 7, 7, 6, 6, 5, 5)
@@ -687,6 +689,7 @@ _REJECT_REASONS = {
     Channel.GRID: (RejectReason.DUPLICATE, RejectReason.IN_COURT, RejectReason.NOT_DISPUTE),
     Channel.NIGHT_VISIT: (RejectReason.NOT_DISPUTE, RejectReason.DUPLICATE),
     Channel.COURT: (RejectReason.DUPLICATE,),
+    Channel.PETITION: (RejectReason.DUPLICATE, RejectReason.SPECIALISED),
 }
 
 
@@ -1078,6 +1081,8 @@ def _source_ref(rng: random.Random, channel: str, received: datetime) -> str:
         return f"MSB{day}{rng.randint(10000, 99999)}"
     if channel == Channel.GRID:
         return f"WG{day}{rng.randint(1000, 9999)}"
+    if channel == Channel.PETITION:
+        return f"XF{day}{rng.randint(1000, 9999)}"
     return ""
 
 
@@ -1389,7 +1394,9 @@ def _walk(ctx: Context, plan: Plan) -> None:
         if plan.stop == E.EVALUATED:
             return
 
-        # 不满意 → 重新办理; otherwise the return visit N days after closure, then 归档.
+        # 不满意 → 重新办理; otherwise the return visit (回访) N days after closure, as its own step,
+        # then 归档 (a visit that finds the dispute back reopens it, as services.record_visit does).
+        visited = False
         if satisfaction == Satisfaction.DISSATISFIED:
             t = ctx.after_days(t, 1, 5)
             reason = "当事人对处理结果不满意，要求重新调处。"
@@ -1398,9 +1405,25 @@ def _walk(ctx: Context, plan: Plan) -> None:
             while not is_working_day(day):
                 day += timedelta(days=1)
             t = max(ctx.moment(day), t + timedelta(minutes=1))
-            reason = (
-                "" if f["reopen_count"] or rng.random() >= 0.015 else "回访发现纠纷复发，当事人再次反映，重新办理。"
+            came_back = not f["reopen_count"] and rng.random() < 0.015
+            if t > now:
+                return
+            note = "当事人反映纠纷再次发生。" if came_back else rng.choice(_ARCHIVE_NOTES)
+            method = VisitMethod.PHONE if rng.random() < 0.8 else VisitMethod.HOME
+            f["visited_at"] = t
+            emit(
+                A.VISIT,
+                t,
+                center,
+                center_unit,
+                note=note,
+                method=method,
+                visited_on=timezone.localtime(t).date().isoformat(),
+                visitor=str(center) if center else "",
+                came_back=came_back,
             )
+            visited = True
+            reason = f"回访发现纠纷复发：{note}" if came_back else ""
         if t > now:
             return
         if reason:
@@ -1413,24 +1436,22 @@ def _walk(ctx: Context, plan: Plan) -> None:
                 reported_at=None,
                 closed_at=None,
                 evaluated_at=None,
+                visited_at=None,
                 outcome="",
                 routes="",
                 satisfaction="",
             )
             plan.co_units = []
             previous_lead = lead
-            emit(A.REOPEN, t, center, center_unit, to=E.REGISTERED, note=reason, handle_due="")
+            emit(A.REOPEN, t + timedelta(seconds=1), center, center_unit, to=E.REGISTERED, note=reason, handle_due="")
             continue
-        f.update(visited_at=t, archived_at=t)
-        emit(
-            A.ARCHIVE,
-            t,
-            center,
-            center_unit,
-            to=E.ARCHIVED,
-            note=rng.choice(_ARCHIVE_NOTES),
-            method="phone" if rng.random() < 0.8 else "visit",
-        )
+        # 归档 half an hour after the visit is written up (a visit of the last half hour waits: 待归档).
+        assert visited
+        t += timedelta(minutes=30)
+        if t > now:
+            return
+        f["archived_at"] = t
+        emit(A.ARCHIVE, t, center, center_unit, to=E.ARCHIVED, note="回访未复发，案结事了，归档。")
         return
 
 
@@ -1438,7 +1459,7 @@ def _walk(ctx: Context, plan: Plan) -> None:
 
 
 _VERSIONED = {A.ACCEPT, A.REJECT, A.DISPATCH, A.SIGN, A.RETURN, A.REPORT, A.APPROVE, A.SEND_BACK, A.EVALUATE}
-_VERSIONED |= {A.ARCHIVE, A.REOPEN}
+_VERSIONED |= {A.VISIT, A.ARCHIVE, A.REOPEN}
 
 
 def _numbers(plans: list[Plan], county: Region) -> dict[tuple[int, int], int]:

@@ -74,6 +74,23 @@ def is_classified(case: Case) -> bool:
     return case.category_id is not None and case.risk_level_id is not None
 
 
+def is_settled_at_desk(case: Case) -> bool:
+    """当场化解: only a walk-in or a call (SETTLE_CHANNELS) that has not been handed to a unit."""
+    from disputes.models import SETTLE_CHANNELS
+
+    return case.channel in SETTLE_CHANNELS and case.lead_unit_id is None
+
+
+def is_not_visited(case: Case) -> bool:
+    """One return visit per closure: a reopen clears it for the next."""
+    return case.visited_at is None
+
+
+def is_visited(case: Case) -> bool:
+    """A case is archived only after its return visit (回访) is recorded."""
+    return case.visited_at is not None
+
+
 def is_not_dissatisfied(case: Case) -> bool:
     """A dissatisfied citizen's case is reopened, not archived."""
     from disputes.models import Satisfaction

@@ -195,6 +195,7 @@ def case_intake(request: HttpRequest) -> HttpResponse:
                             major_emergency=data["major_emergency"],
                             parties=[services.PartyData(**row) for row in party_rows],
                             attachments=[(upload, "application") for upload in data["attachments"]],
+                            settle=form.settle_data(),
                         ),
                     ),
                 )
@@ -205,7 +206,12 @@ def case_intake(request: HttpRequest) -> HttpResponse:
             except services.TransitionRefused as refused:
                 form.add_error(None, str(refused))
             else:
-                messages.success(request, _("已登记，案件编号 %(n)s。") % {"n": case.number})
+                done = (
+                    _("已登记并当场化解办结，案件编号 %(n)s；请在评价、回访后归档。")
+                    if case.status == Status.CLOSED
+                    else _("已登记，案件编号 %(n)s。")
+                )
+                messages.success(request, done % {"n": case.number})
                 return redirect("disputes-detail", case.number)
         else:
             messages.warning(request, _("发现可能重复的在办案件，请核对后再决定是否登记。"))
@@ -267,6 +273,15 @@ ACTIONS: dict[str, Action] = {
             ),
         ),
         Action(
+            "settle",
+            gettext_lazy("当场化解"),
+            forms.SettleForm,
+            lambda case, by, d: services.settle_case(
+                case=case, by=by, outcome=d["outcome"], routes=d["routes"], summary=d["summary"], version=d["version"]
+            ),
+            "outline-success",
+        ),
+        Action(
             "sign",
             gettext_lazy("签收"),
             forms.SignForm,
@@ -309,12 +324,25 @@ ACTIONS: dict[str, Action] = {
             ),
         ),
         Action(
-            "archive",
-            gettext_lazy("回访归档"),
-            forms.ArchiveForm,
-            lambda case, by, d: services.archive_case(
-                case=case, by=by, method=d["method"], note=d["note"], version=d["version"]
+            "visit",
+            gettext_lazy("记录回访"),
+            forms.VisitForm,
+            lambda case, by, d: services.record_visit(
+                case=case,
+                by=by,
+                method=d["method"],
+                visited_on=d["visited_on"],
+                visitor=d["visitor"],
+                came_back=d["came_back"],
+                note=d["note"],
+                version=d["version"],
             ),
+        ),
+        Action(
+            "archive",
+            gettext_lazy("归档"),
+            forms.ArchiveForm,
+            lambda case, by, d: services.archive_case(case=case, by=by, note=d["note"], version=d["version"]),
         ),
         Action(
             "reopen",
@@ -347,6 +375,8 @@ def _action_form(action: Action, case: Case, user, data=None):
     form = action.form(data, initial={"version": case.version}, prefix=action.name, **kwargs)
     if action.name == "accept" and data is None:
         form.initial.update(category=case.category_id, risk_level=case.risk_level_id)
+    if action.name == "visit" and data is None:
+        form.initial.update(visited_on=timezone.localdate(), visitor=str(user))
     return form
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.filters import with_listing
 from disputes.listing import count_each, union_all
-from disputes.models import HANDLING_STATUSES, AnyOf, Case, Status, Visibility, overdue_q
+from disputes.models import HANDLING_STATUSES, AnyOf, Case, ExtensionRequest, Status, Visibility, overdue_q
 from disputes.rules import HANDLING_ROLES
 from governance.models import Role, User
 
@@ -57,8 +57,31 @@ def _specs(user: User) -> list[Spec]:
                 center & Q(status=Status.REGISTERED),
             ),
             Spec("to_review", _("待审核"), _("承办单位已反馈办结，请审核"), center & Q(status=Status.PENDING_REVIEW)),
+            Spec(
+                "to_extend",
+                _("待审批延期"),
+                _("承办单位申请延长办理期限，请审批"),
+                center
+                & Q(
+                    AnyOf(
+                        F("pk"),
+                        ExtensionRequest.objects.filter(decision=ExtensionRequest.Decision.PENDING).values("case_id"),
+                    )
+                ),
+            ),
             Spec("to_evaluate", _("待评价"), _("已办结，请电话回访当事人并录入评价"), center & Q(status=Status.CLOSED)),
-            Spec("to_visit", _("待回访"), _("已评价，请定期回访后归档"), center & Q(status=Status.EVALUATED)),
+            Spec(
+                "to_visit",
+                _("待回访"),
+                _("已评价，回访到期时记录回访情况"),
+                center & Q(status=Status.EVALUATED, visited_at__isnull=True),
+            ),
+            Spec(
+                "to_archive",
+                _("待归档"),
+                _("已回访，纠纷未复发，请归档"),
+                center & Q(status=Status.EVALUATED, visited_at__isnull=False),
+            ),
         ]
     if user.unit_id is not None and user.has_role(*HANDLING_ROLES):
         mine = Q(lead_unit_id=user.unit_id)
