@@ -23,7 +23,13 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 from simple_history.utils import bulk_create_with_history
 
-from disputes.deadlines import handle_due_from_events, limit_for, statutory_cap
+from disputes.deadlines import (
+    handle_due_from_events,
+    limit_for,
+    petition_cap,
+    petition_extended_cap,
+    statutory_cap,
+)
 from disputes.key_persons import mark_repeat_parties
 from disputes.models import (
     DIRECT_CHANNELS,
@@ -510,6 +516,14 @@ def dispatch_case(
     with transaction.atomic():
         case = _lock(case, version)
         _guard(case, case.dispatch, by, condition_message=_("请先确定纠纷类别和风险等级，再分流。"))
+        petition = petition_cap(case, _accepted_on(case))
+        if petition is not None and due > petition[0]:
+            raise ValidationError(
+                {
+                    "due": _("信访事项应自受理之日起%(n)d日内办结，办理期限不得晚于 %(date)s（%(citation)s）。")
+                    % {"n": petition[1].amount, "date": petition[0], "citation": petition[1].citation}
+                }
+            )
         before = case.status
         case.lead_unit, case.handle_due, case.dispatched_at = lead_unit, due, timezone.now()
         case.sign_due = limit_for(case, Stage.SIGN).deadline(case.dispatched_at)
@@ -534,6 +548,18 @@ def dispatch_case(
         for unit in co_units:
             _notify_unit(unit, _("协办案件：%(n)s") % {"n": case.number}, case)
     return case
+
+
+def _accepted_on(case: Case) -> date:
+    """The day the case was last taken in for handling (受理, a desk registration, or a reopen):
+    a 信访 case's 60 days run from it."""
+    taken_in = (
+        case.events.filter(action__in=[CaseEvent.Action.ACCEPT, CaseEvent.Action.REGISTER, CaseEvent.Action.REOPEN])
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
+    )
+    return timezone.localtime(taken_in).date() if taken_in else timezone.localdate()
 
 
 def sign_case(*, case: Case, by: User, version: int | None) -> Case:
@@ -628,15 +654,16 @@ def _guard_hold(case: Case, method, user: User, condition_message: str) -> None:
 
 
 def add_progress(*, case: Case, by: User, note: str) -> CaseEvent:
-    from disputes.rules import is_handling_staff
+    """办理进展 by the lead unit or a co-handling unit (rules.may_add_progress)."""
+    from disputes.rules import is_handling_staff, may_add_progress
 
     if not note.strip():
         raise ValidationError({"note": _("请填写办理进展。")})
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
-        if case.status != Status.IN_PROGRESS:
-            raise TransitionRefused(_("只有办理中的案件可以填写进展（请先签收）。"))
-        if not is_handling_staff(case, by):
+        if not may_add_progress(case, by):
+            if is_handling_staff(case, by):  # the right unit at the wrong moment
+                raise TransitionRefused(_("只有办理中的案件可以填写进展（请先签收）。"))
             raise TransitionRefused(_("您无权对该案件进行此操作。"))
         return _record(case, CaseEvent.Action.PROGRESS, by, note=note.strip())
 
@@ -937,6 +964,16 @@ def decide_extension(
         if approve:
             extension.decision, extension.approved_days = ExtensionRequest.Decision.APPROVED, days
             _recount_due(case, _record(case, CaseEvent.Action.EXTENSION_APPROVE, by, note=note.strip(), days=days))
+            cap = petition_extended_cap(case, _accepted_on(case))
+            if cap is not None and case.handle_due > cap[0]:  # the transaction rolls back: nothing saved
+                raise ValidationError(
+                    {
+                        "days": _(
+                            "信访事项延长办理期限不得超过%(n)d日，延期后的期限不得晚于 %(date)s（%(citation)s）。"
+                        )
+                        % {"n": cap[1].extension, "date": cap[0], "citation": cap[1].citation}
+                    }
+                )
             extension.new_due = case.handle_due
             _save(case, by, ["handle_due"])
             title = _("延期已批准：%(n)s，新期限 %(d)s") % {"n": case.number, "d": case.handle_due}

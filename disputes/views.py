@@ -44,9 +44,9 @@ from disputes.models import (
 )
 from disputes.rules import (
     is_case_center,
-    is_handling_staff,
     keeps_key_persons,
     may_add_materials,
+    may_add_progress,
     may_answer_supervision,
     may_mark_key_person,
     may_request_extension,
@@ -397,7 +397,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         "case": case,
         "action_forms": action_forms,
         "progress_form": (bound or {}).get("progress") or forms.ProgressForm(prefix="progress")
-        if case.status == Status.IN_PROGRESS and is_handling_staff(case, user)
+        if may_add_progress(case, user)
         else None,
         "attachment_form": (bound or {}).get("attachment") or forms.AttachmentForm(prefix="attachment")
         if may_add_materials(case, user)
