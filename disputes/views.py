@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from disputes import forms, key_persons, services
+from disputes.deadlines import standing
 from disputes.filters import (
     LIST_ORDER,
     drilled_cases,
@@ -375,8 +376,16 @@ def _action_form(action: Action, case: Case, user, data=None):
     form = action.form(data, initial={"version": case.version}, prefix=action.name, **kwargs)
     if action.name == "accept" and data is None:
         form.initial.update(category=case.category_id, risk_level=case.risk_level_id)
-    if action.name == "visit" and data is None:
-        form.initial.update(visited_on=timezone.localdate(), visitor=str(user))
+    if action.name == "visit":
+        if data is None:
+            form.initial.update(visited_on=timezone.localdate(), visitor=str(user))
+        clock = standing(case)
+        if clock is not None:  # when the visit falls due (the matrix's 回访 limit from the closure)
+            due = timezone.localtime(clock.due).date()
+            form.fields["visited_on"].help_text = _("回访时限：%(d)s 前（%(state)s）") % {
+                "d": due,
+                "state": clock.label,
+            }
     return form
 
 

@@ -148,6 +148,8 @@ def test_the_visit_form_on_the_case_page(org, make_case, login):
     client = login(org["township_officer"])
     page = client.get(f"/cases/{case.number}/").content.decode()
     assert 'data-testid="action-visit"' in page and 'data-testid="action-archive"' not in page
+    due = (timezone.localtime(case.closed_at) + timedelta(days=30)).date()
+    assert f"回访时限：{due:%Y-%m-%d} 前（回访正常，剩 30 天）" in page  # when it falls due
     bad = client.post(f"/cases/{case.number}/act/visit/", {"visit-version": case.version, "visit-note": ""})
     assert bad.status_code == 400 and 'data-testid="action-visit"' in bad.content.decode()
     case.refresh_from_db()

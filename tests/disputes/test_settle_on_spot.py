@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from disputes import services
 from disputes.models import Case, Category, Channel, RiskLevel, Status, UnitMonth
+from disputes.stats import metric_records
 from governance.models import DailyStat
-from governance.stats import fill_day
+from governance.stats import day_bounds, fill_day
 from tests.disputes.conftest import advance, intake
 
 DAY = date(2026, 3, 4)
@@ -156,7 +157,7 @@ def test_the_intake_form_settles_in_one_step(org, login):
 
 def test_the_statistics_count_a_desk_settlement_as_a_closure_at_the_centers_level(org):
     with time_machine.travel(at(DAY), tick=False):
-        intake(org, settle=SETTLED)
+        settled = intake(org, settle=SETTLED)
         intake(org)  # registered, still open
     with time_machine.travel(at(DAY, 23), tick=False):
         fill_day(DAY)
@@ -170,3 +171,8 @@ def test_the_statistics_count_a_desk_settlement_as_a_closure_at_the_centers_leve
     assert total("closed_on_time") == total("closed_late") == 0  # no handling deadline to be late against
     assert total("open_end") == 1  # the settled one went in and out on the same day
     assert not UnitMonth.objects.exclude(dispatched=0, on_time=0, late=0, reported=0).exists()
+    # The dashboard's drill-down lists the same closure the number counted.
+    start, end = day_bounds(DAY)
+    closed = metric_records("closed_resolved", start, end)
+    assert list(closed.values_list("case_ref", "stat_level")) == [(settled.pk, "township")]
+    assert list(metric_records("settled", start, end).values_list("case_ref", flat=True)) == [settled.pk]
