@@ -79,7 +79,7 @@ class Channel(models.TextChoices):
     NIGHT_VISIT = "night_visit", _("平安夜访")
     # 信访: a letter or visit taken in as a petition (信访工作条例), or forwarded by the 信访 bureau. It
     # waits for acceptance like the other submissions: the 15-day 受理告知 and 60 (+30) day 办理 limits
-    # of the statutes (disputes.deadlines.petition_limits) run on it.
+    # of the statutes run on it (disputes.deadlines.acceptance_due, petition_cap).
     PETITION = "petition", _("信访")
 
 
@@ -863,8 +863,10 @@ class CaseEvent(models.Model):
         data, lines = self.data or {}, []
         if self.action in (self.Action.REPORT, self.Action.SETTLE) and data.get("outcome") in Outcome.values:
             routes = "、".join(str(Route(r).label) for r in data.get("routes") or () if r in Route.values)
-            line = _("化解结果：%(o)s") % {"o": Outcome(data["outcome"]).label}
-            lines.append(f"{line}；{_('引导途径：%(r)s') % {'r': routes}}" if routes else str(line))
+            parts = [str(_("化解结果：%(o)s") % {"o": Outcome(data["outcome"]).label})]
+            if routes:
+                parts.append(str(_("引导途径：%(r)s") % {"r": routes}))
+            lines.append("；".join(parts))
         if self.action == self.Action.EVALUATE and data.get("satisfaction") in Satisfaction.values:
             lines.append(str(_("评价结果：%(s)s") % {"s": Satisfaction(data["satisfaction"]).label}))
         if self.action in (self.Action.VISIT, self.Action.ARCHIVE) and data.get("method") in VisitMethod.values:

@@ -77,6 +77,7 @@ def test_a_partial_settlement_names_the_routes_and_bad_input_saves_nothing(org):
     assert Case.objects.count() == before  # nothing half-saved
     case = intake(org, channel=Channel.PHONE, settle=services.SettleData("partial", "部分达成", ["litigation"]))
     assert case.status == Status.CLOSED and case.routes == "litigation"
+    assert case.events.get(action="settle").details == ["化解结果：部分成功；引导途径：引导诉讼"]
 
 
 def test_settling_is_refused_when_its_guard_fails(org):
