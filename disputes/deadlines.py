@@ -30,6 +30,7 @@ from disputes.models import (
     PAUSED_HOLDS,
     Case,
     CaseEvent,
+    Channel,
     Hold,
     LimitUnit,
     Stage,
@@ -214,7 +215,8 @@ def default_handle_due(case: Case, start: date, lead_unit: Unit | None = None) -
     statute = book.statute_for(lead_unit)
     if statute is not None:
         due = min(due, add_limit(start, statute.amount, statute.unit))
-    return due
+    petition = petition_cap(case, start)
+    return min(due, petition[0]) if petition else due
 
 
 def statutory(code: str) -> Statute:
@@ -240,6 +242,40 @@ def statutory_cap(start: date, lead_unit: Unit) -> tuple[date, Statute] | None:
         return None
     # The statutory limit itself; more time comes only through an approved extension request.
     return add_limit(start, statute.amount, statute.unit), statute
+
+
+# --- 信访 (Channel.PETITION): 信访工作条例's limits, from the statutory-limit table ------------------
+# The center decides within 15 days of receipt whether to accept a petition and tells the petitioner
+# (petition_acceptance: the 受理告知 clock of a 信访 case waiting for acceptance); an accepted
+# petition is handled within 60 days of acceptance (petition_handling: caps the dispatch deadline),
+# extended with approval by at most 30 days (its `extension`: caps an approved extension).
+PETITION_ACCEPTANCE, PETITION_HANDLING = "petition_acceptance", "petition_handling"
+ACCEPT_STAGE = "accept"  # the 受理告知 clock; not a stage of the matrix
+
+
+def acceptance_due(case: Case) -> tuple[datetime, Statute] | None:
+    """When a 信访 case waiting for acceptance must be accepted or refused, and the statute."""
+    if case.channel != Channel.PETITION or case.status != Status.SUBMITTED:
+        return None
+    statute = statutory(PETITION_ACCEPTANCE)
+    return end_of_day(add_limit(_local(case.received_at).date(), statute.amount, statute.unit)), statute
+
+
+def petition_cap(case: Case, accepted_on: date) -> tuple[date, Statute] | None:
+    """The latest handling deadline of a 信访 case accepted on `accepted_on` (60 days), or None."""
+    if case.channel != Channel.PETITION:
+        return None
+    statute = statutory(PETITION_HANDLING)
+    return add_limit(accepted_on, statute.amount, statute.unit), statute
+
+
+def petition_extended_cap(case: Case, accepted_on: date) -> tuple[date, Statute] | None:
+    """… and with the longest extension the statute allows (60 + 30 days)."""
+    cap = petition_cap(case, accepted_on)
+    if cap is None:
+        return None
+    due, statute = cap
+    return add_limit(due, statute.extension, statute.unit), statute
 
 
 # The steps that set or move the handling deadline (as `handle_due_from_events` reads them). Each
@@ -301,7 +337,7 @@ class Clock:
 
     @property
     def stage_label(self) -> str:
-        return str(Stage(self.stage).label)
+        return str(Stage(self.stage).label) if self.stage in Stage.values else str(_("受理告知"))
 
     @property
     def unit_label(self) -> str:
@@ -357,10 +393,16 @@ def standing(
 ) -> Clock | None:
     """Which clock runs for the case and where it stands, or None when no clock runs."""
     stage = STAGE_OF_STATUS.get(case.status)
-    if stage is None:
-        return None
-    book = book or LimitBook.load()
     now = now or timezone.now()
+    if stage is None:
+        accept = acceptance_due(case)
+        if accept is None:
+            return None
+        # 受理告知 of a 信访 case: 临期 three days before, 黄牌 when missed, 红牌 three days late.
+        due, statute = accept
+        limit = Limit(ACCEPT_STAGE, statute.amount, statute.unit, 3, 0, 3, statute.citation)
+        return measure(ACCEPT_STAGE, due, limit, now, statute.citation, memo)
+    book = book or LimitBook.load()
     due, limit = stage_due(case, stage, book)
     if due is None:
         return None

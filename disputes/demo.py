@@ -28,6 +28,7 @@ from disputes.deadlines import LimitBook, add_limit
 from disputes.key_persons import KEY_PERSON_CASES_PER_YEAR
 from disputes.models import (
     DIRECT_CHANNELS,
+    SETTLE_CHANNELS,
     Case,
     CaseEvent,
     CaseSequence,
@@ -42,6 +43,7 @@ from disputes.models import (
     Satisfaction,
     Stage,
     Status,
+    VisitMethod,
 )
 from governance.models import Unit, User
 from governance.validators import id_check_digit
@@ -608,6 +610,7 @@ CHANNEL_WEIGHTS = {
     Channel.ONLINE: 9,
     Channel.COURT: 4,
     Channel.NIGHT_VISIT: 3,
+    Channel.PETITION: 2,
 }
 # 城关镇 (the county seat) and the two 街道 are the busiest.
 TOWNSHIP_WEIGHTS = (16, 12, 11, 8, 8, 7, 7, 7, 6, 6, 5, 5)
@@ -687,6 +690,7 @@ _REJECT_REASONS = {
     Channel.GRID: (RejectReason.DUPLICATE, RejectReason.IN_COURT, RejectReason.NOT_DISPUTE),
     Channel.NIGHT_VISIT: (RejectReason.NOT_DISPUTE, RejectReason.DUPLICATE),
     Channel.COURT: (RejectReason.DUPLICATE,),
+    Channel.PETITION: (RejectReason.DUPLICATE, RejectReason.SPECIALISED),
 }
 
 
@@ -1078,6 +1082,8 @@ def _source_ref(rng: random.Random, channel: str, received: datetime) -> str:
         return f"MSB{day}{rng.randint(10000, 99999)}"
     if channel == Channel.GRID:
         return f"WG{day}{rng.randint(1000, 9999)}"
+    if channel == Channel.PETITION:
+        return f"XF{day}{rng.randint(1000, 9999)}"
     return ""
 
 
@@ -1238,116 +1244,112 @@ def _walk(ctx: Context, plan: Plan) -> None:
     limits = ctx.limits[plan.risk]
     returned = False
     previous_lead = None
+    # 当场化解: some small walk-ins and calls are settled at the desk (about one in twelve, chosen by
+    # the receipt time), then rated, visited and archived like any closed case.
+    settle_now = (
+        plan.channel in SETTLE_CHANNELS
+        and plan.risk == "blue"
+        and not plan.template.group
+        and not plan.county_desk
+        and plan.stop in ("", E.CLOSED, E.EVALUATED)
+        and int(plan.received_at.timestamp()) % 100 < 8
+    )
     while True:
-        # 分流转办 (中心吹哨)
-        if plan.stop == E.REGISTERED:
-            return
-        t = ctx.after_hours(t, 0.1, 2) if plan.risk == "red" else ctx.after_hours(t, 0.3, rng.choice((4, 8, 20)))
-        if t > now:
-            return
-        lead = _lead(ctx, plan, avoid=previous_lead)
-        co_units = _co_units(ctx, plan, lead)
-        due = add_limit(t.date(), limits[Stage.HANDLE].amount, limits[Stage.HANDLE].unit)
-        f.update(
-            lead_unit=lead, handle_due=due, dispatched_at=t, signed_at=None, sign_due=limits[Stage.SIGN].deadline(t)
-        )
-        plan.co_units = co_units
-        note = "红色风险，请立即签收，做好稳控。" if plan.risk == "red" else rng.choice(("", "", "请按期办结并反馈。"))
-        emit(
-            A.DISPATCH,
-            t,
-            center,
-            center_unit,
-            to=E.DISPATCHED,
-            note=note,
-            lead_unit=lead.name,
-            co_units=[u.name for u in co_units],
-            due=due.isoformat(),
-            sign_due=f["sign_due"].isoformat(),  # as dispatch_case records it (及时签收)
-            handle_due=due.isoformat(),  # the deadline in effect, as each deadline step records it (在办超期)
-        )
-        if plan.stop == E.DISPATCHED:
-            return
-        if not returned and rng.random() < 0.02:
-            # 退回中心: the unit says it is not theirs; the center dispatches it again.
-            t = ctx.after_hours(t, 0.5, 12)
+        if settle_now:
+            # 当场化解 at the desk, as services.settle_case writes it: registered and closed at once.
+            settle_now, lead, outcome = False, None, Outcome.RESOLVED
+            t += timedelta(minutes=rng.randint(5, 40))
             if t > now:
                 return
-            returned, previous_lead = True, lead
-            f.update(lead_unit=None, handle_due=None, signed_at=None, sign_due=None)
-            plan.co_units = []
-            emit(
-                A.RETURN,
-                t,
-                handler(lead),
-                lead,
-                to=E.REGISTERED,
-                note=rng.choice(_RETURN_NOTES),
-                unit=lead.name,
-                handle_due="",
+            summary = "经窗口调解，双方当场达成一致，已当面说和。"
+            f.update(outcome=outcome, routes="", outcome_summary=summary, reported_at=t, closed_at=t)
+            emit(A.SETTLE, t, center, center_unit, to=E.CLOSED, note=summary, outcome=outcome, routes=[], handle_due="")
+            if plan.stop == E.CLOSED:
+                return
+        else:
+            # 分流转办 (中心吹哨)
+            if plan.stop == E.REGISTERED:
+                return
+            t = ctx.after_hours(t, 0.1, 2) if plan.risk == "red" else ctx.after_hours(t, 0.3, rng.choice((4, 8, 20)))
+            if t > now:
+                return
+            lead = _lead(ctx, plan, avoid=previous_lead)
+            co_units = _co_units(ctx, plan, lead)
+            due = add_limit(t.date(), limits[Stage.HANDLE].amount, limits[Stage.HANDLE].unit)
+            f.update(
+                lead_unit=lead, handle_due=due, dispatched_at=t, signed_at=None, sign_due=limits[Stage.SIGN].deadline(t)
             )
-            continue
-
-        # 签收 (部门报到): at once for red cases, within a working day otherwise, sometimes late.
-        if plan.risk == "red":
-            t = ctx.after_hours(t, 0.1, 1.8)
-        else:
-            t = ctx.after_hours(t, 0.2, 8) if rng.random() < 0.93 else ctx.after_hours(t, 10, 30)
-        if t > now:
-            return
-        f["signed_at"] = t
-        emit(A.SIGN, t, handler(lead), lead, to=E.IN_PROGRESS)
-
-        # 办理: most within the limit, some late, some stuck for months.
-        if plan.stop == E.IN_PROGRESS:
-            report_at = None
-        elif rng.random() < 0.1:
-            report_at = ctx.after_hours(t, 1, 7)
-        else:
-            share = rng.uniform(1.05, 1.8) if rng.random() < 0.08 else rng.triangular(0.08, 1.0, 0.3)
-            days = max(1, round(limits[Stage.HANDLE].amount * share))
-            report_at = ctx.after_days(t, days, days)
-        end = min(report_at or now, now)
-        notes = rng.choice((0, 1, 1, 2, 2)) if (end - t).days >= 2 or report_at is None else rng.choice((0, 0, 1))
-        for at in sorted(ctx.office(t + (end - t) * rng.uniform(0.05, 0.85)) for _ in range(notes)):
-            if t < at < end:
-                emit(A.PROGRESS, at, handler(lead), lead, note=rng.choice(_PROGRESS_NOTES))
-                t = at
-        if report_at is None or report_at > now:
-            return
-        t = report_at
-
-        # 办结反馈, perhaps sent back once by the center.
-        outcome, routes, summary = _outcome(ctx, plan, lead)
-        f.update(outcome=outcome, routes=routes, outcome_summary=summary, reported_at=t)
-        emit(
-            A.REPORT,
-            t,
-            handler(lead),
-            lead,
-            to=E.PENDING_REVIEW,
-            note=summary,
-            outcome=outcome,
-            routes=routes.split(",") if routes else [],
-        )
-        if plan.stop == E.PENDING_REVIEW:
-            return
-        if rng.random() < 0.04:
-            t = ctx.after_hours(t, 0.5, 16)
-            if t > now:
-                return
+            plan.co_units = co_units
+            note = (
+                "红色风险，请立即签收，做好稳控。" if plan.risk == "red" else rng.choice(("", "", "请按期办结并反馈。"))
+            )
             emit(
-                A.SEND_BACK,
+                A.DISPATCH,
                 t,
                 center,
                 center_unit,
-                to=E.IN_PROGRESS,
-                note="办结材料不全，请补充调解协议书及当事人签字确认材料。",
+                to=E.DISPATCHED,
+                note=note,
+                lead_unit=lead.name,
+                co_units=[u.name for u in co_units],
+                due=due.isoformat(),
+                sign_due=f["sign_due"].isoformat(),  # as dispatch_case records it (及时签收)
+                handle_due=due.isoformat(),  # the deadline in effect, as each deadline step records it (在办超期)
             )
-            t = ctx.after_days(t, 1, 4)
+            if plan.stop == E.DISPATCHED:
+                return
+            if not returned and rng.random() < 0.02:
+                # 退回中心: the unit says it is not theirs; the center dispatches it again.
+                t = ctx.after_hours(t, 0.5, 12)
+                if t > now:
+                    return
+                returned, previous_lead = True, lead
+                f.update(lead_unit=None, handle_due=None, signed_at=None, sign_due=None)
+                plan.co_units = []
+                emit(
+                    A.RETURN,
+                    t,
+                    handler(lead),
+                    lead,
+                    to=E.REGISTERED,
+                    note=rng.choice(_RETURN_NOTES),
+                    unit=lead.name,
+                    handle_due="",
+                )
+                continue
+
+            # 签收 (部门报到): at once for red cases, within a working day otherwise, sometimes late.
+            if plan.risk == "red":
+                t = ctx.after_hours(t, 0.1, 1.8)
+            else:
+                t = ctx.after_hours(t, 0.2, 8) if rng.random() < 0.93 else ctx.after_hours(t, 10, 30)
             if t > now:
                 return
-            f["reported_at"] = t
+            f["signed_at"] = t
+            emit(A.SIGN, t, handler(lead), lead, to=E.IN_PROGRESS)
+
+            # 办理: most within the limit, some late, some stuck for months.
+            if plan.stop == E.IN_PROGRESS:
+                report_at = None
+            elif rng.random() < 0.1:
+                report_at = ctx.after_hours(t, 1, 7)
+            else:
+                share = rng.uniform(1.05, 1.8) if rng.random() < 0.08 else rng.triangular(0.08, 1.0, 0.3)
+                days = max(1, round(limits[Stage.HANDLE].amount * share))
+                report_at = ctx.after_days(t, days, days)
+            end = min(report_at or now, now)
+            notes = rng.choice((0, 1, 1, 2, 2)) if (end - t).days >= 2 or report_at is None else rng.choice((0, 0, 1))
+            for at in sorted(ctx.office(t + (end - t) * rng.uniform(0.05, 0.85)) for _ in range(notes)):
+                if t < at < end:
+                    emit(A.PROGRESS, at, handler(lead), lead, note=rng.choice(_PROGRESS_NOTES))
+                    t = at
+            if report_at is None or report_at > now:
+                return
+            t = report_at
+
+            # 办结反馈, perhaps sent back once by the center.
+            outcome, routes, summary = _outcome(ctx, plan, lead)
+            f.update(outcome=outcome, routes=routes, outcome_summary=summary, reported_at=t)
             emit(
                 A.REPORT,
                 t,
@@ -1358,16 +1360,44 @@ def _walk(ctx: Context, plan: Plan) -> None:
                 outcome=outcome,
                 routes=routes.split(",") if routes else [],
             )
+            if plan.stop == E.PENDING_REVIEW:
+                return
+            if rng.random() < 0.04:
+                t = ctx.after_hours(t, 0.5, 16)
+                if t > now:
+                    return
+                emit(
+                    A.SEND_BACK,
+                    t,
+                    center,
+                    center_unit,
+                    to=E.IN_PROGRESS,
+                    note="办结材料不全，请补充调解协议书及当事人签字确认材料。",
+                )
+                t = ctx.after_days(t, 1, 4)
+                if t > now:
+                    return
+                f["reported_at"] = t
+                emit(
+                    A.REPORT,
+                    t,
+                    handler(lead),
+                    lead,
+                    to=E.PENDING_REVIEW,
+                    note=summary,
+                    outcome=outcome,
+                    routes=routes.split(",") if routes else [],
+                )
 
-        # 审核通过 → 已办结
-        t = ctx.after_hours(t, 0.5, 20)
-        if t > now:
-            return
-        f["closed_at"] = t
-        due = f.get("handle_due")
-        emit(A.APPROVE, t, center, center_unit, to=E.CLOSED, handle_due=due.isoformat() if due else "")
-        if plan.stop == E.CLOSED:
-            return
+            # 审核通过 → 已办结
+            t = ctx.after_hours(t, 0.5, 20)
+            if t > now:
+                return
+            f["closed_at"] = t
+            due = f.get("handle_due")
+            emit(A.APPROVE, t, center, center_unit, to=E.CLOSED, handle_due=due.isoformat() if due else "")
+            if plan.stop == E.CLOSED:
+                return
 
         # 群众评价 by phone
         t = ctx.after_days(t, 1, 5)
@@ -1389,7 +1419,9 @@ def _walk(ctx: Context, plan: Plan) -> None:
         if plan.stop == E.EVALUATED:
             return
 
-        # 不满意 → 重新办理; otherwise the return visit N days after closure, then 归档.
+        # 不满意 → 重新办理; otherwise the return visit (回访) N days after closure, as its own step,
+        # then 归档 (a visit that finds the dispute back reopens it, as services.record_visit does).
+        visited = False
         if satisfaction == Satisfaction.DISSATISFIED:
             t = ctx.after_days(t, 1, 5)
             reason = "当事人对处理结果不满意，要求重新调处。"
@@ -1398,9 +1430,25 @@ def _walk(ctx: Context, plan: Plan) -> None:
             while not is_working_day(day):
                 day += timedelta(days=1)
             t = max(ctx.moment(day), t + timedelta(minutes=1))
-            reason = (
-                "" if f["reopen_count"] or rng.random() >= 0.015 else "回访发现纠纷复发，当事人再次反映，重新办理。"
+            came_back = not f["reopen_count"] and rng.random() < 0.015
+            if t > now:
+                return
+            note = "当事人反映纠纷再次发生。" if came_back else rng.choice(_ARCHIVE_NOTES)
+            method = VisitMethod.PHONE if rng.random() < 0.8 else VisitMethod.HOME
+            f["visited_at"] = t
+            emit(
+                A.VISIT,
+                t,
+                center,
+                center_unit,
+                note=note,
+                method=method,
+                visited_on=timezone.localtime(t).date().isoformat(),
+                visitor=str(center) if center else "",
+                came_back=came_back,
             )
+            visited = True
+            reason = f"回访发现纠纷复发：{note}" if came_back else ""
         if t > now:
             return
         if reason:
@@ -1413,24 +1461,22 @@ def _walk(ctx: Context, plan: Plan) -> None:
                 reported_at=None,
                 closed_at=None,
                 evaluated_at=None,
+                visited_at=None,
                 outcome="",
                 routes="",
                 satisfaction="",
             )
             plan.co_units = []
             previous_lead = lead
-            emit(A.REOPEN, t, center, center_unit, to=E.REGISTERED, note=reason, handle_due="")
+            emit(A.REOPEN, t + timedelta(seconds=1), center, center_unit, to=E.REGISTERED, note=reason, handle_due="")
             continue
-        f.update(visited_at=t, archived_at=t)
-        emit(
-            A.ARCHIVE,
-            t,
-            center,
-            center_unit,
-            to=E.ARCHIVED,
-            note=rng.choice(_ARCHIVE_NOTES),
-            method="phone" if rng.random() < 0.8 else "visit",
-        )
+        # 归档 half an hour after the visit is written up (a visit of the last half hour waits: 待归档).
+        assert visited
+        t += timedelta(minutes=30)
+        if t > now:
+            return
+        f["archived_at"] = t
+        emit(A.ARCHIVE, t, center, center_unit, to=E.ARCHIVED, note="回访未复发，案结事了，归档。")
         return
 
 
@@ -1438,7 +1484,7 @@ def _walk(ctx: Context, plan: Plan) -> None:
 
 
 _VERSIONED = {A.ACCEPT, A.REJECT, A.DISPATCH, A.SIGN, A.RETURN, A.REPORT, A.APPROVE, A.SEND_BACK, A.EVALUATE}
-_VERSIONED |= {A.ARCHIVE, A.REOPEN}
+_VERSIONED |= {A.SETTLE, A.VISIT, A.ARCHIVE, A.REOPEN}
 
 
 def _numbers(plans: list[Plan], county: Region) -> dict[tuple[int, int], int]:

@@ -25,7 +25,9 @@ from disputes.models import (
     Route,
     Stage,
     Status,
+    VisitMethod,
 )
+from disputes.services import SETTLE_OUTCOMES, SettleData
 from governance.bounds import bound_form_fields, validate_received_date
 from governance.models import Unit, User
 from governance.scoping import jurisdiction
@@ -122,6 +124,27 @@ class IntakeForm(ChineseErrorsMixin, forms.Form):
     major_emergency = forms.BooleanField(label=_("重大紧急（立即上报县综治中心）"), required=False)
     attachments = MultipleFileField(label=_("申请材料、证据等附件"), required=False)
     confirm_not_duplicate = forms.BooleanField(label=_("已核对，不是重复案件，继续登记"), required=False)
+    # 当场化解 (templates/disputes/_intake_settle.html): registered and closed with its result at once.
+    settled = forms.BooleanField(label=_("当场化解（来访、来电在窗口已调解或答复完毕，登记即办结）"), required=False)
+    settle_outcome = forms.ChoiceField(
+        label=_("化解结果"),
+        choices=[(o.value, o.label) for o in map(Outcome, SETTLE_OUTCOMES)],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    settle_routes = forms.MultipleChoiceField(
+        label=_("引导途径（部分化解时必填）"),
+        choices=Route.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    settle_summary = forms.CharField(
+        label=_("化解情况"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        required=False,
+        help_text=_("如：经窗口调解，双方当场达成一致，已当面兑现。"),
+    )
     submission = SubmissionTokenField()
 
     def __init__(self, *args, user: User, **kwargs) -> None:
@@ -143,6 +166,22 @@ class IntakeForm(ChineseErrorsMixin, forms.Form):
         if value > timezone.now() + timedelta(minutes=5):
             raise ValidationError(_("收到时间不能晚于现在。"))
         return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("settled"):
+            if not data.get("settle_outcome"):
+                self.add_error("settle_outcome", _("当场化解的，请选择化解结果。"))
+            if not (data.get("settle_summary") or "").strip():
+                self.add_error("settle_summary", _("当场化解的，请填写化解情况。"))
+        return data
+
+    def settle_data(self):
+        """The 当场化解 part for the service, or None."""
+        data = self.cleaned_data
+        if not data.get("settled"):
+            return None
+        return SettleData(data["settle_outcome"], data["settle_summary"], list(data["settle_routes"]))
 
 
 class PartyForm(ChineseErrorsMixin, forms.Form):
@@ -297,11 +336,38 @@ class EvaluateForm(VersionedForm):
     )
 
 
-class ArchiveForm(VersionedForm):
-    method = forms.ChoiceField(
-        label=_("回访方式"), choices=[("phone", _("电话回访")), ("visit", _("上门回访"))], widget=forms.RadioSelect
+class VisitForm(VersionedForm):
+    method = forms.ChoiceField(label=_("回访方式"), choices=VisitMethod.choices, widget=forms.RadioSelect)
+    visited_on = forms.DateField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    visitor = forms.CharField(label=_("回访人"), max_length=60)
+    came_back = forms.TypedChoiceField(
+        label=_("纠纷是否复发"),
+        choices=[("0", _("未复发，可以归档")), ("1", _("纠纷复发，重新办理"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("回访情况"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+
+
+class ArchiveForm(VersionedForm):
+    note = forms.CharField(
+        label=_("归档意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=1000
+    )
+
+
+class SettleForm(VersionedForm):
+    outcome = forms.ChoiceField(
+        label=_("化解结果"),
+        choices=[(o.value, o.label) for o in map(Outcome, SETTLE_OUTCOMES)],
+        widget=forms.RadioSelect,
+    )
+    routes = forms.MultipleChoiceField(
+        label=_("引导途径（部分化解时必填）"),
+        choices=Route.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    summary = forms.CharField(label=_("化解情况"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
 
 
 class AttachmentForm(ChineseErrorsMixin, forms.Form):

@@ -77,11 +77,17 @@ class Channel(models.TextChoices):
     ONLINE = "online", _("网上/扫码")
     COURT = "court", _("法院诉前委派")
     NIGHT_VISIT = "night_visit", _("平安夜访")
+    # 信访: a letter or visit taken in as a petition (信访工作条例), or forwarded by the 信访 bureau. It
+    # waits for acceptance like the other submissions: the 15-day 受理告知 and 60 (+30) day 办理 limits
+    # of the statutes run on it (disputes.deadlines.acceptance_due, petition_cap).
+    PETITION = "petition", _("信访")
 
 
 # Walk-ins, calls and letters are taken in at the center's desk and registered at once; the other
 # channels arrive as submissions the center must accept or reject.
 DIRECT_CHANNELS = frozenset({Channel.VISIT, Channel.PHONE, Channel.LETTER})
+# 当场化解: a walk-in or a call the center settles at its desk, closed in the step that records it.
+SETTLE_CHANNELS = frozenset({Channel.VISIT, Channel.PHONE})
 # 群体性纠纷: a dispute of this many people or more (reported up to the county, 越级集体访).
 GROUP_PEOPLE = 5
 
@@ -145,6 +151,15 @@ class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", _("满意")
     BASICALLY = "basically", _("基本满意")
     DISSATISFIED = "dissatisfied", _("不满意")
+
+
+class VisitMethod(models.TextChoices):
+    """How a return visit (回访) reached the parties."""
+
+    PHONE = "phone", _("电话回访")
+    HOME = "visit", _("上门回访")
+    DESK = "desk", _("来访当面回访")
+    MESSAGE = "message", _("短信/微信回访")
 
 
 class Hold(models.TextChoices):
@@ -553,13 +568,35 @@ class Case(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
+        source=Status.REGISTERED,
+        target=Status.CLOSED,
+        conditions=[rules.is_classified, rules.is_settled_at_desk],
+        permission=rules.is_case_center,
+    )
+    def settle(self) -> None:
+        """当场化解: a walk-in or call settled at the center's desk, closed with its result at once
+        (then evaluated and visited like any closed case)."""
+
+    @transition(
+        field=status,
+        source=Status.EVALUATED,
+        target=Status.EVALUATED,
+        conditions=[rules.is_not_visited],
+        permission=rules.is_case_center,
+    )
+    def visit(self) -> None:
+        """回访 (定期回访), once the citizen has rated the case: how, when, by whom, and whether the
+        dispute came back (then the service reopens the case)."""
+
+    @transition(
+        field=status,
         source=Status.EVALUATED,
         target=Status.ARCHIVED,
-        conditions=[rules.is_not_dissatisfied],
+        conditions=[rules.is_visited, rules.is_not_dissatisfied],
         permission=rules.is_case_center,
     )
     def archive(self) -> None:
-        """回访 done and the dispute has not come back: 案结事了."""
+        """归档 after the return visit found the dispute settled: 案结事了."""
 
     @transition(field=status, source=Status.EVALUATED, target=Status.REGISTERED, permission=rules.is_case_center)
     def reopen(self) -> None:
@@ -774,7 +811,9 @@ class CaseEvent(models.Model):
         APPROVE = "approve", _("审核通过")
         SEND_BACK = "send_back", _("审核退回")
         EVALUATE = "evaluate", _("群众评价")
-        ARCHIVE = "archive", _("回访归档")
+        SETTLE = "settle", _("当场化解")
+        VISIT = "visit", _("回访")
+        ARCHIVE = "archive", _("归档")
         REOPEN = "reopen", _("重新办理")
         NOTIFY_POLICE = "notify_police", _("通知派出所")
         REPORT_UPWARD = "report_upward", _("上报县综治中心")
@@ -815,6 +854,31 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action}"
+
+    @property
+    def details(self) -> list[str]:
+        """What the step decided, in words, for the timeline: the result of a 办结反馈 or 当场化解,
+        the citizen's rating, how the return visit went (an archive written before the visit was
+        its own step carries the visit's method)."""
+        data, lines = self.data or {}, []
+        if self.action in (self.Action.REPORT, self.Action.SETTLE) and data.get("outcome") in Outcome.values:
+            routes = "、".join(str(Route(r).label) for r in data.get("routes") or () if r in Route.values)
+            parts = [str(_("化解结果：%(o)s") % {"o": Outcome(data["outcome"]).label})]
+            if routes:
+                parts.append(str(_("引导途径：%(r)s") % {"r": routes}))
+            lines.append("；".join(parts))
+        if self.action == self.Action.EVALUATE and data.get("satisfaction") in Satisfaction.values:
+            lines.append(str(_("评价结果：%(s)s") % {"s": Satisfaction(data["satisfaction"]).label}))
+        if self.action in (self.Action.VISIT, self.Action.ARCHIVE) and data.get("method") in VisitMethod.values:
+            parts = [str(_("回访方式：%(m)s") % {"m": VisitMethod(data["method"]).label})]
+            if data.get("visited_on"):
+                parts.append(str(_("回访日期：%(d)s") % {"d": data["visited_on"]}))
+            if data.get("visitor"):
+                parts.append(str(_("回访人：%(p)s") % {"p": data["visitor"]}))
+            if "came_back" in data:
+                parts.append(str(_("纠纷复发，重新办理") if data["came_back"] else _("纠纷未复发")))
+            lines.append("；".join(parts))
+        return lines
 
 
 class ExtensionRequest(models.Model):

@@ -62,7 +62,7 @@ STATUTES = [
         "《信访工作条例》",
         "有权处理的机关、单位应当自收到信访事项之日起15日内决定是否受理并书面告知信访人。",
         "",
-        "petition",
+        "",  # the acceptance of a 信访 case, not a cap on the handling (deadlines.acceptance_due)
     ),
     (
         "petition_handling",

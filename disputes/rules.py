@@ -54,15 +54,28 @@ def is_lead_unit_staff(case: Case, user: User) -> bool:
 
 
 def is_handling_staff(case: Case, user: User) -> bool:
-    """Lead or co-handling unit: may add progress notes and materials."""
-    if is_lead_unit_staff(case, user):
-        return True
+    """Lead or co-handling unit: may add materials (progress: `may_add_progress`)."""
+    return is_lead_unit_staff(case, user) or is_co_unit_staff(case, user)
+
+
+def is_co_unit_staff(case: Case, user: User) -> bool:
+    """Staff of a co-handling unit (联合调处)."""
     return (
         user.is_authenticated
         and user.unit_id is not None
         and user.has_role(*HANDLING_ROLES)
         and any(unit.pk == user.unit_id for unit in case.co_units.all())
     )
+
+
+def may_add_progress(case: Case, user: User) -> bool:
+    """办理进展: the lead unit once it has signed for the case; a co-handling unit while the case is
+    being handled, from its dispatch (it does not sign, so it need not wait for the lead unit)."""
+    from disputes.models import HANDLING_STATUSES, Status
+
+    if is_lead_unit_staff(case, user):
+        return case.status == Status.IN_PROGRESS
+    return case.status in HANDLING_STATUSES and is_co_unit_staff(case, user)
 
 
 def may_add_materials(case: Case, user: User) -> bool:
@@ -72,6 +85,23 @@ def may_add_materials(case: Case, user: User) -> bool:
 def is_classified(case: Case) -> bool:
     """A case is dispatched only once it has a category and a risk level."""
     return case.category_id is not None and case.risk_level_id is not None
+
+
+def is_settled_at_desk(case: Case) -> bool:
+    """当场化解: only a walk-in or a call (SETTLE_CHANNELS) that has not been handed to a unit."""
+    from disputes.models import SETTLE_CHANNELS
+
+    return case.channel in SETTLE_CHANNELS and case.lead_unit_id is None
+
+
+def is_not_visited(case: Case) -> bool:
+    """One return visit per closure: a reopen clears it for the next."""
+    return case.visited_at is None
+
+
+def is_visited(case: Case) -> bool:
+    """A case is archived only after its return visit (回访) is recorded."""
+    return case.visited_at is not None
 
 
 def is_not_dissatisfied(case: Case) -> bool:

@@ -51,7 +51,17 @@ from disputes.deadlines import (
     measure,
     standing,
 )
-from disputes.models import Case, EarlyWarning, Hold, LimitUnit, Stage, Status, Supervision, TimeLimitRule
+from disputes.models import (
+    Case,
+    EarlyWarning,
+    ExtensionRequest,
+    Hold,
+    LimitUnit,
+    Stage,
+    Status,
+    Supervision,
+    TimeLimitRule,
+)
 from governance.models import CalendarDay, CalendarYear, Heartbeat, Reminder, Role, Unit, User
 from governance.reminders import Due, DueSet
 from governance.workdays import WorkdayMemo
@@ -736,7 +746,7 @@ def _digests(now: datetime, memo: WorkdayMemo, since: datetime | None = None) ->
     today = timezone.localtime(now).date()
     soon = memo.add_working_days(today, due_soon_working_days())
     handling = Q(status__in=[Status.DISPATCHED, Status.IN_PROGRESS])
-    lead_units = center_units = supervising = Q()
+    lead_units = center_units = supervising = extending = Q()
     if since is not None:
         touched = {
             unit
@@ -744,6 +754,10 @@ def _digests(now: datetime, memo: WorkdayMemo, since: datetime | None = None) ->
             for unit in units
         }
         touched |= set(Supervision.objects.filter(created_at__gte=since).values_list("case__lead_unit_id", flat=True))
+        # An extension request is asked of the case's center without saving the case.
+        touched |= set(
+            ExtensionRequest.objects.filter(requested_at__gte=since).values_list("case__intake_unit_id", flat=True)
+        )
         touched.discard(None)
         # Those that had their digest today already are done (most, after the full pass).
         done = Reminder.objects.filter(
@@ -754,6 +768,7 @@ def _digests(now: datetime, memo: WorkdayMemo, since: datetime | None = None) ->
             return
         lead_units, center_units = Q(lead_unit_id__in=touched), Q(intake_unit_id__in=touched)
         supervising = Q(case__lead_unit_id__in=touched)
+        extending = Q(case__intake_unit_id__in=touched)
     owed: dict[int, Counter] = defaultdict(Counter)
     lead = (
         Case.objects.filter(handling, lead_units, lead_unit__isnull=False)
@@ -790,6 +805,14 @@ def _digests(now: datetime, memo: WorkdayMemo, since: datetime | None = None) ->
     )
     for row in supervised:
         owed[row["case__lead_unit_id"]]["supervisions"] += row["n"]
+    # 延期申请 wait for the center that took the case in (services.request_extension notifies it).
+    extensions = (
+        ExtensionRequest.objects.filter(extending, decision=ExtensionRequest.Decision.PENDING)
+        .values("case__intake_unit_id")
+        .annotate(n=Count("pk"))
+    )
+    for row in extensions:
+        owed[row["case__intake_unit_id"]]["to_extend"] += row["n"]
 
     labels = {
         "to_accept": _("待受理 %(n)d 件"),
@@ -800,6 +823,7 @@ def _digests(now: datetime, memo: WorkdayMemo, since: datetime | None = None) ->
         "paused": _("暂停计时 %(n)d 件"),
         "supervisions": _("挂牌督办待回复 %(n)d 件"),
         "to_review": _("办结待审核 %(n)d 件"),
+        "to_extend": _("延期申请待审批 %(n)d 件"),
         "to_visit": _("待回访 %(n)d 件"),
     }
     url = reverse("disputes-work")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -23,7 +23,13 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 from simple_history.utils import bulk_create_with_history
 
-from disputes.deadlines import handle_due_from_events, limit_for, statutory_cap
+from disputes.deadlines import (
+    handle_due_from_events,
+    limit_for,
+    petition_cap,
+    petition_extended_cap,
+    statutory_cap,
+)
 from disputes.key_persons import mark_repeat_parties
 from disputes.models import (
     DIRECT_CHANNELS,
@@ -45,6 +51,7 @@ from disputes.models import (
     Stage,
     Status,
     Supervision,
+    VisitMethod,
 )
 from governance.crypto import blind_index
 from governance.models import Notification, Unit, User
@@ -147,6 +154,15 @@ class PartyData:
 
 
 @dataclass
+class SettleData:
+    """当场化解 at intake: the result recorded with the case (settle_case)."""
+
+    outcome: str
+    summary: str
+    routes: Sequence[str] = ()
+
+
+@dataclass
 class IntakeData:
     channel: str
     township: Region
@@ -165,6 +181,7 @@ class IntakeData:
     major_emergency: bool = False
     received_at: timezone.datetime | None = None
     attachments: Sequence[tuple[UploadedFile, str]] = field(default_factory=list)
+    settle: SettleData | None = None  # 当场化解: closed in the same transaction as its intake
 
 
 def next_case_number(township: Region, year: int) -> str:
@@ -215,7 +232,20 @@ def intake_case(*, by: User, data: IntakeData) -> Case:
 
     if not may_take_in(by, data.township):
         raise TransitionRefused(_("只能登记本辖区的矛盾纠纷。"))
-    return _create_case(by=by, data=data, intake_unit=by.unit)
+    if data.settle is None:
+        return _create_case(by=by, data=data, intake_unit=by.unit)
+    _check_result(data.settle.outcome, data.settle.routes, data.settle.summary, SETTLE_OUTCOMES)
+    with transaction.atomic():  # registered and settled, or neither
+        case = _create_case(by=by, data=data, intake_unit=by.unit)
+        settled = data.settle
+        return settle_case(
+            case=case,
+            by=by,
+            outcome=settled.outcome,
+            routes=settled.routes,
+            summary=settled.summary,
+            version=case.version,
+        )
 
 
 def submit_grid_issue(*, by: User, grid: Grid, summary: str, category: Category | None = None, **extra) -> Case:
@@ -486,6 +516,14 @@ def dispatch_case(
     with transaction.atomic():
         case = _lock(case, version)
         _guard(case, case.dispatch, by, condition_message=_("请先确定纠纷类别和风险等级，再分流。"))
+        petition = petition_cap(case, _accepted_on(case))
+        if petition is not None and due > petition[0]:
+            raise ValidationError(
+                {
+                    "due": _("信访事项应自受理之日起%(n)d日内办结，办理期限不得晚于 %(date)s（%(citation)s）。")
+                    % {"n": petition[1].amount, "date": petition[0], "citation": petition[1].citation}
+                }
+            )
         before = case.status
         case.lead_unit, case.handle_due, case.dispatched_at = lead_unit, due, timezone.now()
         case.sign_due = limit_for(case, Stage.SIGN).deadline(case.dispatched_at)
@@ -510,6 +548,18 @@ def dispatch_case(
         for unit in co_units:
             _notify_unit(unit, _("协办案件：%(n)s") % {"n": case.number}, case)
     return case
+
+
+def _accepted_on(case: Case) -> date:
+    """The day the case was last taken in for handling (受理, a desk registration, or a reopen):
+    a 信访 case's 60 days run from it."""
+    taken_in = (
+        case.events.filter(action__in=[CaseEvent.Action.ACCEPT, CaseEvent.Action.REGISTER, CaseEvent.Action.REOPEN])
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
+    )
+    return timezone.localtime(taken_in).date() if taken_in else timezone.localdate()
 
 
 def sign_case(*, case: Case, by: User, version: int | None) -> Case:
@@ -604,15 +654,16 @@ def _guard_hold(case: Case, method, user: User, condition_message: str) -> None:
 
 
 def add_progress(*, case: Case, by: User, note: str) -> CaseEvent:
-    from disputes.rules import is_handling_staff
+    """办理进展 by the lead unit or a co-handling unit (rules.may_add_progress)."""
+    from disputes.rules import is_handling_staff, may_add_progress
 
     if not note.strip():
         raise ValidationError({"note": _("请填写办理进展。")})
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
-        if case.status != Status.IN_PROGRESS:
-            raise TransitionRefused(_("只有办理中的案件可以填写进展（请先签收）。"))
-        if not is_handling_staff(case, by):
+        if not may_add_progress(case, by):
+            if is_handling_staff(case, by):  # the right unit at the wrong moment
+                raise TransitionRefused(_("只有办理中的案件可以填写进展（请先签收）。"))
             raise TransitionRefused(_("您无权对该案件进行此操作。"))
         return _record(case, CaseEvent.Action.PROGRESS, by, note=note.strip())
 
@@ -621,17 +672,7 @@ def report_case(
     *, case: Case, by: User, outcome: str, routes: Sequence[str], summary: str, version: int | None
 ) -> Case:
     """办结反馈. A mediation that does not settle everything says where the parties are guided."""
-    errors = {}
-    if outcome not in Outcome.values:
-        errors["outcome"] = _("请选择化解结果。")
-    if outcome in (Outcome.PARTIAL, Outcome.FAILED) and not routes:
-        errors["routes"] = _("未完全化解的，须写明引导当事人的途径（诉讼、仲裁、行政复议或信访）。")
-    if any(route not in Route.values for route in routes):
-        errors["routes"] = _("引导途径不正确。")
-    if not summary.strip():
-        errors["summary"] = _("请填写办理情况。")
-    if errors:
-        raise ValidationError(errors)
+    _check_result(outcome, routes, summary, Outcome.values)
     with transaction.atomic():
         case = _lock(case, version)
         _guard(case, case.report, by)
@@ -642,6 +683,60 @@ def report_case(
         case.report()
         _save(case, by, ["outcome", "routes", "outcome_summary", "reported_at"])
         _record(case, CaseEvent.Action.REPORT, by, before, note=summary.strip(), outcome=outcome, routes=list(routes))
+    return case
+
+
+def _check_result(outcome: str, routes: Sequence[str], summary: str, outcomes: Sequence[str]) -> None:
+    """The result of a closure (办结反馈, 当场化解): an outcome, where the parties are guided when it
+    did not settle everything, and what was done."""
+    errors = {}
+    if outcome not in outcomes:
+        errors["outcome"] = _("请选择化解结果。")
+    if outcome in (Outcome.PARTIAL, Outcome.FAILED) and not routes:
+        errors["routes"] = _("未完全化解的，须写明引导当事人的途径（诉讼、仲裁、行政复议或信访）。")
+    if any(route not in Route.values for route in routes):
+        errors["routes"] = _("引导途径不正确。")
+    if not summary.strip():
+        errors["summary"] = _("请填写办理情况。")
+    if errors:
+        raise ValidationError(errors)
+
+
+# 当场化解 settles the dispute, wholly or in part; a dispute not settled at the desk is dispatched.
+SETTLE_OUTCOMES = (Outcome.RESOLVED, Outcome.PARTIAL)
+
+
+def settle_case(
+    *, case: Case, by: User, outcome: str, routes: Sequence[str] = (), summary: str, version: int | None
+) -> Case:
+    """当场化解: the center settled a walk-in or call at its desk; the case is closed with the result
+    in one step (its report and its approval at once: the statistics count it as a closure at the
+    center's level, disputes/stats.py), then evaluated and visited like any closed case."""
+    _check_result(outcome, routes, summary, SETTLE_OUTCOMES)
+    with transaction.atomic():
+        case = _lock(case, version)
+        _guard(
+            case,
+            case.settle,
+            by,
+            condition_message=_("只有来访、来电登记且尚未分流的案件可以当场化解，并须已确定纠纷类别和风险等级。"),
+        )
+        before = case.status
+        now = timezone.now()
+        case.outcome, case.routes, case.outcome_summary = outcome, ",".join(routes), summary.strip()
+        case.reported_at = case.closed_at = now
+        case.settle()
+        _save(case, by, ["outcome", "routes", "outcome_summary", "reported_at", "closed_at"])
+        _record(
+            case,
+            CaseEvent.Action.SETTLE,
+            by,
+            before,
+            note=summary.strip(),
+            outcome=outcome,
+            routes=list(routes),
+            handle_due="",
+        )
     return case
 
 
@@ -687,58 +782,125 @@ def evaluate_case(*, case: Case, by: User, satisfaction: str, note: str = "", ve
     return case
 
 
-def archive_case(*, case: Case, by: User, method: str, note: str, version: int | None) -> Case:
-    """定期回访 done and the dispute has not come back: 案结事了."""
+def record_visit(
+    *,
+    case: Case,
+    by: User,
+    method: str,
+    visited_on: date,
+    visitor: str,
+    came_back: bool,
+    note: str,
+    version: int | None,
+) -> Case:
+    """定期回访: how the parties were reached, when, by whom, and whether the dispute came back. A
+    dispute found back is reopened in the same step (the timeline shows the visit, then the
+    reopen with its reason); otherwise the case waits to be archived."""
+    today = timezone.localdate()
+    errors = {}
+    if method not in VisitMethod.values:
+        errors["method"] = _("请选择回访方式。")
+    if visited_on > today:
+        errors["visited_on"] = _("回访日期不能晚于今天。")
+    if not visitor.strip():
+        errors["visitor"] = _("请填写回访人。")
     if not note.strip():
-        raise ValidationError({"note": _("请填写回访情况。")})
+        errors["note"] = _("请填写回访情况。")
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         case = _lock(case, version)
-        _guard(case, case.archive, by, condition_message=_("群众不满意的案件应重新办理，不能归档。"))
+        _guard(case, case.visit, by, condition_message=_("该案件本次办结已记录回访，请刷新页面。"))
+        closed_on = timezone.localtime(case.closed_at).date() if case.closed_at else None
+        if closed_on is not None and visited_on < closed_on:
+            raise ValidationError(
+                {"visited_on": _("回访日期不能早于办结日期（%(d)s）。") % {"d": closed_on.isoformat()}}
+            )
         before = case.status
-        now = timezone.now()
-        case.visited_at, case.archived_at = now, now
+        case.visit()  # before the visit is set: its condition is that none was recorded
+        case.visited_at = (
+            timezone.now()
+            if visited_on == today
+            else datetime.combine(visited_on, time(12, 0), tzinfo=timezone.get_current_timezone())
+        )
+        _save(case, by, ["visited_at"])
+        _record(
+            case,
+            CaseEvent.Action.VISIT,
+            by,
+            note=note.strip(),
+            method=method,
+            visited_on=visited_on.isoformat(),
+            visitor=visitor.strip(),
+            came_back=came_back,
+        )
+        if came_back:
+            _guard(case, case.reopen, by)
+            _reopen(case, by, before, _("回访发现纠纷复发：%(note)s") % {"note": note.strip()})
+    return case
+
+
+def archive_case(*, case: Case, by: User, note: str = "", version: int | None) -> Case:
+    """归档 after the return visit found the dispute settled: 案结事了."""
+    with transaction.atomic():
+        case = _lock(case, version)
+        unvisited = case.visited_at is None
+        _guard(
+            case,
+            case.archive,
+            by,
+            condition_message=_("请先记录回访，再归档。") if unvisited else _("群众不满意的案件应重新办理，不能归档。"),
+        )
+        before = case.status
+        case.archived_at = timezone.now()
         case.archive()
-        _save(case, by, ["visited_at", "archived_at"])
-        _record(case, CaseEvent.Action.ARCHIVE, by, before, note=note.strip(), method=method)
+        _save(case, by, ["archived_at"])
+        _record(case, CaseEvent.Action.ARCHIVE, by, before, note=note.strip())
     return case
 
 
 def reopen_case(*, case: Case, by: User, reason: str, version: int | None) -> Case:
-    """重新办理 after 不满意, or when the return visit finds the dispute back."""
+    """重新办理 after 不满意 (a return visit that finds the dispute back reopens it itself)."""
     if not reason.strip():
         raise ValidationError({"reason": _("请写明重新办理的原因。")})
     with transaction.atomic():
         case = _lock(case, version)
         _guard(case, case.reopen, by)
-        before = case.status
-        case.reopen_count += 1
-        case.lead_unit = None
-        case.handle_due = case.dispatched_at = case.signed_at = case.reported_at = case.sign_due = None
-        case.closed_at = case.evaluated_at = None
-        case.outcome, case.routes, case.outcome_summary, case.satisfaction = "", "", "", ""
-        case.reopen()
-        _save(
-            case,
-            by,
-            [
-                "reopen_count",
-                "lead_unit",
-                "handle_due",
-                "sign_due",
-                "dispatched_at",
-                "signed_at",
-                "reported_at",
-                "closed_at",
-                "evaluated_at",
-                "outcome",
-                "routes",
-                "outcome_summary",
-                "satisfaction",
-            ],
-        )
-        case.co_units.clear()
-        _record(case, CaseEvent.Action.REOPEN, by, before, note=reason.strip(), handle_due=_due_data(case))
+        _reopen(case, by, case.status, reason.strip())
     return case
+
+
+def _reopen(case: Case, by: User, before: str, reason: str) -> None:
+    """The case goes back to 已受理 for dispatch: what the last round decided is cleared (the
+    timeline keeps it)."""
+    case.reopen_count += 1
+    case.lead_unit = None
+    case.handle_due = case.dispatched_at = case.signed_at = case.reported_at = case.sign_due = None
+    case.closed_at = case.evaluated_at = case.visited_at = None
+    case.outcome, case.routes, case.outcome_summary, case.satisfaction = "", "", "", ""
+    case.reopen()
+    _save(
+        case,
+        by,
+        [
+            "reopen_count",
+            "lead_unit",
+            "handle_due",
+            "sign_due",
+            "dispatched_at",
+            "signed_at",
+            "reported_at",
+            "closed_at",
+            "evaluated_at",
+            "visited_at",
+            "outcome",
+            "routes",
+            "outcome_summary",
+            "satisfaction",
+        ],
+    )
+    case.co_units.clear()
+    _record(case, CaseEvent.Action.REOPEN, by, before, note=reason, handle_due=_due_data(case))
 
 
 def grant_case_access(*, case: Case, by: User, person: User) -> None:
@@ -802,6 +964,16 @@ def decide_extension(
         if approve:
             extension.decision, extension.approved_days = ExtensionRequest.Decision.APPROVED, days
             _recount_due(case, _record(case, CaseEvent.Action.EXTENSION_APPROVE, by, note=note.strip(), days=days))
+            cap = petition_extended_cap(case, _accepted_on(case))
+            if cap is not None and case.handle_due > cap[0]:  # the transaction rolls back: nothing saved
+                raise ValidationError(
+                    {
+                        "days": _(
+                            "信访事项延长办理期限不得超过%(n)d日，延期后的期限不得晚于 %(date)s（%(citation)s）。"
+                        )
+                        % {"n": cap[1].extension, "date": cap[0], "citation": cap[1].citation}
+                    }
+                )
             extension.new_due = case.handle_due
             _save(case, by, ["handle_due"])
             title = _("延期已批准：%(n)s，新期限 %(d)s") % {"n": case.number, "d": case.handle_due}

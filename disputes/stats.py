@@ -72,6 +72,9 @@ STEP_METRICS = {
     Action.REPORT: "reported",
     Action.SEND_BACK: "sent_back",
     Action.EVALUATE: "evaluated",
+    # 当场化解: closed at the desk in the step that registers its result (also a closure, below).
+    Action.SETTLE: "settled",
+    Action.VISIT: "visited",
     Action.ARCHIVE: "archived",
     Action.REOPEN: "reopened",
 }
@@ -127,20 +130,27 @@ def step_records(start: datetime, end: datetime, actions: Iterable[str] = tuple(
     )
 
 
+# The steps that close a case: the center's approval of a 办结反馈, and 当场化解 at the desk, which is
+# its own report and approval at once (so the "last report" of a settlement is the step itself).
+CLOSING_STEPS = (Action.APPROVE, Action.SETTLE)
+REPORTING_STEPS = (Action.REPORT, Action.SETTLE)
+
+
 def _last_report() -> QuerySet:
-    return CaseEvent.objects.filter(case=OuterRef("case"), action=Action.REPORT, at__lte=OuterRef("at")).order_by(
+    return CaseEvent.objects.filter(case=OuterRef("case"), action__in=REPORTING_STEPS, at__lte=OuterRef("at")).order_by(
         "-at", "-id"
     )
 
 
 def closure_records(start: datetime, end: datetime) -> QuerySet:
-    """办结 (审核通过) in [start, end), with the outcome and the level of the unit that resolved the
-    case: the unit of the last 办结反馈 before the approval (小事不出村 counts who resolved, not who
-    approved); `in_time`: that report came on or before the handling deadline the approval step
-    recorded (`handle_due`), None when it recorded none (never dispatched, or an old step)."""
+    """办结 (审核通过, or 当场化解) in [start, end), with the outcome and the level of the unit that
+    resolved the case: the unit of the last 办结反馈 before the approval (小事不出村 counts who
+    resolved, not who approved; a desk settlement, the center that settled it); `in_time`: that
+    report came on or before the handling deadline the approval step recorded (`handle_due`), None
+    when it recorded none (never dispatched — a desk settlement —, or an old step)."""
     due = Cast(NullIf(KT("data__handle_due"), Value(""), output_field=CharField()), DateField())
     return (
-        CaseEvent.objects.filter(at__gte=start, at__lt=end, action=Action.APPROVE)
+        CaseEvent.objects.filter(at__gte=start, at__lt=end, action__in=CLOSING_STEPS)
         .order_by()
         .annotate(
             **case_dimensions("case__"),

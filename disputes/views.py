@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from disputes import forms, key_persons, services
+from disputes.deadlines import standing
 from disputes.filters import (
     LIST_ORDER,
     drilled_cases,
@@ -44,9 +45,9 @@ from disputes.models import (
 )
 from disputes.rules import (
     is_case_center,
-    is_handling_staff,
     keeps_key_persons,
     may_add_materials,
+    may_add_progress,
     may_answer_supervision,
     may_mark_key_person,
     may_request_extension,
@@ -196,6 +197,7 @@ def case_intake(request: HttpRequest) -> HttpResponse:
                             major_emergency=data["major_emergency"],
                             parties=[services.PartyData(**row) for row in party_rows],
                             attachments=[(upload, "application") for upload in data["attachments"]],
+                            settle=form.settle_data(),
                         ),
                     ),
                 )
@@ -206,7 +208,12 @@ def case_intake(request: HttpRequest) -> HttpResponse:
             except services.TransitionRefused as refused:
                 form.add_error(None, str(refused))
             else:
-                messages.success(request, _("已登记，案件编号 %(n)s。") % {"n": case.number})
+                done = (
+                    _("已登记并当场化解办结，案件编号 %(n)s；请在评价、回访后归档。")
+                    if case.status == Status.CLOSED
+                    else _("已登记，案件编号 %(n)s。")
+                )
+                messages.success(request, done % {"n": case.number})
                 return redirect("disputes-detail", case.number)
         else:
             messages.warning(request, _("发现可能重复的在办案件，请核对后再决定是否登记。"))
@@ -268,6 +275,15 @@ ACTIONS: dict[str, Action] = {
             ),
         ),
         Action(
+            "settle",
+            gettext_lazy("当场化解"),
+            forms.SettleForm,
+            lambda case, by, d: services.settle_case(
+                case=case, by=by, outcome=d["outcome"], routes=d["routes"], summary=d["summary"], version=d["version"]
+            ),
+            "outline-success",
+        ),
+        Action(
             "sign",
             gettext_lazy("签收"),
             forms.SignForm,
@@ -310,12 +326,25 @@ ACTIONS: dict[str, Action] = {
             ),
         ),
         Action(
-            "archive",
-            gettext_lazy("回访归档"),
-            forms.ArchiveForm,
-            lambda case, by, d: services.archive_case(
-                case=case, by=by, method=d["method"], note=d["note"], version=d["version"]
+            "visit",
+            gettext_lazy("记录回访"),
+            forms.VisitForm,
+            lambda case, by, d: services.record_visit(
+                case=case,
+                by=by,
+                method=d["method"],
+                visited_on=d["visited_on"],
+                visitor=d["visitor"],
+                came_back=d["came_back"],
+                note=d["note"],
+                version=d["version"],
             ),
+        ),
+        Action(
+            "archive",
+            gettext_lazy("归档"),
+            forms.ArchiveForm,
+            lambda case, by, d: services.archive_case(case=case, by=by, note=d["note"], version=d["version"]),
         ),
         Action(
             "reopen",
@@ -348,6 +377,16 @@ def _action_form(action: Action, case: Case, user, data=None):
     form = action.form(data, initial={"version": case.version}, prefix=action.name, **kwargs)
     if action.name == "accept" and data is None:
         form.initial.update(category=case.category_id, risk_level=case.risk_level_id)
+    if action.name == "visit":
+        if data is None:
+            form.initial.update(visited_on=timezone.localdate(), visitor=str(user))
+        clock = standing(case)
+        if clock is not None:  # when the visit falls due (the matrix's 回访 limit from the closure)
+            due = timezone.localtime(clock.due).date()
+            form.fields["visited_on"].help_text = _("回访时限：%(d)s 前（%(state)s）") % {
+                "d": due,
+                "state": clock.label,
+            }
     return form
 
 
@@ -368,7 +407,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         "case": case,
         "action_forms": action_forms,
         "progress_form": (bound or {}).get("progress") or forms.ProgressForm(prefix="progress")
-        if case.status == Status.IN_PROGRESS and is_handling_staff(case, user)
+        if may_add_progress(case, user)
         else None,
         "attachment_form": (bound or {}).get("attachment") or forms.AttachmentForm(prefix="attachment")
         if may_add_materials(case, user)

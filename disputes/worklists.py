@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.filters import with_listing
 from disputes.listing import count_each, union_all
-from disputes.models import HANDLING_STATUSES, AnyOf, Case, Status, Visibility, overdue_q
+from disputes.models import HANDLING_STATUSES, AnyOf, Case, ExtensionRequest, Status, Visibility, overdue_q
 from disputes.rules import HANDLING_ROLES
 from governance.models import Role, User
 
@@ -79,6 +79,18 @@ def _specs(user: User) -> list[Spec]:
                 ("reported_at", "id"),
                 {"status": Status.PENDING_REVIEW},
             ),
+            Spec(
+                "to_extend",
+                _("待审批延期"),
+                _("承办单位申请延长办理期限，请审批"),
+                center
+                & Q(
+                    AnyOf(
+                        F("pk"),
+                        ExtensionRequest.objects.filter(decision=ExtensionRequest.Decision.PENDING).values("case_id"),
+                    )
+                ),
+            ),
             # Evaluation and the return visit are timed from the closure (the visit clock).
             Spec(
                 "to_evaluate",
@@ -88,13 +100,20 @@ def _specs(user: User) -> list[Spec]:
                 ("closed_at", "id"),
                 {"status": Status.CLOSED},
             ),
+            # The case list has no filter for visited or not: no "see all" link for these two.
             Spec(
                 "to_visit",
                 _("待回访"),
-                _("已评价，请定期回访后归档"),
-                center & Q(status=Status.EVALUATED),
+                _("已评价，回访到期时记录回访情况"),
+                center & Q(status=Status.EVALUATED, visited_at__isnull=True),
                 ("closed_at", "id"),
-                {"status": Status.EVALUATED},
+            ),
+            Spec(
+                "to_archive",
+                _("待归档"),
+                _("已回访，纠纷未复发，请归档"),
+                center & Q(status=Status.EVALUATED, visited_at__isnull=False),
+                ("visited_at", "id"),
             ),
         ]
     if user.unit_id is not None and user.has_role(*HANDLING_ROLES):

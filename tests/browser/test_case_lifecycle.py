@@ -123,13 +123,18 @@ def test_walk_in_from_intake_to_archive(transactional_db, browser, live_server, 
     assert status(clerk) == "已评价"
     act(
         clerk,
-        "回访归档",
-        "action-archive",
-        lambda f: (f.get_by_label("电话回访").check(), f.get_by_label("回访情况").fill("回访未复发，双方关系缓和")),
+        "记录回访",
+        "action-visit",
+        lambda f: (
+            f.get_by_label("电话回访").check(),
+            f.get_by_label("未复发，可以归档").check(),
+            f.get_by_label("回访情况").fill("回访未复发，双方关系缓和"),
+        ),
     )
+    act(clerk, "归档", "action-archive")
     assert status(clerk) == "已归档"
     timeline = clerk.get_by_test_id("timeline").inner_text()
-    for step in ("登记受理", "分流转办", "签收", "办理进展", "办结反馈", "审核通过", "群众评价", "回访归档"):
+    for step in ("登记受理", "分流转办", "签收", "办理进展", "办结反馈", "审核通过", "群众评价", "回访", "归档"):
         assert step in timeline
     screenshot("case-archived", clerk)
 

@@ -62,9 +62,19 @@ def advance(org: Org, case: Case, target: str) -> Case:
             lambda c: services.evaluate_case(case=c, by=center, satisfaction="satisfied", version=c.version),
         ),
         (
-            Status.ARCHIVED,
-            lambda c: services.archive_case(case=c, by=center, method="phone", note="回访未复发", version=c.version),
+            Status.EVALUATED,
+            lambda c: services.record_visit(
+                case=c,
+                by=center,
+                method="phone",
+                visited_on=timezone.localdate(),
+                visitor="王回访",
+                came_back=False,
+                note="回访未复发",
+                version=c.version,
+            ),
         ),
+        (Status.ARCHIVED, lambda c: services.archive_case(case=c, by=center, note="案结事了", version=c.version)),
     ]
     for _reached, step in steps:
         if case.status == target:

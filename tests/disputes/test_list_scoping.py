@@ -17,6 +17,7 @@ from disputes.models import (
     Case,
     CaseUserObjectPermission,
     Category,
+    ExtensionRequest,
     Status,
 )
 from disputes.performance import overdue_ledger
@@ -53,10 +54,13 @@ def old_specs(user):
             ("to_accept", Status.SUBMITTED),
             ("to_dispatch", Status.REGISTERED),
             ("to_review", Status.PENDING_REVIEW),
-            ("to_evaluate", Status.CLOSED),
-            ("to_visit", Status.EVALUATED),
         ):
             specs[key] = center & Q(status=status)
+        # Issue 15: pending extension requests, and the return visit before the archive.
+        specs["to_extend"] = center & Q(extensions__decision="pending")
+        specs["to_evaluate"] = center & Q(status=Status.CLOSED)
+        specs["to_visit"] = center & Q(status=Status.EVALUATED, visited_at=None)
+        specs["to_archive"] = center & Q(status=Status.EVALUATED, visited_at__isnull=False)
     if user.unit_id is not None and user.has_role(*HANDLING_ROLES):
         co = Case.co_units.through.objects.filter(case_id=OuterRef("pk"), unit_id=user.unit_id)
         specs["to_sign"] = Q(lead_unit_id=user.unit_id, status=Status.DISPATCHED)
@@ -121,6 +125,10 @@ def spread(org, make_case):
     cases[9].co_units.add(org.center_a)
     assign_perm("disputes.view_case", org["mediator"], cases[12])  # a named mediator, 乙镇
     assign_perm("disputes.view_case", org["township_officer"], cases[15])
+    # A pending extension request in each township (待审批延期), and one case visited (待归档).
+    for case in (cases[6], cases[7]):
+        ExtensionRequest.objects.create(case=case, requested_by=org["police"], days=5, reason="鉴定未出", old_due=today)
+    Case.objects.filter(pk=cases[13].pk).update(visited_at=now)
     return cases
 
 

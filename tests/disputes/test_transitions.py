@@ -246,13 +246,21 @@ def test_evaluation_then_archive(org, make_case):
     )
     case = services.evaluate_case(case=case, by=org["township_officer"], satisfaction="basically", version=case.version)
     assert case.status == Status.EVALUATED
-    with pytest.raises(ValidationError):
-        services.archive_case(case=case, by=org["township_officer"], method="phone", note="", version=case.version)
-    case = services.archive_case(
-        case=case, by=org["township_officer"], method="visit", note="上门回访，未再发生", version=case.version
+    # 归档 only after the return visit is recorded (issue 15, finding 3).
+    refused(lambda: services.archive_case(case=case, by=org["township_officer"], version=case.version), "先记录回访")
+    case = services.record_visit(
+        case=case,
+        by=org["township_officer"],
+        method="visit",
+        visited_on=timezone.localdate(),
+        visitor="王回访",
+        came_back=False,
+        note="上门回访，未再发生",
+        version=case.version,
     )
+    case = services.archive_case(case=case, by=org["township_officer"], version=case.version)
     case.refresh_from_db()
-    assert case.status == Status.ARCHIVED and case.archived_at is not None
+    assert case.status == Status.ARCHIVED and case.archived_at is not None and case.visited_at is not None
 
 
 def test_dissatisfied_case_cannot_be_archived_and_is_reopened(org, make_case):
@@ -260,12 +268,7 @@ def test_dissatisfied_case_cannot_be_archived_and_is_reopened(org, make_case):
     case = services.evaluate_case(
         case=case, by=org["township_officer"], satisfaction="dissatisfied", version=case.version
     )
-    refused(
-        lambda: services.archive_case(
-            case=case, by=org["township_officer"], method="phone", note="x", version=case.version
-        ),
-        "重新办理",
-    )
+    refused(lambda: services.archive_case(case=case, by=org["township_officer"], version=case.version), "先记录回访")
     with pytest.raises(ValidationError):
         services.reopen_case(case=case, by=org["township_officer"], reason="", version=case.version)
     refused(lambda: services.reopen_case(case=case, by=org["police"], reason="x", version=case.version), "无权")
@@ -295,4 +298,4 @@ def test_every_state_change_is_in_history(org, make_case):
     for state in ("registered", "dispatched", "in_progress", "pending_review", "closed", "evaluated", "archived"):
         assert state in statuses
     actions = list(case.events.values_list("action", flat=True))
-    assert actions == ["register", "dispatch", "sign", "report", "approve", "evaluate", "archive"]
+    assert actions == ["register", "dispatch", "sign", "report", "approve", "evaluate", "visit", "archive"]
