@@ -11,6 +11,8 @@
     if (!select) return;
     input.addEventListener("input", function () {
       var term = input.value.trim().toLowerCase(), shown = 0;
+      // The blank "please choose" line is no match for anything typed.
+      select.querySelectorAll(":scope > option").forEach(function (option) { option.hidden = !!term; });
       select.querySelectorAll("optgroup").forEach(function (group) {
         var groupHit = matches(group.label, term), any = false;
         group.querySelectorAll("option").forEach(function (option) {
@@ -19,9 +21,10 @@
           if (hit) { any = true; shown += 1; }
         });
         group.hidden = !any;
+        if (any) shown += 1;  // its heading takes a line too
       });
       // While filtering, show the matches as an open list to pick from.
-      select.size = term ? Math.max(2, Math.min(8, shown + 1)) : 0;
+      select.size = term ? Math.max(2, Math.min(10, shown)) : 0;
     });
   });
 
