@@ -17,7 +17,7 @@ from disputes.deadlines import default_handle_due
 from disputes.models import Status
 from tests.browser.test_case_lifecycle import sign_in
 from tests.disputes.conftest import advance, intake
-from tests.factories import build_org
+from tests.factories import PASSWORD, build_org
 
 pytestmark = pytest.mark.browser
 
@@ -142,3 +142,37 @@ def test_the_archived_case_reads_as_finished_and_prints_on_a4(transactional_db, 
     info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert pages <= 2, info
+
+
+LINES = """cell => {
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+}"""
+
+
+def test_the_dispatch_order_keeps_id_and_phone_numbers_on_one_line(transactional_db, page, live_server, screenshot):
+    org = build_org()
+    long_address = "示范县甲镇一村三组幸福路一百二十八号附二号（原村小学旧址东侧第三户）"
+    parties = [
+        services.PartyData(
+            role="applicant", name="欧阳青青", id_number="11010519491231002X", phone="13800138000", address=long_address
+        ),
+        services.PartyData(
+            role="respondent", name="示范县某某农业发展有限公司", phone="075588888888", address=long_address
+        ),
+    ]
+    case = advance(org, intake(org, parties=parties), Status.DISPATCHED)
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("用户名").fill("township_officer")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/")
+    page.goto(f"{live_server.url}/cases/{case.number}/dispatch-order/")
+    page.emulate_media(media="print")
+    cells = page.locator("[data-testid=party-id], [data-testid=party-phone]")
+    assert cells.count() == 4
+    for n in range(4):
+        assert cells.nth(n).evaluate(LINES) == 1, cells.nth(n).inner_text()
+    screenshot("dispatch-order-a4", page)

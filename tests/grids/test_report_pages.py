@@ -196,3 +196,12 @@ def test_the_check_task_runs_on_a_real_worker(worker):
     assert reminded_days <= {today - timedelta(days=n) for n in range(4)}
     assert all(ZeroReportReminder.objects.filter(date=d).count() == 3 for d in reminded_days)
     assert run_zero_report_check(today - timedelta(days=3)).reminded == 0
+
+
+def test_the_league_of_a_past_month_does_not_say_up_to_today(org, login):
+    with time_machine.travel(at(MONDAY, 20), tick=False):
+        client = login(org["county_officer"])
+        past = client.get("/grids/board/league/?month=2026-10").content.decode()
+        current = client.get("/grids/board/league/?month=2026-11").content.decode()
+    assert "截至今天" not in past and "2026年10月共有" in past
+    assert "本月截至今天共有" in current
