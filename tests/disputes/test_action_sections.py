@@ -91,3 +91,22 @@ def test_every_section_key_has_a_place_in_the_order():
     from disputes.views import ACTIONS, SIDE_SECTIONS
 
     assert set(ACTIONS) | set(SIDE_SECTIONS) <= set(SECTION_ORDER)
+
+
+def test_an_archived_case_shows_its_deadline_as_history_not_as_a_running_clock(org, login, make_case):
+    case = make_case(Status.ARCHIVED)
+    html = login(org["township_officer"]).get(f"/cases/{case.number}/").content.decode()
+    assert 'data-testid="current-due"' not in html and "当前时限" not in html
+    assert f'data-testid="handle-due">{case.handle_due.isoformat()}<' in html
+    assert "归档时间" in html and "办结时间" in html
+    running = make_case(Status.IN_PROGRESS)
+    html = login(org["township_officer"]).get(f"/cases/{running.number}/").content.decode()
+    assert 'data-testid="current-due"' in html
+
+
+def test_the_page_prints_without_menu_actions_or_forms(org, login, make_case):
+    case = make_case(Status.IN_PROGRESS)
+    html = login(org["police"]).get(f"/cases/{case.number}/").content.decode()
+    assert '<body class="printable-case"' in html
+    assert 'class="col-xl-4 no-print"' in html  # the action area
+    assert "data-print" in html
