@@ -26,11 +26,25 @@
       // While filtering, show the matches as an open list to pick from.
       select.size = term ? Math.max(2, Math.min(10, shown)) : 0;
     });
+    // Enter in the search box picks the only match instead of sending the form.
+    input.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      var matches = [].filter.call(select.options, function (o) { return o.value && !o.hidden; });
+      if (matches.length === 1) {
+        select.value = matches[0].value;
+        select.dispatchEvent(new Event("change"));
+        select.focus();
+      }
+    });
   });
 
   document.querySelectorAll("[data-filter-checks]").forEach(function (input) {
     var list = document.getElementById(input.dataset.filterChecks);
     if (!list) return;
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") event.preventDefault();  // filtering, not sending the form
+    });
     input.addEventListener("input", function () {
       var term = input.value.trim().toLowerCase();
       list.querySelectorAll(".unit-group").forEach(function (group) {

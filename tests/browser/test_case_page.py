@@ -52,7 +52,10 @@ def test_the_clerk_dispatches_to_the_mediation_committee(transactional_db, brows
     form.get_by_test_id("lead-unit-search").fill("调解")
     visible = lead.evaluate("s => [...s.options].filter(o => !o.hidden && o.value).map(o => o.text)")
     assert visible == ["甲镇人民调解委员会"]
-    lead.select_option(label="甲镇人民调解委员会")
+    # Enter picks the only match; it does not send the form.
+    form.get_by_test_id("lead-unit-search").press("Enter")
+    assert lead.evaluate("s => s.options[s.selectedIndex].text") == "甲镇人民调解委员会"
+    assert clerk.get_by_test_id("case-status").inner_text() == "已受理"
     reason = form.get_by_test_id("due-reason").inner_text()
     assert "人民调解期限：法定 1 个月" in reason and "第三十六条" in reason
     due = form.get_by_label("办理期限").input_value()
