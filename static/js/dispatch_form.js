@@ -68,9 +68,19 @@
   var reason = form.querySelector("[data-due-reason]");
   var typed = false;
   due.addEventListener("input", function () { typed = true; });
+  // The lead unit cannot also co-handle: its box is cleared and disabled.
+  function leadIsNoCoUnit() {
+    form.querySelectorAll("input[name$='co_units']").forEach(function (box) {
+      var isLead = box.value === lead.value;
+      if (isLead) box.checked = false;
+      box.disabled = isLead;
+    });
+  }
   lead.addEventListener("change", function () {
     var advice = byUnit[lead.value] || byUnit[""];
     if (!typed) due.value = advice.due;
     reason.textContent = advice.reason;
+    leadIsNoCoUnit();
   });
+  leadIsNoCoUnit();
 })();

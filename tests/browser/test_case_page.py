@@ -64,6 +64,7 @@ def test_the_clerk_dispatches_to_the_mediation_committee(transactional_db, brows
 
     # Co-units are ticked, not Ctrl-clicked; the filter keeps what is ticked.
     co_units = form.get_by_test_id("co-units")
+    assert co_units.get_by_label("甲镇人民调解委员会").is_disabled()  # the lead unit
     form.locator("[data-filter-checks]").fill("派出所")
     co_units.get_by_label("甲镇派出所").check()
     form.locator("[data-filter-checks]").fill("")
