@@ -209,14 +209,67 @@ def limit_for(case: Case, stage: str, book: LimitBook | None = None) -> Limit:
 
 def default_handle_due(case: Case, start: date, lead_unit: Unit | None = None) -> date:
     """The handling deadline the matrix gives, capped by a statute governing the lead unit."""
-    book = LimitBook.load()
+    return dispatch_due(case, start, lead_unit).due
+
+
+def amount_text(amount: int, unit: str) -> str:
+    """ "15 个工作日", "1 个月": a limit as the pages say it."""
+    words = {
+        LimitUnit.WORKING_DAYS: _("个工作日"),
+        LimitUnit.CALENDAR_DAYS: _("天"),
+        LimitUnit.MONTHS: _("个月"),
+        LimitUnit.HOURS: _("小时"),
+    }
+    return f"{amount} {words.get(unit, unit)}"
+
+
+@dataclass(frozen=True)
+class DueAdvice:
+    """The handling deadline a dispatch to `lead_unit` starts with, and why (shown on the form)."""
+
+    due: date
+    reason: str
+    statute: Statute | None = None
+
+
+def dispatch_due(case: Case, start: date, lead_unit: Unit | None = None, book: LimitBook | None = None) -> DueAdvice:
+    """`default_handle_due` with its reason: the matrix row's handling limit, or the statute that
+    governs the lead unit when it is shorter (人民调解：法定期限一个月)."""
+    book = book or LimitBook.load()
     limit = limit_for(case, Stage.HANDLE, book)
-    due = add_limit(start, limit.amount, limit.unit)
+    matrix_due = add_limit(start, limit.amount, limit.unit)
+    matrix = str(_("时限矩阵（%(category)s · %(risk)s）：办理 %(limit)s")) % {
+        "category": case.category.name if case.category_id else _("各类别"),
+        "risk": case.risk_level.name if case.risk_level_id else _("各风险等级"),
+        "limit": amount_text(limit.amount, limit.unit),
+    }
     statute = book.statute_for(lead_unit)
     if statute is not None:
-        due = min(due, add_limit(start, statute.amount, statute.unit))
+        capped = add_limit(start, statute.amount, statute.unit)
+        if capped < matrix_due:
+            advice = DueAdvice(capped, _statute_reason(statute, capped, matrix), statute)
+            return _petition_capped(case, start, advice, matrix)
+    reason = str(_("%(matrix)s，期限至 %(date)s。")) % {"matrix": matrix, "date": matrix_due.isoformat()}
+    return _petition_capped(case, start, DueAdvice(matrix_due, reason), matrix)
+
+
+def _petition_capped(case: Case, start: date, advice: DueAdvice, matrix: str) -> DueAdvice:
+    """A 信访 case is handled within the statute's days of its acceptance, whoever handles it."""
     petition = petition_cap(case, start)
-    return min(due, petition[0]) if petition else due
+    if petition is None or petition[0] >= advice.due:
+        return advice
+    due, statute = petition
+    return DueAdvice(due, _statute_reason(statute, due, matrix), statute)
+
+
+def _statute_reason(statute: Statute, due: date, matrix: str) -> str:
+    return str(_("%(name)s：法定 %(limit)s（%(citation)s），期限至 %(date)s；%(matrix)s，长于法定期限。")) % {
+        "name": statute.name,
+        "limit": amount_text(statute.amount, statute.unit),
+        "citation": statute.citation,
+        "date": due.isoformat(),
+        "matrix": matrix,
+    }
 
 
 def statutory(code: str) -> Statute:

@@ -10,20 +10,19 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from disputes.deadlines import default_handle_due, limit_for
+from disputes.deadlines import dispatch_due
+from disputes.dispatching import unit_groups, usual_lead_unit
 from disputes.models import (
     Attachment,
     Case,
     Category,
     Channel,
     Hold,
-    LimitUnit,
     Outcome,
     Party,
     RejectReason,
     RiskLevel,
     Route,
-    Stage,
     Status,
     VisitMethod,
 )
@@ -247,7 +246,7 @@ class DispatchForm(VersionedForm):
         label=_("协办单位（联合调处）"),
         queryset=Unit.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.CheckboxSelectMultiple,
     )
     due = forms.DateField(label=_("办理期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     note = forms.CharField(
@@ -256,20 +255,43 @@ class DispatchForm(VersionedForm):
 
     def __init__(self, *args, case: Case, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        units = dispatch_targets(user)
-        self.fields["lead_unit"].queryset = units
-        self.fields["co_units"].queryset = units
-        limit = limit_for(case, Stage.HANDLE)
-        self.fields["due"].initial = default_handle_due(case, timezone.localdate())
-        self.fields["due"].help_text = _(
-            "按时限矩阵（%(risk)s）默认 %(n)d %(unit)s；转办给调解组织等有法定时限的单位时，不得超过法定时限。"
-        ) % {"risk": case.risk_level or "—", "n": limit.amount, "unit": LimitUnit(limit.unit).label}
+        queryset = dispatch_targets(user)
+        units = list(queryset)
+        self.fields["lead_unit"].queryset = queryset
+        self.fields["co_units"].queryset = queryset
+        # Grouped by place and kind; the queryset still decides what is valid.
+        grouped = [(label, [(u.pk, u.name) for u in members]) for label, members in unit_groups(units)]
+        self.fields["lead_unit"].choices = [("", _("请选择或输入单位名称搜索")), *grouped]
+        self.fields["co_units"].choices = grouped
+        self.suggestion = usual_lead_unit(case, units)
+        today = timezone.localdate()
+        advice = dispatch_due(case, today, self.suggestion.unit if self.suggestion else None)
+        self.fields["due"].initial = advice.due
+        self.fields["due"].help_text = advice.reason
+        if self.suggestion is not None:
+            self.fields["lead_unit"].initial = self.suggestion.unit.pk
+            self.fields["lead_unit"].help_text = self.suggestion.text
+        # The deadline each unit would start with, for the page to follow the choice of lead unit:
+        # the matrix's for all, a statute's for the units it governs.
+        plain = dispatch_due(case, today)
+        self.due_by_unit = {
+            "": {"due": plain.due.isoformat(), "reason": plain.reason},
+            **{
+                str(unit.pk): {"due": advice.due.isoformat(), "reason": advice.reason}
+                for unit in units
+                if (advice := dispatch_due(case, today, unit)).statute is not None
+            },
+        }
 
 
 def dispatch_targets(user: User):
     """Units a center may hand a case to: those of its own jurisdiction and the county's."""
     region = jurisdiction(user)
-    units = Unit.objects.filter(is_active=True).exclude(kind__in=[Unit.Kind.LEADERSHIP]).select_related("region")
+    units = (
+        Unit.objects.filter(is_active=True)
+        .exclude(kind__in=[Unit.Kind.LEADERSHIP])
+        .select_related("region", "region__parent")
+    )
     if region is None:
         return units.none()
     return units.filter(Q(region__code__startswith=region.prefix) | Q(region__level=Region.Level.COUNTY)).order_by(

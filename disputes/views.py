@@ -295,6 +295,7 @@ ACTIONS: dict[str, Action] = {
             forms.ReasonForm,
             lambda case, by, d: services.return_case(case=case, by=by, reason=d["reason"], version=d["version"]),
             "outline-secondary",
+            gettext_lazy("确定将本案退回综治中心吗？退回后本单位不再办理此案，由中心重新分流。"),
         ),
         Action(
             "report",
@@ -390,6 +391,84 @@ def _action_form(action: Action, case: Case, user, data=None):
     return form
 
 
+@dataclass(frozen=True)
+class Section:
+    """One fold of the action area (办理操作): its heading, the template of its body (under
+    templates/disputes/actions/) and its form. The page shows the sections in SECTION_ORDER, one
+    open at a time."""
+
+    key: str
+    label: str
+    template: str
+    form: object
+    action: Action | None = None
+
+
+# The order of the action area, most used first: with nothing else asked for, the first section the
+# person has is the open one (after 签收 the handler lands on 办理进展, not on 退回中心). A decision
+# someone waits for comes before one's own step. Steps that undo or refuse come last.
+SECTION_ORDER = (
+    "decision",
+    "answer",
+    "accept",
+    "dispatch",
+    "settle",
+    "sign",
+    "progress",
+    "report",
+    "approve",
+    "evaluate",
+    "visit",
+    "archive",
+    "resume",
+    "supervise",
+    "extension",
+    "pause",
+    "attachment",
+    "reopen",
+    "send_back",
+    "reject",
+    "return_to_center",
+)
+
+# The side sections (not workflow steps): (key, heading, body template).
+SIDE_SECTIONS = {
+    "progress": (gettext_lazy("填写办理进展"), "disputes/actions/progress.html"),
+    "supervise": (gettext_lazy("挂牌督办"), "disputes/actions/supervise.html"),
+    "answer": (gettext_lazy("回复督办"), "disputes/actions/answer.html"),
+    "extension": (gettext_lazy("申请延期"), "disputes/actions/extension.html"),
+    "decision": (gettext_lazy("审批延期申请"), "disputes/actions/decision.html"),
+    "attachment": (gettext_lazy("上传材料"), "disputes/actions/attachment.html"),
+}
+
+
+def action_sections(context: dict) -> list[Section]:
+    """The sections this person has on this case, in SECTION_ORDER."""
+    sections = {
+        action.name: Section(
+            action.name,
+            action.label,
+            f"disputes/actions/{action.name}.html" if action.name == "dispatch" else "disputes/actions/step.html",
+            form,
+            action,
+        )
+        for action, form in context["action_forms"]
+    }
+    for key, (label, template) in SIDE_SECTIONS.items():
+        if context.get(f"{key}_form") is not None:
+            sections[key] = Section(key, label, template, context[f"{key}_form"])
+    order = {key: n for n, key in enumerate(SECTION_ORDER)}
+    return sorted(sections.values(), key=lambda section: order.get(section.key, len(order)))
+
+
+def open_section(sections: list[Section], asked: str = "") -> str:
+    """The one section shown open: the one just posted (with its errors), else the first."""
+    keys = [section.key for section in sections]
+    if asked in keys:
+        return asked
+    return keys[0] if keys else ""
+
+
 def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None) -> dict:
     user = request.user
     pending = next((e for e in case.extensions.all() if e.decision == ExtensionRequest.Decision.PENDING), None)
@@ -403,7 +482,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         for name in ACTIONS
         if name in available
     ]
-    return {
+    context = {
         "case": case,
         "action_forms": action_forms,
         "progress_form": (bound or {}).get("progress") or forms.ProgressForm(prefix="progress")
@@ -413,6 +492,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         if may_add_materials(case, user)
         else None,
         "today": timezone.localdate(),
+        "clock": standing(case),
         "changes": _history_changes(case),
         "pending_extension": pending,
         "may_reveal": may_reveal_personal_data(case, user),
@@ -434,6 +514,9 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         if pending is not None and is_case_center(case, user)
         else None,
     }
+    context["sections"] = action_sections(context)
+    context["open_section"] = open_section(context["sections"], next(iter(bound or {}), ""))
+    return context
 
 
 def _history_changes(case: Case) -> list[dict]:
@@ -475,10 +558,18 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
         except ValidationError as error:
             _attach_errors(form, error)
         else:
+            if not Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
+                # The step took the case out of this person's hands (a return to the center): the
+                # case page would be a 404, so back to the work list, saying where the case went.
+                messages.success(
+                    request,
+                    _("已完成：%(a)s。案件 %(n)s 已转回%(unit)s，不再出现在您的待办中。")
+                    % {"a": step.label, "n": case.number, "unit": case.intake_unit.name},
+                )
+                return redirect("disputes-work")
             messages.success(request, _("已完成：%(a)s。") % {"a": step.label})
             return redirect("disputes-detail", case.number)
     context = _detail_context(request, case, bound={action: form})
-    context["open_action"] = action
     return render(request, "disputes/case_detail.html", context, status=400)
 
 

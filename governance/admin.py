@@ -79,6 +79,13 @@ class StaffChangeForm(UserChangeForm):
             )
         return groups
 
+    def clean_phone(self) -> str:
+        # The SMS number: checked and normalised like every phone entered (0086/+86 dropped).
+        from governance.validators import validate_phone
+
+        phone = self.cleaned_data.get("phone", "").strip()
+        return validate_phone(phone) if phone else ""
+
 
 @admin.register(User)
 class StaffAdmin(UserAdmin, HistoryAdmin):

@@ -3,6 +3,7 @@ well-known pattern, none of the last five passwords again."""
 
 from __future__ import annotations
 
+import re
 import string
 
 from django.contrib.auth import password_validation
@@ -182,17 +183,24 @@ def validate_id_number(raw: str) -> str:
     return number
 
 
+# China's country code as people write it before a number: +86, 0086, or 86 before a mobile number.
+_COUNTRY_CODE = re.compile(r"^(?:\+86|0086|86(?=1[3-9]\d{9}$))")
+
+
 def normalise_phone(raw: str) -> str:
-    return raw.translate(_FULLWIDTH).replace(" ", "").replace("-", "")
+    """Digits as stored and searched: full-width digits made half-width, spaces, hyphens, dots and
+    brackets dropped, and the country code (+86, 0086, 86) removed — a landline written after it
+    gets its trunk 0 back (+86 10 1234 5678 → 01012345678)."""
+    phone = re.sub(r"[\s\-.()（）]", "", raw.translate(_FULLWIDTH).replace("＋", "+"))
+    national = _COUNTRY_CODE.sub("", phone)
+    if national != phone and national and not national.startswith("0") and not re.fullmatch(r"1\d{10}", national):
+        national = "0" + national  # an area code after +86 drops its 0 (北京 10, 深圳 755)
+    return national
 
 
 def validate_phone(raw: str) -> str:
     """A mainland mobile number (11 digits, 1[3-9]…) or a landline with area code."""
-    import re
-
     phone = normalise_phone(raw)
-    if phone.startswith("+86"):
-        phone = phone[3:]
     if re.fullmatch(r"1[3-9]\d{9}", phone) or re.fullmatch(r"0\d{2,3}\d{7,8}", phone):
         return phone
     raise ValidationError(_("请输入11位手机号码，或带区号的固定电话。"), code="phone")

@@ -282,6 +282,29 @@ def _check_agreement(data: AgreementData) -> None:
         raise ValidationError(errors)
 
 
+def _check_performance_dates(agreement: Agreement, obligations: Sequence[ObligationData]) -> None:
+    """A 履行期限 already past when the draft is written is a slip of the pen (issue 15): refused
+    with the date named. A correction keeps the original's dates, so for it the limit is the day the
+    original was signed."""
+    original = agreement.supersedes
+    earliest = original.signed_on if original is not None and original.signed_on else timezone.localdate()
+    past = sorted({o.due_on for o in obligations if o.due_on < earliest})
+    if not past:
+        return
+    dates = "、".join(d.isoformat() for d in past)
+    if original is not None:
+        message = _("履行期限 %(dates)s 早于原协议的签订日期 %(signed)s，请核对。") % {
+            "dates": dates,
+            "signed": earliest.isoformat(),
+        }
+    else:
+        message = _("履行期限 %(dates)s 已经过去，请填写今天（%(today)s）或以后的日期。") % {
+            "dates": dates,
+            "today": earliest.isoformat(),
+        }
+    raise ValidationError({"__all__": message})
+
+
 def _draft_of(agreement: Agreement, by: User) -> tuple[Case, Agreement]:
     case = _lock_case(agreement.case)
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
@@ -331,6 +354,7 @@ def update_agreement(*, agreement: Agreement, by: User, data: AgreementData) -> 
     _check_agreement(data)
     with transaction.atomic():
         _case, agreement = _draft_of(agreement, by)
+        _check_performance_dates(agreement, data.obligations)
         for name in (
             "facts",
             "issues",

@@ -246,6 +246,7 @@ def league(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "previous": previous,
             "following": following if following <= timezone.localdate() else None,
+            "current_month": month == timezone.localdate().replace(day=1),
         },
     )
 

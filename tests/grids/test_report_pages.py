@@ -237,3 +237,12 @@ def test_the_optional_dispute_rows_are_not_marked_required(org, login):
     )
     assert response.status_code == 302
     assert list(ZeroReportItem.objects.values_list("summary", flat=True)) == ["邻里排水纠纷"]
+
+
+def test_the_league_of_a_past_month_does_not_say_up_to_today(org, login):
+    with time_machine.travel(at(MONDAY, 20), tick=False):
+        client = login(org["county_officer"])
+        past = client.get("/grids/board/league/?month=2026-10").content.decode()
+        current = client.get("/grids/board/league/?month=2026-11").content.decode()
+    assert "截至今天" not in past and "2026年10月共有" in past
+    assert "本月截至今天共有" in current
