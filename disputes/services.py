@@ -34,6 +34,7 @@ from disputes.key_persons import mark_repeat_parties
 from disputes.models import (
     DIRECT_CHANNELS,
     OPEN_STATUSES,
+    SETTLE_CHANNELS,
     Attachment,
     Case,
     CaseEvent,
@@ -234,6 +235,8 @@ def intake_case(*, by: User, data: IntakeData) -> Case:
         raise TransitionRefused(_("只能登记本辖区的矛盾纠纷。"))
     if data.settle is None:
         return _create_case(by=by, data=data, intake_unit=by.unit)
+    if data.channel not in SETTLE_CHANNELS:  # said before anything is saved (rules.is_settled_at_desk)
+        raise ValidationError({"settled": _("只有来访、来电可以当场化解；其他渠道的纠纷登记后受理、分流。")})
     _check_result(data.settle.outcome, data.settle.routes, data.settle.summary, SETTLE_OUTCOMES)
     with transaction.atomic():  # registered and settled, or neither
         case = _create_case(by=by, data=data, intake_unit=by.unit)

@@ -83,9 +83,17 @@ def test_a_partial_settlement_names_the_routes_and_bad_input_saves_nothing(org):
 def test_settling_is_refused_when_its_guard_fails(org):
     before = Case.objects.count()
     # A hotline order waits for acceptance; a letter is not settled at the desk.
-    refused(lambda: intake(org, channel=Channel.HOTLINE_12345, settle=SETTLED), "当前状态为“待受理”")
-    refused(lambda: intake(org, channel=Channel.LETTER, settle=SETTLED), "来访、来电")
+    for channel in (Channel.HOTLINE_12345, Channel.LETTER, Channel.PETITION):
+        with pytest.raises(ValidationError, match="只有来访、来电可以当场化解"):
+            intake(org, channel=channel, settle=SETTLED)
     assert Case.objects.count() == before
+    letter = intake(org, channel=Channel.LETTER)
+    refused(
+        lambda: services.settle_case(
+            case=letter, by=org["township_officer"], summary="x", outcome="resolved", version=letter.version
+        ),
+        "来访、来电",
+    )
 
     case = intake(org)
 
@@ -150,6 +158,12 @@ def test_the_intake_form_settles_in_one_step(org, login):
     }
     missing = client.post("/cases/new/", data)
     assert missing.status_code == 200 and "当场化解的，请填写化解情况" in missing.content.decode()
+    hotline = client.post(
+        "/cases/new/",
+        {**data, "channel": "hotline_12345", "settle_outcome": "resolved", "settle_summary": "当场说和"},
+    )
+    assert hotline.status_code == 200 and "只有来访、来电可以当场化解" in hotline.content.decode()
+    assert not Case.objects.exists()
     response = client.post("/cases/new/", {**data, "settle_outcome": "resolved", "settle_summary": "当场说和"})
     assert response.status_code == 302
     case = Case.objects.get(summary="两户因晾晒衣物争执")
