@@ -14,11 +14,39 @@
     parent.addEventListener("change", apply);
     apply();
   });
+  // Party blocks: added from the template, removed by their own button, renumbered after each
+  // change so the formset's indices stay 0..n-1 (a block left blank is skipped by the server).
   var add = document.getElementById("add-party");
+  var list = document.getElementById("party-forms");
+  var total = document.getElementById("id_party-TOTAL_FORMS");
+  function renumber() {
+    var blocks = list.querySelectorAll(".party-form");
+    blocks.forEach(function (block, index) {
+      block.dataset.testid = "party-" + index;
+      block.querySelector(".party-number").textContent = index + 1;
+      block.querySelectorAll("[name], [id], [for], [aria-describedby]").forEach(function (element) {
+        ["name", "id", "for", "aria-describedby"].forEach(function (attribute) {
+          var value = element.getAttribute(attribute);
+          if (value) element.setAttribute(attribute, value.replace(/party-(\d+|__prefix__)-/g, "party-" + index + "-"));
+        });
+      });
+      // The last block standing is not removed: the case needs its applicant.
+      block.querySelector("[data-remove-party]").hidden = blocks.length === 1;
+    });
+    total.value = blocks.length;
+  }
   add.addEventListener("click", function () {
-    var total = document.getElementById("id_party-TOTAL_FORMS");
     var html = document.getElementById("party-template").innerHTML.replace(/__prefix__/g, total.value);
-    document.getElementById("party-forms").insertAdjacentHTML("beforeend", html);
-    total.value = parseInt(total.value, 10) + 1;
+    list.insertAdjacentHTML("beforeend", html);
+    renumber();
+    list.lastElementChild.querySelector("select, input").focus();
   });
+  list.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-remove-party]");
+    if (!button) return;
+    button.closest(".party-form").remove();
+    renumber();
+    add.focus();
+  });
+  renumber();
 })();

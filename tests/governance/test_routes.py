@@ -255,7 +255,7 @@ ROUTES: dict[str, Route] = {
     **admin_model("disputes.timelimitrule", **CONFIG, delete={SA}),
     **admin_model("disputes.statutorylimit", view={SA}, change={SA}),
     **admin_model("disputes.warningrule", **CONFIG, delete={SA}),
-    **admin_model("mediation.organisation"),
+    **admin_model("mediation.organisation", **CONFIG),
     **admin_model("mediation.mediator"),
     **admin_model("mediation.subsidyrate"),
     **admin_model("visits.visit"),
