@@ -189,6 +189,21 @@ class BasePartyFormSet(forms.BaseFormSet):
 PartyFormSet = forms.formset_factory(PartyForm, formset=BasePartyFormSet, extra=2, max_num=20, validate_max=True)
 
 
+class KeyPersonCheckForm(ChineseErrorsMixin, forms.Form):
+    """The numbers the intake form checks against the register as the clerk types them."""
+
+    id_number = forms.CharField(max_length=24, required=False)
+    phone = forms.CharField(max_length=24, required=False)
+
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data["id_number"].strip()
+        return validate_id_number(value) if value else ""
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip()
+        return validate_phone(value) if value else ""
+
+
 def party_initial() -> list[dict]:
     return [{"role": Party.Role.APPLICANT}, {"role": Party.Role.RESPONDENT}]
 

@@ -49,4 +49,36 @@
     add.focus();
   });
   renumber();
+
+  // 重点人员: as the clerk finishes an ID or phone number, ask the register (POST, the number never
+  // in an address) and flag the block before anything is saved.
+  var checkUrl = list.dataset.keyPersonCheck;
+  var csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
+  function check(block) {
+    var body = new FormData();
+    body.append("id_number", block.querySelector("input[name$='-id_number']").value);
+    body.append("phone", block.querySelector("input[name$='-phone']").value);
+    var flag = block.querySelector("[data-key-person-flag]");
+    fetch(checkUrl, { method: "POST", body: body, headers: { "X-CSRFToken": csrf.value }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { entries: [] }; })
+      .then(function (answer) {
+        flag.replaceChildren();
+        answer.entries.forEach(function (entry) {
+          var note = document.getElementById("key-person-flag-template").content.firstElementChild.cloneNode(true);
+          ["name", "township", "marked_at", "reason"].forEach(function (slot) {
+            note.querySelector("[data-slot=" + slot + "]").textContent = entry[slot];
+          });
+          note.querySelector("[data-slot=url]").href = entry.url;
+          flag.appendChild(note);
+        });
+      })
+      .catch(function () { flag.replaceChildren(); });
+  }
+  if (checkUrl) {
+    list.addEventListener("change", function (event) {
+      if (event.target.matches("input[name$='-id_number'], input[name$='-phone']")) {
+        check(event.target.closest(".party-form"));
+      }
+    });
+  }
 })();

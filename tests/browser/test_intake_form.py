@@ -56,3 +56,26 @@ def test_clerk_adds_removes_and_leaves_blank_party_blocks(transactional_db, brow
 
     case = Case.objects.get()
     assert sorted(p.name for p in case.parties.all()) == ["王五", "赵六"]
+
+
+def test_clerk_sees_a_key_person_flagged_as_she_types_his_id(transactional_db, browser, live_server, screenshot):
+    """Finding 8: the register is asked as the ID number is entered, before anything is saved."""
+    from disputes.models import KeyPerson
+    from tests.disputes.conftest import intake
+
+    org = build_org()
+    for _ in range(3):
+        intake(org)  # 张三's third case in a year: the intake rule lists him
+    assert KeyPerson.objects.filter(name="张三").exists()
+    clerk = sign_in(browser, live_server, "township_officer")
+    go(clerk, "受理登记")
+    block = clerk.get_by_test_id("party-0")
+    block.get_by_label("姓名/名称").fill("张三")
+    block.get_by_label("身份证号").fill(VALID_ID)
+    block.get_by_label("联系电话").click()  # leaving the ID field asks the register
+    flag = block.get_by_test_id("key-person-flag")
+    flag.wait_for()
+    assert "张三" in flag.inner_text() and "甲镇" in flag.inner_text()
+    assert flag.get_by_role("link", name="查看登记").get_attribute("href").startswith("/cases/key-persons/?entry=")
+    screenshot("intake-key-person-flag", clerk)
+    assert Case.objects.count() == 3  # nothing saved by asking
