@@ -156,10 +156,12 @@ def register_matches(
 
 @dataclass
 class KeyPartyFacts:
-    """What the case page says of a party in the register: his entry, his other cases the person
-    may see (the newest first) and the last contact, the newest of them."""
+    """What the case page says of a party in the register: his entry, and when the entry is in the
+    reader's register (his jurisdiction), his other cases the reader may see (the newest first) and
+    the last contact, the newest of them."""
 
     entry: KeyPerson
+    in_register: bool = False
     other_cases: list[Case] = field(default_factory=list)
     other_count: int = 0
 
@@ -169,42 +171,47 @@ class KeyPartyFacts:
 
 
 def key_party_facts(case: Case, parties: Iterable[Party], user: User) -> dict[int, KeyPartyFacts]:
-    """For each party of the case in the register of the person's jurisdiction: three queries,
-    however many parties and cases (the entries, the parties sharing a number, their cases)."""
+    """For each party of the case in the register, for a person allowed to know (else none). One
+    query when nobody is listed (the badge's), four however many parties and cases otherwise."""
     if not may_view_key_persons(user):
         return {}
     parties = list(parties)
-    entries = list(KeyPerson.objects.visible_to(user).active().matching(parties))
-    if not entries:
-        return {}
+    entries = list(KeyPerson.objects.active().matching(parties)) if parties else []
     facts: dict[int, KeyPartyFacts] = {}
     for party in parties:
         for entry in entries:
-            if entry.party_id == party.pk or {party.id_number_index, party.phone_index} & {
-                entry.id_number_index or None,
-                entry.phone_index or None,
-            }:
+            numbers = {entry.id_number_index, entry.phone_index} - {""}
+            if entry.party_id == party.pk or {party.id_number_index, party.phone_index} & numbers:
                 facts[party.pk] = KeyPartyFacts(entry)
                 break
-    numbers = {
-        k
-        for p in parties
-        if p.pk in facts
-        for k in (p.id_number_index, p.phone_index, *_entry_numbers(facts[p.pk]))
-        if k
+    if not facts:
+        return facts
+    in_register = set(
+        KeyPerson.objects.visible_to(user)
+        .filter(pk__in=[f.entry.pk for f in facts.values()])
+        .values_list("pk", flat=True)
+    )
+    for fact in facts.values():
+        fact.in_register = fact.entry.pk in in_register
+    own = {
+        party.pk: {party.id_number_index, party.phone_index, *_entry_numbers(facts[party.pk])} - {""}
+        for party in parties
+        if party.pk in facts and facts[party.pk].in_register
     }
+    numbers = set().union(*own.values()) if own else set()
     rows = Party.objects.filter(Q(id_number_index__in=numbers) | Q(phone_index__in=numbers)).exclude(case=case)
     case_numbers: dict[int, set[str]] = {}
-    for case_id, id_index, phone_index in rows.values_list("case_id", "id_number_index", "phone_index"):
+    for case_id, id_index, phone_index in (
+        rows.values_list("case_id", "id_number_index", "phone_index") if numbers else ()
+    ):
         case_numbers.setdefault(case_id, set()).update(k for k in (id_index, phone_index) if k)
+    if not case_numbers:
+        return facts
     cases = Case.objects.visible_to(user).filter(pk__in=case_numbers).order_by("-received_at")
     for other in cases.only("pk", "number", "received_at", "channel", "status"):
-        for party in parties:
-            if party.pk not in facts:
-                continue
-            own = {party.id_number_index, party.phone_index, *_entry_numbers(facts[party.pk])} - {""}
-            if own & case_numbers[other.pk]:
-                fact = facts[party.pk]
+        for party_pk, party_numbers in own.items():
+            if party_numbers & case_numbers[other.pk]:
+                fact = facts[party_pk]
                 fact.other_count += 1
                 if len(fact.other_cases) < OTHER_CASES_SHOWN:
                     fact.other_cases.append(other)

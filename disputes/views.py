@@ -376,7 +376,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         "changes": _history_changes(case),
         "pending_extension": pending,
         "may_reveal": may_reveal_personal_data(case, user),
-        "key_party_ids": key_persons.key_party_ids(case.parties.all(), user),
+        # The parties in the register (the badge) and, for those in the reader's own, the links.
         "key_party_facts": key_persons.key_party_facts(case, case.parties.all(), user),
         "may_mark_key_person": may_mark_key_person(case, user),
         "supervision": active,
