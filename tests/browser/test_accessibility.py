@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from disputes.models import Status
+from disputes.models import RiskLevel, Status
 from governance.navigation import items_for
 from tests.browser.axe import blocking_violations
 from tests.browser.test_case_lifecycle import sign_in
@@ -27,8 +27,8 @@ def test_no_serious_violation_on_any_main_page(persona, transactional_db, browse
     # Cases in the states whose badges and clocks the pages show.
     dispatched = advance(org, intake(org), Status.DISPATCHED)
     advance(org, intake(org), Status.IN_PROGRESS)
-    advance(org, intake(org), Status.EVALUATED)
-    intake(org, channel="hotline_12345")
+    advance(org, intake(org, risk_level=RiskLevel.objects.get(code="yellow")), Status.EVALUATED)
+    intake(org, channel="hotline_12345", risk_level=RiskLevel.objects.get(code="red"))
     user = org[persona]
     paths = [reverse(item.url_name) for item in items_for(user)]
     if persona in CASE_READERS:

@@ -17,6 +17,12 @@ def test_clerk_adds_removes_and_leaves_blank_party_blocks(transactional_db, brow
     clerk = sign_in(browser, live_server, "township_officer")
     go(clerk, "受理登记")
     clerk.wait_for_url("**/cases/new/")
+    # The keyboard's first stop is the skip link, which leads past the menu to the page.
+    clerk.keyboard.press("Tab")
+    skip = clerk.get_by_test_id("skip-link")
+    assert skip.evaluate("element => element === document.activeElement") and skip.inner_text() == "跳到正文"
+    clerk.keyboard.press("Enter")
+    assert clerk.evaluate("document.activeElement.id") == "main"
     form = clerk.get_by_test_id("intake-form")
     assert form.get_by_role("heading", name="当事人", exact=True).is_visible()
 
