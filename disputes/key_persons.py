@@ -71,11 +71,6 @@ def mark_repeat_parties(case: Case, parties: Iterable[Party]) -> list[KeyPerson]
     return KeyPerson.objects.bulk_create(entries)
 
 
-def key_party_ids(parties: Iterable[Party], user: User) -> set[int]:
-    """Which of these parties stand in the register, for a person allowed to know (else none)."""
-    return listed_party_ids(parties) if may_view_key_persons(user) else set()
-
-
 def listed_party_ids(parties: Iterable[Party]) -> set[int]:
     """Which of these parties stand in the register: the party marked, or the same ID or phone."""
     parties = list(parties)
