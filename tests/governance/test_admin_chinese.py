@@ -108,7 +108,13 @@ def test_no_admin_page_shows_english_or_codes(persona, org, login):
 def test_sysadmin_creates_mediation_organisations_as_the_readme_says(org, login):
     """三员: organisations are the units' configuration (like the units themselves), not business
     data; the mediators, people with their certificates, stay with the centers' roster pages."""
+    from mediation.models import Organisation
+
+    organisation = Organisation.objects.create(unit=org.mediation_a, kind=Organisation.Kind.TOWNSHIP, region=org.town_a)
     client = login(org["sysadmin"])
-    assert client.get("/admin/mediation/organisation/").status_code == 200
+    assert "甲镇人民调解委员会" in client.get("/admin/mediation/organisation/").content.decode()
     assert client.get("/admin/mediation/organisation/add/").status_code == 200
+    change = client.get(f"/admin/mediation/organisation/{organisation.pk}/change/")
+    # The members inline (mediators, business data) is not offered to him: no inline formset.
+    assert change.status_code == 200 and "TOTAL_FORMS" not in change.content.decode()
     assert client.get("/admin/mediation/mediator/").status_code == 403
