@@ -65,3 +65,9 @@ def test_case_page_key_person_facts_cost_a_fixed_number_of_queries(org, login, d
     cases += [intake(org) for _ in range(4)]
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert "其他案件 6 件" in client.get(f"/cases/{cases[-1].number}/").content.decode()
+
+
+def test_intake_check_costs_a_fixed_number_of_queries(org, login, listed_case, django_assert_max_num_queries):
+    client = login(org["county_officer"])
+    with django_assert_max_num_queries(8):
+        assert len(client.post(CHECK, {"id_number": VALID_ID, "phone": "13800138000"}).json()["entries"]) == 1
