@@ -44,3 +44,15 @@ def test_no_serious_violation_on_any_main_page(persona, transactional_db, browse
             screenshot(f"axe-{persona}-{path.strip('/').replace('/', '-') or 'home'}", page)
     page.context.close()
     assert not found, "\n".join(f"{path}:\n  " + "\n  ".join(v) for path, v in found.items())
+
+
+def test_no_serious_violation_on_the_login_page(transactional_db, page):
+    build_org()
+    page.goto("/login/")
+    assert not blocking_violations(page)
+    page.get_by_label("用户名").fill("township_officer")
+    page.get_by_label("密码").fill("Wrong#Pass1")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+    assert "用户名或密码不正确" in page.get_by_test_id("login-error").inner_text()
+    assert not blocking_violations(page)  # the refused login, with its message
