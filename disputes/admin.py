@@ -7,14 +7,14 @@ from governance.admin import HistoryAdmin
 
 @admin.register(Category)
 class CategoryAdmin(HistoryAdmin):
-    list_display = ("name", "code", "order", "is_active")
+    list_display = ("name", "order", "is_active")  # the code is for rules, not for reading
     list_editable = ("order", "is_active")
     search_fields = ("name", "code")
 
 
 @admin.register(RiskLevel)
 class RiskLevelAdmin(HistoryAdmin):
-    list_display = ("name", "code", "color", "severity", "is_active")
+    list_display = ("name", "color", "severity", "is_active")  # the code is for rules, not for reading
 
 
 class StageLimitInline(admin.TabularInline):

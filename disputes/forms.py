@@ -203,6 +203,11 @@ class PartyForm(ChineseErrorsMixin, forms.Form):
         value = self.cleaned_data["phone"].strip()
         return validate_phone(value) if value else ""
 
+    def has_changed(self) -> bool:
+        """A block counts once something is typed into it: its role and kind lists always hold a
+        value, so a block added with 增加当事人 and left blank is skipped, not refused."""
+        return any(self[name].value() not in (None, "") for name in ("name", "id_number", "phone", "address"))
+
 
 class BasePartyFormSet(forms.BaseFormSet):
     def initial_form_count(self) -> int:
@@ -217,9 +222,24 @@ class BasePartyFormSet(forms.BaseFormSet):
             raise ValidationError(_("请至少填写一名申请人。"))
 
 
-PartyFormSet = forms.formset_factory(
-    PartyForm, formset=BasePartyFormSet, extra=1, min_num=1, max_num=20, validate_max=True
-)
+# Two blocks (applicant, respondent), no min_num: any block may be left blank and is skipped;
+# clean() asks for the applicant.
+PartyFormSet = forms.formset_factory(PartyForm, formset=BasePartyFormSet, extra=2, max_num=20, validate_max=True)
+
+
+class KeyPersonCheckForm(ChineseErrorsMixin, forms.Form):
+    """The numbers the intake form checks against the register as the clerk types them."""
+
+    id_number = forms.CharField(max_length=24, required=False)
+    phone = forms.CharField(max_length=24, required=False)
+
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data["id_number"].strip()
+        return validate_id_number(value) if value else ""
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip()
+        return validate_phone(value) if value else ""
 
 
 def party_initial() -> list[dict]:

@@ -8,6 +8,7 @@ register writes an `AuditEvent`; the entry itself keeps its history (django-simp
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -19,11 +20,14 @@ from django.utils.translation import gettext as _
 
 from disputes.models import Case, KeyPerson, Party
 from disputes.rules import may_mark_key_person, may_view_key_persons
+from governance.crypto import blind_index
 from governance.models import AuditEvent, User
 from governance.services import record_audit
 
 # 重点人员: a party who appears in this many cases within a year (the new one included).
 KEY_PERSON_CASES_PER_YEAR = 3
+# Of a key person's other cases, the case page lists this many (the newest) and counts the rest.
+OTHER_CASES_SHOWN = 5
 
 
 class KeyPersonRefused(Exception):
@@ -65,11 +69,6 @@ def mark_repeat_parties(case: Case, parties: Iterable[Party]) -> list[KeyPerson]
         if not {p.id_number_index, p.phone_index} & known
     ]
     return KeyPerson.objects.bulk_create(entries)
-
-
-def key_party_ids(parties: Iterable[Party], user: User) -> set[int]:
-    """Which of these parties stand in the register, for a person allowed to know (else none)."""
-    return listed_party_ids(parties) if may_view_key_persons(user) else set()
 
 
 def listed_party_ids(parties: Iterable[Party]) -> set[int]:
@@ -127,3 +126,92 @@ def record_register_view(request: HttpRequest, shown: int) -> None:
     record_audit(
         AuditEvent.Action.KEY_PERSON_VIEW, request=request, user=request.user, detail=f"重点人员名单 {shown} 条"
     )
+
+
+# --- At intake and on the case page (issue 15, finding 8) ----------------------------------------
+
+
+def register_matches(
+    user: User, *, id_number: str = "", phone: str = "", request: HttpRequest | None = None
+) -> list[KeyPerson]:
+    """The active register entries of the person's jurisdiction with this (normalised) ID or phone
+    number: what the intake form flags as the clerk types, before saving. Scoped and audited like
+    the register itself; the audit row names how many entries were found, never the number."""
+    same = Q(pk__in=[])
+    if id_number:
+        same |= Q(id_number_index=blind_index(id_number))
+    if phone:
+        same |= Q(phone_index=blind_index(phone))
+    entries = list(KeyPerson.objects.visible_to(user).active().filter(same).select_related("township")[:5])
+    record_audit(
+        AuditEvent.Action.KEY_PERSON_VIEW, request=request, user=user, detail=f"受理时核对重点人员 {len(entries)} 条"
+    )
+    return entries
+
+
+@dataclass
+class KeyPartyFacts:
+    """What the case page says of a party in the register: his entry, and when the entry is in the
+    reader's register (his jurisdiction), his other cases the reader may see (the newest first) and
+    the last contact, the newest of them."""
+
+    entry: KeyPerson
+    in_register: bool = False
+    other_cases: list[Case] = field(default_factory=list)
+    other_count: int = 0
+
+    @property
+    def last_contact(self) -> Case | None:
+        return self.other_cases[0] if self.other_cases else None
+
+
+def key_party_facts(case: Case, parties: Iterable[Party], user: User) -> dict[int, KeyPartyFacts]:
+    """For each party of the case in the register, for a person allowed to know (else none). One
+    query when nobody is listed (the badge's), four however many parties and cases otherwise."""
+    if not may_view_key_persons(user):
+        return {}
+    parties = list(parties)
+    entries = list(KeyPerson.objects.active().matching(parties)) if parties else []
+    facts: dict[int, KeyPartyFacts] = {}
+    for party in parties:
+        for entry in entries:
+            numbers = {entry.id_number_index, entry.phone_index} - {""}
+            if entry.party_id == party.pk or {party.id_number_index, party.phone_index} & numbers:
+                facts[party.pk] = KeyPartyFacts(entry)
+                break
+    if not facts:
+        return facts
+    in_register = set(
+        KeyPerson.objects.visible_to(user)
+        .filter(pk__in=[f.entry.pk for f in facts.values()])
+        .values_list("pk", flat=True)
+    )
+    for fact in facts.values():
+        fact.in_register = fact.entry.pk in in_register
+    own = {
+        party.pk: {party.id_number_index, party.phone_index, *_entry_numbers(facts[party.pk])} - {""}
+        for party in parties
+        if party.pk in facts and facts[party.pk].in_register
+    }
+    numbers = set().union(*own.values()) if own else set()
+    rows = Party.objects.filter(Q(id_number_index__in=numbers) | Q(phone_index__in=numbers)).exclude(case=case)
+    case_numbers: dict[int, set[str]] = {}
+    for case_id, id_index, phone_index in (
+        rows.values_list("case_id", "id_number_index", "phone_index") if numbers else ()
+    ):
+        case_numbers.setdefault(case_id, set()).update(k for k in (id_index, phone_index) if k)
+    if not case_numbers:
+        return facts
+    cases = Case.objects.visible_to(user).filter(pk__in=case_numbers).order_by("-received_at")
+    for other in cases.only("pk", "number", "received_at", "channel", "status"):
+        for party_pk, party_numbers in own.items():
+            if party_numbers & case_numbers[other.pk]:
+                fact = facts[party_pk]
+                fact.other_count += 1
+                if len(fact.other_cases) < OTHER_CASES_SHOWN:
+                    fact.other_cases.append(other)
+    return facts
+
+
+def _entry_numbers(fact: KeyPartyFacts) -> tuple[str, str]:
+    return fact.entry.id_number_index, fact.entry.phone_index

@@ -66,6 +66,19 @@ class RiskLevel(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def text_color(self) -> str:
+        """Black or white, whichever reads better on this colour (WCAG relative luminance), so a
+        badge in any colour the administrator picks stays legible: white on 黄色 is 2:1."""
+        try:
+            channels = [int(self.color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        except ValueError:
+            return "#fff"
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+        # Contrast with white (1.05 / (L + .05)) against contrast with #212529 ((L + .05) / .0681).
+        return "#fff" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.0681 else "#212529"
+
 
 class Channel(models.TextChoices):
     VISIT = "visit", _("来访")

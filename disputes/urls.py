@@ -13,6 +13,7 @@ urlpatterns = [
     path("time-limits/", views.time_limits, name="disputes-time-limits"),
     path("key-persons/", views.key_person_list, name="disputes-key-persons"),
     path("key-persons/<int:pk>/remove/", views.key_person_remove, name="disputes-key-person-remove"),
+    path("key-persons/check/", views.key_person_check, name="disputes-key-person-check"),
     path("<str:number>/parties/<int:pk>/key-person/", views.key_person_mark, name="disputes-key-person-mark"),
     path("overdue-ledger.xlsx", views.overdue_ledger_export, name="disputes-overdue-ledger"),
     path("<str:number>/", views.case_detail, name="disputes-detail"),

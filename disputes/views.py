@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -496,7 +496,8 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         "changes": _history_changes(case),
         "pending_extension": pending,
         "may_reveal": may_reveal_personal_data(case, user),
-        "key_party_ids": key_persons.key_party_ids(case.parties.all(), user),
+        # The parties in the register (the badge) and, for those in the reader's own, the links.
+        "key_party_facts": key_persons.key_party_facts(case, case.parties.all(), user),
         "may_mark_key_person": may_mark_key_person(case, user),
         "supervision": active,
         "supervise_form": (bound or {}).get("supervise") or forms.SuperviseForm(prefix="supervise")
@@ -704,7 +705,9 @@ def key_person_list(request: HttpRequest) -> HttpResponse:
     entries = KeyPerson.objects.visible_to(request.user).select_related(
         "case", "township", "party", "marked_by", "removed_by"
     )
-    if state in KeyPerson.State.values:
+    if (entry := request.GET.get("entry", "")).isdigit() and int(entry) <= 2**31 - 1:
+        entries, state = entries.filter(pk=entry), "all"  # one entry, as the case page links to it
+    elif state in KeyPerson.State.values:
         entries = entries.filter(state=state)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     key_persons.record_register_view(request, len(page.object_list))
@@ -717,6 +720,31 @@ def key_person_list(request: HttpRequest) -> HttpResponse:
             "states": KeyPerson.State.choices,
             "may_remove": keeps_key_persons(request.user),
         },
+    )
+
+
+@nav_required("key_persons")
+@require_POST
+def key_person_check(request: HttpRequest) -> HttpResponse:
+    """JSON for the intake form: is the party being typed in the register? (POST: a number never
+    travels in an address.) Numbers that are not valid yet answer 400 with the reason."""
+    form = forms.KeyPersonCheckForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": " ".join(m for ms in form.errors.values() for m in ms)}, status=400)
+    entries = key_persons.register_matches(request.user, **form.cleaned_data, request=request)
+    return JsonResponse(
+        {
+            "entries": [
+                {
+                    "name": entry.name,
+                    "reason": entry.reason,
+                    "township": entry.township.name,
+                    "marked_at": timezone.localtime(entry.marked_at).strftime("%Y-%m-%d"),
+                    "url": f"{reverse('disputes-key-persons')}?entry={entry.pk}",
+                }
+                for entry in entries
+            ]
+        }
     )
 
 

@@ -25,6 +25,7 @@ from governance.accounts import (
     reset_password,
     set_account_active,
 )
+from governance.admin_language import RoleFilter, role_label
 from governance.forms import OfficialScheduleForm
 from governance.models import (
     ADMIN_ROLES,
@@ -40,6 +41,7 @@ from governance.models import (
     Unit,
     User,
 )
+from governance.report_tables import KIND_LABELS
 from governance.services import record_audit, record_official_schedule
 from governance.workdays import forget_overrides
 
@@ -96,7 +98,7 @@ class StaffAdmin(UserAdmin, HistoryAdmin):
     form = StaffChangeForm
     change_password_form = ResetPasswordForm
     list_display = ("username", "full_name", "unit", "is_unit_head", "is_active", "must_change_password", "last_login")
-    list_filter = ("groups", "is_active", "unit__kind")
+    list_filter = (RoleFilter, "is_active", "unit__kind")
     search_fields = ("username", "full_name", "phone", "unit__name")
     list_select_related = ("unit",)
     autocomplete_fields = ("unit",)
@@ -159,7 +161,10 @@ class StaffAdmin(UserAdmin, HistoryAdmin):
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "groups":
             kwargs["queryset"] = Group.objects.exclude(name__in=ADMIN_ROLES).order_by("name")
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups":
+            field.label_from_instance = role_label
+        return field
 
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         if obj is not None and account_edit_error(by=request.user, user=obj):
@@ -310,7 +315,8 @@ class IndicatorAdmin(HistoryAdmin):
     """The dashboard's indicators (口径): the system administrator adjusts a definition, a target or
     the 口径说明 for the county; the row's history shows who changed what. Switched off, not deleted."""
 
-    list_display = ("order", "name", "code", "unit", "numerator", "denominator", "target", "weight", "active")
+    # The code and the formulas (written in metric codes) are on the form, not in the list a person reads.
+    list_display = ("order", "name", "unit", "target", "weight", "active")
     list_display_links = ("name",)
     list_filter = ("active", "unit", "date_basis")
     search_fields = ("name", "code", "explanation")
@@ -352,9 +358,13 @@ class ReportFormAdmin(HistoryAdmin):
     """统计报表样式: a province's own form is added here, rows and columns as data (the metrics and
     filters in the indicators' notation); submitted tables keep the layout they were filed with."""
 
-    list_display = ("order", "name", "code", "kinds", "due_day", "active")
+    list_display = ("order", "name", "periods", "due_day", "active")
     list_display_links = ("name",)
     inlines = [ReportRowInline, ReportColumnInline]
+
+    @admin.display(description=_("报送周期"))
+    def periods(self, form: ReportForm) -> str:
+        return "、".join(str(KIND_LABELS.get(kind.strip(), kind)) for kind in form.kinds.split(",") if kind.strip())
 
 
 # django-otp registers admin pages for its devices. No role manages devices there (the security

@@ -127,6 +127,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "disputes.change_warningrule",
         "disputes.view_warningrule",
         "disputes.delete_warningrule",
+        # Mediation organisations: a unit's particulars (kind, field, region, phone), configured like
+        # the units; their mediators, people with certificates, stay on the centers' roster pages.
+        "mediation.add_organisation",
+        "mediation.change_organisation",
+        "mediation.view_organisation",
         # The dashboard's indicators (口径): adjusted, never deleted (a row is switched off instead).
         "governance.add_indicator",
         "governance.change_indicator",

@@ -25,6 +25,12 @@ def clock(case):
     return standing(case)
 
 
+@register.filter
+def for_party(facts: dict, party):
+    """{% with facts=key_party_facts|for_party:party %}: what the register says of this party."""
+    return facts.get(party.pk) if facts else None
+
+
 @register.simple_tag
 def due_cell(case) -> SafeString:
     """The deadline, the 预估 mark, the 黄牌/红牌 badge, the countdown and the statute it follows;

@@ -147,6 +147,7 @@ ROUTES: dict[str, Route] = {
     # Offered to center staff on the case page; anyone else's post is refused by the service with a message.
     "disputes-key-person-mark": Route(CASES, "case", "party"),
     "disputes-key-person-remove": Route(WATCH, "key_person"),
+    "disputes-key-person-check": Route(WATCH),  # JSON for the intake form, POST
     # 预警: center staff and leaders of the jurisdiction; closing is refused by the service to a leader.
     "disputes-warnings": Route(WATCH),
     "disputes-warning": Route(WATCH, "warning"),
@@ -255,7 +256,7 @@ ROUTES: dict[str, Route] = {
     **admin_model("disputes.timelimitrule", **CONFIG, delete={SA}),
     **admin_model("disputes.statutorylimit", view={SA}, change={SA}),
     **admin_model("disputes.warningrule", **CONFIG, delete={SA}),
-    **admin_model("mediation.organisation"),
+    **admin_model("mediation.organisation", **CONFIG),
     **admin_model("mediation.mediator"),
     **admin_model("mediation.subsidyrate"),
     **admin_model("visits.visit"),
