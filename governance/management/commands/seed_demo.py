@@ -17,6 +17,7 @@ from disputes.warning_demo import seed_warnings
 from governance.briefing_demo import seed_briefings
 from governance.demo import DEMO_PASSWORD, seed_logins, seed_units
 from governance.models import Role, Unit, User
+from governance.reminders import run_overdue_scan
 from governance.report_demo import seed_report_tables
 from governance.stats import MAX_RANGE_DAYS, fill_missing
 from grids.demo import (
@@ -107,6 +108,12 @@ class Command(BaseCommand):
             with transaction.atomic():
                 new_briefings = seed_briefings(county)
         self.stdout.write(f"信息通报：本次新增 {new_briefings} 期。")
+
+        # The overdue scan as the beat would run it within 15 minutes, so the demo logins' inboxes hold
+        # their reminders (and a leader his daily summary) from the first login. Idempotent: what
+        # was sent is keyed in the reminders.
+        scan = run_overdue_scan()
+        self.stdout.write(f"到期提醒：应提醒 {scan.owed} 条，本次发出 {sum(scan.sent.values())} 条。")
 
         regions = Region.objects.within(county)
         self.stdout.write(
