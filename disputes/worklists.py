@@ -17,9 +17,10 @@ from disputes.rules import HANDLING_ROLES
 from governance.models import Role, User
 
 ROWS_PER_LIST = 20
-# Most urgent first: by the deadline the list is about (the handling deadline by default).
+# Most urgent first: by the deadline the list is about. The handling deadline by default, read from
+# the (status, township, handle_due) index: for 待受理 and 待分流 (no deadline yet) that is by
+# receipt, and 待审核 follows it too (by report time it read 8,000 rows at a million cases: 600 ms).
 WORK_ORDER = ("handle_due", "received_at", "id")
-WAIT_ORDER = ("received_at", "id")  # 待受理, 待分流: by how long they have waited
 
 
 @dataclass
@@ -60,24 +61,21 @@ def _specs(user: User) -> list[Spec]:
                 _("待受理"),
                 _("网格上报、热线、网上等渠道提交的，请受理或不予受理"),
                 center & Q(status=Status.SUBMITTED),
-                WAIT_ORDER,
-                {"status": Status.SUBMITTED},
+                query={"status": Status.SUBMITTED},
             ),
             Spec(
                 "to_dispatch",
                 _("待分流"),
                 _("已受理登记，请确定主办单位和办理期限"),
                 center & Q(status=Status.REGISTERED),
-                WAIT_ORDER,
-                {"status": Status.REGISTERED},
+                query={"status": Status.REGISTERED},
             ),
             Spec(
                 "to_review",
                 _("待审核"),
                 _("承办单位已反馈办结，请审核"),
                 center & Q(status=Status.PENDING_REVIEW),
-                ("reported_at", "id"),
-                {"status": Status.PENDING_REVIEW},
+                query={"status": Status.PENDING_REVIEW},
             ),
             Spec(
                 "to_extend",
