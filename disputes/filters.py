@@ -274,6 +274,8 @@ def filter_cases(cases: QuerySet[Case], form: CaseFilterForm, search: Search | N
     for name in ("township", "category", "risk_level", "lead_unit"):
         if data[name] is not None:
             cases = cases.filter(**{name: data[name]})
+    if data["visited"]:
+        cases = cases.filter(visited_at__isnull=data["visited"] == "no")
     if data["overdue"]:
         cases = cases.filter(overdue_q(timezone.localdate()))
     if data["sign_late"]:

@@ -449,6 +449,13 @@ class CaseFilterForm(forms.Form):
     lead_unit = forms.ModelChoiceField(
         label=_("主办单位"), queryset=Unit.objects.none(), required=False, empty_label=_("全部单位"), widget=QuickSelect
     )
+    # 回访: the evaluated cases awaiting their return visit, or visited (我的待办's 待回访 / 待归档).
+    visited = forms.ChoiceField(
+        label=_("回访"),
+        choices=[("", _("全部")), ("no", _("未回访")), ("yes", _("已回访"))],
+        required=False,
+        widget=QuickSelect,
+    )
     overdue = forms.BooleanField(label=_("仅看逾期"), required=False)
     sign_late = forms.BooleanField(label=_("仅看超时未签收"), required=False)
     date_from = forms.DateField(

@@ -98,13 +98,13 @@ def _specs(user: User) -> list[Spec]:
                 ("closed_at", "id"),
                 {"status": Status.CLOSED},
             ),
-            # The case list has no filter for visited or not: no "see all" link for these two.
             Spec(
                 "to_visit",
                 _("待回访"),
                 _("已评价，回访到期时记录回访情况"),
                 center & Q(status=Status.EVALUATED, visited_at__isnull=True),
                 ("closed_at", "id"),
+                {"status": Status.EVALUATED, "visited": "no"},
             ),
             Spec(
                 "to_archive",
@@ -112,6 +112,7 @@ def _specs(user: User) -> list[Spec]:
                 _("已回访，纠纷未复发，请归档"),
                 center & Q(status=Status.EVALUATED, visited_at__isnull=False),
                 ("visited_at", "id"),
+                {"status": Status.EVALUATED, "visited": "yes"},
             ),
         ]
     if user.unit_id is not None and user.has_role(*HANDLING_ROLES):

@@ -36,3 +36,18 @@ def test_a_long_list_links_to_all_its_cases(org, make_case, login):
     assert "status=registered" in link
     listed = client.get(link).content.decode()
     assert f"共 {ROWS_PER_LIST + 1} 条" in listed or f"共 {ROWS_PER_LIST + 1} 件" in listed
+
+
+def test_the_return_visit_lists_link_to_exactly_their_cases(org, make_case, login):
+    """待回访 and 待归档 are both 已评价: the ledger's 回访 filter tells them apart."""
+    waiting = [make_case(Status.EVALUATED) for _n in range(ROWS_PER_LIST + 1)]
+    visited = make_case(Status.EVALUATED)
+    Case.objects.filter(pk=visited.pk).update(visited_at=timezone.now())
+    lists = {w.key: w for w in worklists_for(org["township_officer"])}
+    client = login(org["township_officer"])
+    listed = client.get(lists["to_visit"].link)
+    assert listed.context["page"].paginator.count == ROWS_PER_LIST + 1
+    shown = {c.number for c in listed.context["page"].object_list}
+    assert visited.number not in shown and shown <= {c.number for c in waiting}
+    archive = client.get(lists["to_archive"].link)
+    assert [c.number for c in archive.context["page"].object_list] == [visited.number]
