@@ -21,7 +21,7 @@ leaders whose jurisdiction holds it, and stays on the dashboard and the supervis
 center closes it with a note.
 
 The scan reads a fixed number of queries whatever the number of cases: two per rule at most, then
-one for what was raised before, the inserts, and one for the recipients.
+one for what was raised before, the inserts, and two for the recipients.
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def _not_raised_before(candidates: list[Candidate], now: datetime) -> list[Candi
 def _notify(warnings: list[EarlyWarning], now: datetime) -> int:
     """To the township's center and the county center, who act on it. The leaders over the
     township read new warnings in their daily summary (disputes/scan.py `_leader_digests`), not one
-    notice each. One query for the recipients, one insert."""
+    notice each. Two queries for the recipients (the townships, the centers), one insert."""
     if not warnings:
         return 0
     townships = {r.pk: r for r in Region.objects.filter(pk__in={w.township_id for w in warnings})}

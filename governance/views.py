@@ -110,7 +110,7 @@ def home(request: HttpRequest) -> HttpResponse:
     lead = headline(request.user) if request.user.has_role(Role.LEADER) else None
     zero_today = None
     if grid_worker:
-        from grids.views.reports import todays_reports
+        from grids.zero_report import todays_reports
 
         zero_today = todays_reports(request.user)
     return render(

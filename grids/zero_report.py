@@ -544,3 +544,25 @@ def league_for(user: User, month: date, today: date | None = None) -> tuple[list
     ]
     rows.sort(key=lambda r: (-r.rate, r.township.code))
     return due_days, rows
+
+
+# --- Today at a glance: the grid worker's report page and home page ------------------------------
+
+
+def today_row(village: Region, calendar: Calendar, report: ZeroReport | None, now) -> dict:
+    """A village's zero-report today: its state, the state's words and the report if filed."""
+    state = calendar.state(timezone.localtime(now).date(), report, now)
+    return {"village": village, "today": state, "today_label": ReportState(state).label, "today_report": report}
+
+
+def todays_reports(user: User) -> list[dict]:
+    """The grid worker's villages and today's report of each (his home page leads with it).
+    Three queries: the villages, the rules, today's reports."""
+    villages = reporting_villages(user)
+    if not villages:
+        return []
+    now = timezone.now()
+    today = timezone.localtime(now).date()
+    reports = {r.village_id: r for r in ZeroReport.objects.filter(village__in=villages, grid=None, date=today)}
+    calendar = Calendar.load()
+    return [today_row(village, calendar, reports.get(village.pk), now) for village in villages]

@@ -22,7 +22,15 @@ from governance.views import month_param, nav_required
 from grids.models import Region, ZeroReport, ZeroReportItem
 from grids.report_forms import ReportItemFormSet, ZeroReportForm
 from grids.stats import zero_report_records
-from grids.zero_report import Calendar, ReportData, ReportState, board_for, file_report, league_for, reporting_villages
+from grids.zero_report import (
+    Calendar,
+    ReportData,
+    board_for,
+    file_report,
+    league_for,
+    reporting_villages,
+    today_row,
+)
 from grids.zero_report import item_to_case as convert_item
 
 HISTORY_DAYS = 14
@@ -30,25 +38,6 @@ HISTORY_DAYS = 14
 
 def _day(request: HttpRequest, name: str = "date") -> date:
     return query_date(request, name)
-
-
-def today_row(village: Region, calendar: Calendar, report: ZeroReport | None, now) -> dict:
-    """A village's zero-report today: its state, the state's words and the report if filed."""
-    state = calendar.state(timezone.localtime(now).date(), report, now)
-    return {"village": village, "today": state, "today_label": ReportState(state).label, "today_report": report}
-
-
-def todays_reports(user) -> list[dict]:
-    """The grid worker's villages and today's report of each (his home page leads with it).
-    Three queries: the villages, the rules, today's reports."""
-    villages = reporting_villages(user)
-    if not villages:
-        return []
-    now = timezone.now()
-    today = timezone.localtime(now).date()
-    reports = {r.village_id: r for r in ZeroReport.objects.filter(village__in=villages, grid=None, date=today)}
-    calendar = Calendar.load()
-    return [today_row(village, calendar, reports.get(village.pk), now) for village in villages]
 
 
 @nav_required("reports")
