@@ -98,7 +98,7 @@ def _detail(request: HttpRequest, meeting: Meeting, decision_form: DecisionForm 
     for d in decisions:
         d.meeting = meeting
         d.may_answer = services.may_answer(d, request.user)
-    attended = whole or meeting.units.filter(pk=request.user.unit_id).exists()
+    attended = services.sees_proceedings(meeting, request.user)
     return render(
         request,
         "meetings/meeting_detail.html",

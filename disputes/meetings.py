@@ -92,6 +92,11 @@ def sees_whole(meeting: Meeting, user: User) -> bool:
     return prefix is not None and meeting.region.code.startswith(prefix)
 
 
+def sees_proceedings(meeting: Meeting, user: User) -> bool:
+    """The proceedings (会议情况): those who see the whole meeting, and the units that attended."""
+    return sees_whole(meeting, user) or (user.unit_id is not None and meeting.units.filter(pk=user.unit_id).exists())
+
+
 def agenda_meetings(warning: EarlyWarning, user: User):
     """The meetings still to be held that may take `warning` on their agenda for `user`: dated
     today or later, held for the warning's township or its county, seen whole by the user."""
