@@ -793,8 +793,9 @@ class Attachment(models.Model):
     original_name = models.CharField(_("文件名"), max_length=200)
     size = models.PositiveIntegerField(_("大小（字节）"))
     content_type = models.CharField(_("文件类型"), max_length=100)
+    # None: sent by the citizen on the public pages (码上办).
     uploaded_by = models.ForeignKey(
-        "governance.User", verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+        "governance.User", verbose_name=_("上传人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
     history = HistoricalRecords()
@@ -840,6 +841,10 @@ class CaseEvent(models.Model):
         GRANT = "grant", _("指定人员")
         PAUSE = "pause", _("暂停计时")
         RESUME = "resume", _("恢复计时")
+        # From the citizen on the public pages (码上办): a note or photo added to an open case, and
+        # 不满意 with a reason, which asks the center to reopen the case.
+        CITIZEN_NOTE = "citizen_note", _("群众补充情况")
+        REOPEN_REQUEST = "reopen_request", _("群众申请重新办理")
 
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
@@ -1374,3 +1379,29 @@ class MeetingDecision(models.Model):
 
     def is_overdue(self, today: date | None = None) -> bool:
         return self.status == self.Status.ASSIGNED and self.due < (today or timezone.localdate())
+
+
+class CaseCode(models.Model):
+    """一案一码: the query code a citizen follows a case with, printed with its QR on the intake
+    receipt and given at once after an online report. Looking a case up needs the code and a
+    phone of one of its applicants, proved by SMS code (disputes/citizen.py)."""
+
+    class Mediation(models.TextChoices):
+        ONLINE = "online", _("网上调解")
+        IN_PERSON = "in_person", _("到场调解")
+
+    case = models.OneToOneField(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="public_code")
+    code = models.CharField(_("查询码"), max_length=12, unique=True)
+    # Asked of a citizen who reports online; blank for a case taken in at the desk.
+    mediation = models.CharField(_("调解方式意愿"), max_length=10, choices=Mediation.choices, blank=True)
+    # When the citizen acknowledged the privacy notice (PIPL), and which version of it.
+    consented_at = models.DateTimeField(_("同意个人信息告知时间"), null=True, blank=True)
+    notice_version = models.CharField(_("告知书版本"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("案件查询码")
+        verbose_name_plural = _("案件查询码")
+
+    def __str__(self) -> str:
+        return self.code

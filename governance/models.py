@@ -230,6 +230,7 @@ class AuditEvent(models.Model):
         PASSWORD_RESET = "password_reset", _("重置密码")
         ACCOUNT_DISABLED = "account_disabled", _("停用账号")
         ACCOUNT_ENABLED = "account_enabled", _("启用账号")
+        PUBLIC_REFUSED = "public_refused", _("公众服务请求被拒绝")
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     action = models.CharField(_("事件"), max_length=20, choices=Action.choices, db_index=True)
@@ -1072,3 +1073,64 @@ class ReportVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filing} v{self.number}"
+
+
+class PublicAttempt(models.Model):
+    """One request of the public pages that a limit counts (an SMS code asked for, a report sent,
+    a query-code lookup, a wrong code): by phone (its blind index) and by address. Kept in the
+    database, so the limits hold across every web process and survive a Redis outage
+    (governance/throttle.py); refused attempts are kept too, and audited."""
+
+    action = models.CharField(_("操作"), max_length=20)
+    phone_index = models.CharField(_("手机号索引"), max_length=64, blank=True)
+    address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    allowed = models.BooleanField(_("是否放行"), default=True)
+
+    class Meta:
+        verbose_name = _("公众服务请求")
+        verbose_name_plural = _("公众服务请求")
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["action", "phone_index", "at"], name="public_attempt_phone"),
+            models.Index(fields=["action", "address", "at"], name="public_attempt_address"),
+            models.Index(fields=["action", "at"], name="public_attempt_all"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ThrottleGate(models.Model):
+    """One row per limited action, locked while a request counts and records its attempt, so two
+    processes cannot both pass the last free place (governance/throttle.py)."""
+
+    action = models.CharField(max_length=20, unique=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.action
+
+
+class PhoneCode(models.Model):
+    """A one-time SMS code sent to a citizen's phone (governance/phone_codes.py). Only a keyed hash
+    of the code is kept; it expires, allows a few tries, and is used once."""
+
+    phone_index = models.CharField(_("手机号索引"), max_length=64, db_index=True)
+    purpose = models.CharField(_("用途"), max_length=20)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("发送时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("有效期至"))
+    attempts = models.PositiveSmallIntegerField(_("已尝试次数"), default=0)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+        default_permissions = ()
+        indexes = [models.Index(fields=["phone_index", "purpose", "created_at"], name="phone_code_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.created_at:%Y-%m-%d %H:%M}"

@@ -6,6 +6,7 @@ anywhere: DEBUG on, SQLite under var/, and a Celery broker on the file system (n
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date, timedelta
 from pathlib import Path
@@ -98,6 +99,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The public pages (码上办, /m/) never read the staff session (governance/public_site.py).
+    "governance.public_site.PublicSiteMiddleware",
     "governance.middleware.CookieLanguageMiddleware",
     # Before anything looks a value up: a NUL byte in path, query or form is a 400 (governance/middleware.py).
     "governance.middleware.RefuseNulMiddleware",
@@ -465,3 +468,43 @@ REVEAL_LIMIT_PER_HOUR = env_int("REVEAL_LIMIT_PER_HOUR", 20)
 
 # Uploads (case attachments): size and kinds accepted.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10) * 1024 * 1024
+
+# --- Citizen self-service (码上办, governance/public_site.py) -----------------------------------
+# Limits per action and scope ("phone", "address", "all") as (count, seconds), counted in the
+# database (governance/throttle.py). CITIZEN_LIMITS_JSON replaces them whole, e.g.
+# '{"sms": {"phone": [[1, 60], [5, 3600]], "address": [[20, 3600]], "all": [[500, 3600]]}}'.
+CITIZEN_LIMITS = {
+    # SMS codes: one a minute and five an hour per phone, twenty an hour per address, and a cap on
+    # the gateway's whole hourly volume, so that its bill cannot be run up by a script.
+    "sms": {"phone": [(1, 60), (5, 3600)], "address": [(20, 3600)], "all": [(500, 3600)]},
+    # Reports (and questions): three a day per phone, twenty a day per address.
+    "submit": {"phone": [(3, 86400)], "address": [(20, 86400)]},
+    "consult": {"phone": [(3, 86400)], "address": [(20, 86400)]},
+    # Query-code lookups per address.
+    "lookup": {"address": [(30, 3600)]},
+    # Wrong SMS codes and lookups that match nothing: then refused for the rest of the hour.
+    "fail": {"phone": [(10, 3600)], "address": [(10, 3600)]},
+}
+if env_str("CITIZEN_LIMITS_JSON"):
+    CITIZEN_LIMITS = {
+        action: {scope: [tuple(rule) for rule in rules] for scope, rules in scopes.items()}
+        for action, scopes in json.loads(env_str("CITIZEN_LIMITS_JSON")).items()
+    }
+# After this many failures, refusals or SMS codes from an address within an hour, its next
+# request must solve the challenge (ALTCHA proof-of-work, served by the app).
+CITIZEN_CHALLENGE_AFTER = env_int("CITIZEN_CHALLENGE_AFTER", 3)
+CITIZEN_CHALLENGE_DIFFICULTY = env_int("CITIZEN_CHALLENGE_DIFFICULTY", 100000)
+# An SMS code is good for this many minutes and this many tries.
+CITIZEN_CODE_MINUTES = env_int("CITIZEN_CODE_MINUTES", 10)
+CITIZEN_CODE_TRIES = env_int("CITIZEN_CODE_TRIES", 5)
+# A phone proved by SMS code stays proved in the browser for this long.
+CITIZEN_SESSION_SECONDS = env_int("CITIZEN_SESSION_SECONDS", 30 * 60)
+# Photos a citizen sends: this size at most, and this many per report.
+CITIZEN_PHOTO_MAX_BYTES = env_int("CITIZEN_PHOTO_MAX_MB", 5) * 1024 * 1024
+CITIZEN_PHOTOS_PER_REPORT = env_int("CITIZEN_PHOTOS_PER_REPORT", 3)
+# The PIPL notice: who receives the data (the center of the place), what for, how long, rights, and
+# whom to contact. The county sets its own contact and retention in production.
+CITIZEN_PRIVACY_CONTACT = env_str("CITIZEN_PRIVACY_CONTACT", "县综治中心 个人信息保护联系人 0000-0000000")
+CITIZEN_RETENTION_YEARS = env_int("CITIZEN_RETENTION_YEARS", 10)
+# 网上咨询: the center answers within this many working days.
+CITIZEN_CONSULT_WORKING_DAYS = env_int("CITIZEN_CONSULT_WORKING_DAYS", 5)

@@ -61,9 +61,12 @@ urlpatterns = [
     path("mediation/", include("mediation.urls")),
     path("visits/", include("visits.urls")),
     path("admin/", admin.site.urls),
+    # The public pages (码上办): their own templates, no staff session (governance/public_site.py).
+    path("m/", include("disputes.citizen_urls")),
 ]
 if settings.BENCH_VIEWS:  # scripts/bench_pages.py's yardsticks (governance/bench_views.py); never in production
     urlpatterns.append(path("bench/", include("governance.bench_views")))
 # MEDIA_ROOT (case attachments: IDs, contracts, photos) is never served as a folder, not even with
 # DEBUG on: each file downloads through a view that checks login and the case's scope
 # (disputes-attachment).
+handler404 = "governance.views.page_not_found"

@@ -372,3 +372,14 @@ def dashboard_brief(request: HttpRequest) -> HttpResponse:
     detail = f"领导驾驶舱简报 PDF：{board.place.name} {window_text(board)}"
     record_audit(AuditEvent.Action.EXPORT, request=request, user=request.user, detail=detail)
     return _dashboard_file(request, content, f"{file_stem(board)}-简报.pdf", "application/pdf")
+
+
+def page_not_found(request, exception):
+    """The public pages (码上办) get their own 404, without the staff site's links."""
+    from django.views import defaults
+
+    from governance.public_site import is_public
+
+    if is_public(request):
+        return render(request, "citizen/404.html", status=404)
+    return defaults.page_not_found(request, exception)

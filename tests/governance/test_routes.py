@@ -87,6 +87,11 @@ ROUTES: dict[str, Route] = {
     "password_change": Route(ALL),
     "set_language": Route(ALL, public=True),
     "healthz": Route(ALL, public=True),
+    # The public pages (码上办): anyone, signed in or not, sees the same public page (a staff
+    # session is not read there: governance/public_site.py).
+    "citizen-home": Route(ALL, public=True),
+    "citizen-challenge": Route(ALL, public=True),
+    "citizen-send-code": Route(ALL, public=True),
     # The second factor's pages, for every signed-in person (REQUIRE_2FA off here: they still answer).
     "twofactor-setup": Route(ALL),
     "twofactor-verify": Route(ALL),

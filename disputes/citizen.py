@@ -1,0 +1,61 @@
+"""What the public pages (码上办) may do with cases, in one place: the case's query code (一案一码)
+and which case a citizen may follow. The pages under /m/ (disputes/citizen_views.py) call these
+and nothing else of the staff side; what a citizen sees of a case is said here, in plain words,
+never a staff name, an internal note or another party's data."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import IntegrityError, transaction
+
+from disputes.models import Case, CaseCode, Party
+
+# No 0/O, 1/I/L: a code read aloud over the phone or copied from a receipt is not mistaken.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+
+
+def normalise_code(raw: str) -> str:
+    """What a citizen types: spaces, hyphens and lower case forgiven; anything else is no code."""
+    code = "".join((raw or "").split()).replace("-", "").upper()
+    if len(code) != CODE_LENGTH or any(ch not in ALPHABET for ch in code):
+        return ""
+    return code
+
+
+def display_code(code: str) -> str:
+    """K7M4Q9XP → K7M4-Q9XP (how it is printed)."""
+    return f"{code[:4]}-{code[4:]}" if len(code) == CODE_LENGTH else code
+
+
+def case_code(case: Case, **fields) -> CaseCode:
+    """The case's query code, made the first time it is asked for (the receipt, an online report)."""
+    existing = CaseCode.objects.filter(case=case).first()
+    if existing is not None:
+        return existing
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return CaseCode.objects.create(
+                    case=case, code="".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH)), **fields
+                )
+        except IntegrityError:  # the same code drawn twice (or the case got its code meanwhile)
+            existing = CaseCode.objects.filter(case=case).first()
+            if existing is not None:
+                return existing
+    raise RuntimeError("no free case code after 5 draws")
+
+
+def followed_case(code: str, phone_index: str) -> Case | None:
+    """The case with this query code, if `phone_index` is the phone of one of its applicants;
+    None otherwise — a wrong code and a wrong phone look the same."""
+    code = normalise_code(code)
+    if not code or not phone_index:
+        return None
+    case = Case.objects.filter(public_code__code=code).select_related("township", "lead_unit", "public_code").first()
+    if case is None:
+        return None
+    if not Party.objects.filter(case=case, role=Party.Role.APPLICANT, phone_index=phone_index).exists():
+        return None
+    return case

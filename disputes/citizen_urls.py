@@ -1,0 +1,11 @@
+"""/m/: the public pages (码上办). Nothing here reaches a staff page or a staff object."""
+
+from django.urls import path
+
+from disputes import citizen_views
+
+urlpatterns = [
+    path("", citizen_views.home, name="citizen-home"),
+    path("challenge/", citizen_views.challenge_json, name="citizen-challenge"),
+    path("sms/", citizen_views.send_code_json, name="citizen-send-code"),
+]
