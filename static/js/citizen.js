@@ -56,7 +56,7 @@
       body.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
       body.append("phone", form.querySelector("[name=phone]").value);
       body.append("purpose", proof.dataset.purpose);
-      var solved = form.querySelector("[name=altcha]");
+      var solved = form.querySelector("input[name=altcha]");
       if (solved) body.append("altcha", solved.value);
       button.disabled = true;
       fetch(proof.dataset.sendUrl, { method: "POST", body: body, credentials: "same-origin" })
