@@ -364,6 +364,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Audit rows older than AUDIT_RETENTION_DAYS (never fewer than 180, 等保2.0 ≥ 6 months).
     "purge-audit-log": {"task": "governance.tasks.purge_audit_log", "schedule": crontab(minute=20, hour=3)},
+    "forget-public-attempts": {
+        "task": "governance.tasks.forget_public_attempts",
+        "schedule": crontab(minute=35, hour=3),
+    },
     # Daily statistics (governance/stats.py): today, dirty and crashed days every 15 minutes...
     "refresh-stats": {"task": "governance.tasks.refresh_stats", "schedule": crontab(minute="7-59/15")},
     # ...and yesterday closed just after midnight (the quarter-hour run would also close it).

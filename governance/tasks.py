@@ -30,6 +30,14 @@ def clear_expired_sessions() -> int:
     return deleted
 
 
+@shared_task(name="governance.tasks.forget_public_attempts")
+def forget_public_attempts() -> int:
+    """The public pages' counted requests and spent SMS codes, once no limit reads them."""
+    from governance.throttle import forget_old
+
+    return forget_old()
+
+
 @shared_task(name="governance.tasks.deliver_notices")
 def deliver_notices() -> int:
     from governance.delivery import deliver_pending

@@ -127,3 +127,18 @@ def _audit(request: HttpRequest | None, detail: str) -> None:
     from governance.services import record_audit
 
     record_audit(AuditEvent.Action.PUBLIC_REFUSED, request=request, username=_("公众"), detail=detail)
+
+
+def forget_old() -> int:
+    """Delete the attempts no limit looks at any more (older than the longest window) and the SMS
+    codes expired a day ago; refusals stay in the audit log. Returns how many rows went."""
+    from governance.models import PhoneCode
+
+    longest = max(
+        (seconds for scopes in settings.CITIZEN_LIMITS.values() for rules in scopes.values() for _n, seconds in rules),
+        default=86400,
+    )
+    now = timezone.now()
+    attempts = PublicAttempt.objects.filter(at__lt=now - timedelta(seconds=max(longest, 3600))).delete()[0]
+    codes = PhoneCode.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()[0]
+    return attempts + codes

@@ -154,3 +154,20 @@ def test_an_unknown_public_path_gets_the_public_404(client):
     page = client.get("/m/no-such-page/")
     assert page.status_code == 404
     assert "返回首页" in page.content.decode() and "工作台" not in page.content.decode()
+
+
+def test_old_attempts_and_spent_codes_are_forgotten_by_the_nightly_task(rf, sms, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from governance.tasks import forget_public_attempts
+
+    assert settings.CELERY_BEAT_SCHEDULE["forget-public-attempts"]["task"] == forget_public_attempts.name
+    send_code(phone=PHONE, purpose=Purpose.FOLLOW, request=_request(rf))
+    old = timezone.now() - timedelta(days=2)
+    PublicAttempt.objects.create(action="sms", phone_index="x", at=old)
+    PhoneCode.objects.create(phone_index="x", purpose="follow", code_hash="x", created_at=old, expires_at=old)
+    assert forget_public_attempts() == 2
+    assert PublicAttempt.objects.filter(action="sms").count() == 1  # today's still counts
+    assert PhoneCode.objects.count() == 1
