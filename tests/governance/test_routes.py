@@ -139,6 +139,7 @@ ROUTES: dict[str, Route] = {
     "disputes-performance": Route(WATCH),
     "disputes-performance-cases": Route(WATCH),
     "disputes-time-limits": Route(WATCH),
+    "disputes-online": Route(WATCH),  # 网上受理统计 (issue 16)
     "disputes-overdue-ledger": Route(WATCH),
     "disputes-detail": Route(CASES, "case"),
     "disputes-action": Route(CASES, "case"),
