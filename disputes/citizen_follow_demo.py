@@ -41,7 +41,9 @@ def _codes_for(online) -> int:
     return len(codes)
 
 
-def _demo_case(town: Region, clerk: User, ref: str, summary: str) -> Case:
+def _demo_case(
+    town: Region, clerk: User, ref: str, summary: str, *, applicant=("赵群众", CITIZEN_PHONE), respondent="钱某"
+) -> Case:
     found = Case.objects.filter(township=town, channel=Channel.ONLINE, source_ref=ref).first()
     if found is not None:
         return found
@@ -55,8 +57,8 @@ def _demo_case(town: Region, clerk: User, ref: str, summary: str) -> Case:
         category=Category.objects.get(code="neighbourhood"),
         risk_level=RiskLevel.objects.get(code="blue"),
         parties=[
-            services.PartyData(role=Party.Role.APPLICANT, name="赵群众", phone=CITIZEN_PHONE),
-            services.PartyData(role=Party.Role.RESPONDENT, name="钱邻居", phone="13900139000"),
+            services.PartyData(role=Party.Role.APPLICANT, name=applicant[0], phone=applicant[1]),
+            services.PartyData(role=Party.Role.RESPONDENT, name=respondent),
         ],
     )
     case = services.intake_case(by=clerk, data=data)
@@ -88,11 +90,20 @@ def seed_follow(county: Region) -> tuple[int, list[str]]:
     police = User.objects.filter(username="police", is_active=True).first()
     lines = []
     if town is not None and clerk is not None and police is not None:
-        waiting = _demo_case(town, clerk, REF_WAITING, "（演示）楼上住户空调外机滴水，多次协商未果。")
-        closed = _demo_case(town, clerk, REF_CLOSED, "（演示）邻居堵塞排水沟，雨水漫进院子。")
+        waiting = _demo_case(
+            town, clerk, REF_WAITING, "（演示）楼上住户空调外机滴水，多次协商未果。", respondent="楼上住户孙某"
+        )
+        closed = _demo_case(town, clerk, REF_CLOSED, "（演示）邻居堵塞排水沟，雨水漫进院子。", respondent="邻居钱某")
         if closed.status == Status.SUBMITTED:
             closed = _to_closed(closed, clerk, police)
-        unhappy = _demo_case(town, clerk, REF_UNHAPPY, "（演示）邻居拖欠修缮院墙的费用。")
+        unhappy = _demo_case(
+            town,
+            clerk,
+            REF_UNHAPPY,
+            "（演示）邻居拖欠修缮院墙的费用。",
+            applicant=("周群众", "13800138001"),
+            respondent="邻居吴某",
+        )
         if unhappy.status == Status.SUBMITTED:
             unhappy = _to_closed(unhappy, clerk, police)
             services.evaluate_case(
@@ -104,7 +115,7 @@ def seed_follow(county: Region) -> tuple[int, list[str]]:
     if not CaseEvent.objects.filter(case__in=online, action=CaseEvent.Action.CITIZEN_NOTE).exists():
         handled = online.filter(status=Status.IN_PROGRESS).order_by("-received_at").first()
         if handled is not None:
-            services.add_citizen_note(case=handled, note="今天对方又把排水口堵上了，雨水漫进了院子，请尽快处理。")
+            services.add_citizen_note(case=handled, note="补充一下：对方最近又来找过我们，情况没有变化，希望尽快处理。")
     return added, lines
 
 
