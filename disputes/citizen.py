@@ -100,19 +100,17 @@ def text_applicants(case: Case, text: str) -> None:
         transaction.on_commit(send)
 
 
-def follow_link(code: str) -> str:
-    """Where the citizen follows the case: the site's address when configured, else the path."""
-    return f"{settings.SITE_URL}{reverse('citizen-follow')}?code={code}"
-
-
 def tell_accepted(case: Case) -> None:
-    """An online submission was accepted: say so, with the query code to follow it."""
+    """An online submission was accepted: say so, with the query code to follow it (and the page's
+    address when the site's is configured, SITE_URL)."""
     code = case_code(case).code
-    text_applicants(
-        case,
-        _("【%(site)s】您反映的矛盾纠纷已受理，查询码 %(code)s。凭查询码和本手机号可查询办理进度：%(link)s")
-        % {"site": settings.SITE_TITLE, "code": display_code(code), "link": follow_link(code)},
-    )
+    words = {"site": settings.SITE_TITLE, "code": display_code(code)}
+    if settings.SITE_URL:
+        words["link"] = f"{settings.SITE_URL}{reverse('citizen-follow')}?code={code}"
+        text = _("【%(site)s】您反映的矛盾纠纷已受理，查询码 %(code)s。凭查询码和本手机号可查询办理进度：%(link)s")
+    else:
+        text = _("【%(site)s】您反映的矛盾纠纷已受理，查询码 %(code)s。凭查询码和本手机号可在“码上办”查询办理进度。")
+    text_applicants(case, text % words)
 
 
 def tell_rejected(case: Case) -> None:

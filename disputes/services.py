@@ -776,6 +776,11 @@ def send_back_case(*, case: Case, by: User, reason: str, version: int | None) ->
     return case
 
 
+# Citizens' words (a note, the reason of a rating) are bounded: a phone screen's worth.
+CITIZEN_TEXT_MAX = 1000
+CITIZEN_PHOTO_TYPES = {"image/jpeg", "image/png"}
+
+
 def evaluate_case(
     *, case: Case, by: User | None, satisfaction: str, note: str = "", version: int | None = None
 ) -> Case:
@@ -814,11 +819,6 @@ def evaluate_case(
                 _("不满意原因：%(r)s。请核实后决定是否重新办理。") % {"r": note},
             )
     return case
-
-
-# Citizens' words (a note, the reason of a rating) are bounded: a phone screen's worth.
-CITIZEN_TEXT_MAX = 1000
-CITIZEN_PHOTO_TYPES = {"image/jpeg", "image/png"}
 
 
 def _guard_citizen(case: Case, method, done_message: str) -> None:

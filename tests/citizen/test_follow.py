@@ -54,8 +54,9 @@ def _page(client: Client, code: str) -> str:
 
 
 def test_a_citizen_follows_the_case_through_acceptance_dispatch_and_closure_and_rates_it(
-    org, sms, online_case, django_capture_on_commit_callbacks
+    org, sms, online_case, django_capture_on_commit_callbacks, settings
 ):
+    settings.SITE_URL = "https://zz.example.gov.cn"
     code = online_case.public_code.code
     client = Client()
     form = client.get(f"/m/follow/?code={code.lower()}")
@@ -69,6 +70,7 @@ def test_a_citizen_follows_the_case_through_acceptance_dispatch_and_closure_and_
         case = services.accept_case(
             case=online_case, by=clerk, category=online_case.category, risk_level=online_case.risk_level, version=None
         )
+    assert f"https://zz.example.gov.cn/m/follow/?code={code}" in sms.texts[-1]
     assert "已受理" in sms.texts[-1] and f"{code[:4]}-{code[4:]}" in sms.texts[-1] and "138****8000" in sms.texts[-1]
     case = advance(org, case, Status.DISPATCHED)
     html = _page(client, code)
@@ -116,15 +118,23 @@ def test_dissatisfied_needs_a_reason_then_asks_the_center_to_reopen(
     with pytest.raises(services.ValidationError):
         services.evaluate_case(case=case, by=None, satisfaction="great")
     with django_capture_on_commit_callbacks(execute=True):
-        answer = client.post(f"/m/follow/{code}/rate/", {"satisfaction": "dissatisfied", "note": "围墙还没拆"})
+        answer = client.post(
+            f"/m/follow/{code}/rate/",
+            {"satisfaction": "dissatisfied", "note": "围墙还没拆<img src=x onerror=alert(1)>"},
+        )
     assert answer.status_code == 302
     case.refresh_from_db()
     assert case.status == Status.EVALUATED and case.satisfaction == Satisfaction.DISSATISFIED
     request = case.events.get(action=CaseEvent.Action.REOPEN_REQUEST)
-    assert request.note == "围墙还没拆" and request.actor is None and request.data["by_citizen"]
+    assert (
+        request.note == "围墙还没拆<img src=x onerror=alert(1)>"
+        and request.actor is None
+        and request.data["by_citizen"]
+    )
     notice = Notification.objects.get(unit=org.center_a, title__contains="申请重新办理")
     assert "围墙还没拆" in notice.body and notice.url == f"/cases/{case.number}/"
-    assert "您已申请重新办理" in _page(client, code)
+    html = _page(client, code)
+    assert "您已申请重新办理" in html and "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     # The clerk reopens with the existing step.
     case = services.reopen_case(case=case, by=org["township_officer"], reason="群众不满意，重新办理", version=None)
     assert case.status == Status.REGISTERED
