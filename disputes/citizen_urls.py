@@ -9,3 +9,13 @@ urlpatterns = [
     path("challenge/", citizen_views.challenge_json, name="citizen-challenge"),
     path("sms/", citizen_views.send_code_json, name="citizen-send-code"),
 ]
+
+# 查询进度 / 评价 / 群众补充 (disputes/citizen_follow_views.py)
+from disputes import citizen_follow_views  # noqa: E402
+
+urlpatterns += [
+    path("follow/", citizen_follow_views.follow, name="citizen-follow"),
+    path("follow/<str:code>/", citizen_follow_views.case_page, name="citizen-case"),
+    path("follow/<str:code>/rate/", citizen_follow_views.rate, name="citizen-rate"),
+    path("follow/<str:code>/note/", citizen_follow_views.add_note, name="citizen-note"),
+]

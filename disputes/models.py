@@ -887,6 +887,8 @@ class CaseEvent(models.Model):
             lines.append("；".join(parts))
         if self.action == self.Action.EVALUATE and data.get("satisfaction") in Satisfaction.values:
             lines.append(str(_("评价结果：%(s)s") % {"s": Satisfaction(data["satisfaction"]).label}))
+        if self.action == self.Action.CITIZEN_NOTE and data.get("attachment"):
+            lines.append(str(_("照片：%(n)s") % {"n": data["attachment"]}))
         if self.action in (self.Action.VISIT, self.Action.ARCHIVE) and data.get("method") in VisitMethod.values:
             parts = [str(_("回访方式：%(m)s") % {"m": VisitMethod(data["method"]).label})]
             if data.get("visited_on"):

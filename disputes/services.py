@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 from simple_history.utils import bulk_create_with_history
 
+from disputes import citizen
 from disputes.deadlines import (
     handle_due_from_events,
     limit_for,
@@ -428,7 +429,7 @@ def check_upload(upload: UploadedFile) -> str:
     )
 
 
-def _store_attachment(case: Case, by: User, upload: UploadedFile, kind: str) -> Attachment:
+def _store_attachment(case: Case, by: User | None, upload: UploadedFile, kind: str) -> Attachment:
     mime = check_upload(upload)
     attachment = Attachment(
         case=case,
@@ -469,6 +470,8 @@ def accept_case(*, case: Case, by: User, category: Category, risk_level: RiskLev
         case.accept()
         _save(case, by, ["category", "risk_level", "registered_by"])
         _record(case, CaseEvent.Action.ACCEPT, by, before)
+        if case.channel == Channel.ONLINE:
+            citizen.tell_accepted(case)
     return case
 
 
@@ -485,6 +488,8 @@ def reject_case(*, case: Case, by: User, reason: str, route: str, version: int |
         case.reject()
         _save(case, by, ["reject_reason", "reject_route"])
         _record(case, CaseEvent.Action.REJECT, by, before, note=route.strip(), reason=reason)
+        if case.channel == Channel.ONLINE:
+            citizen.tell_rejected(case)
     return case
 
 
@@ -771,18 +776,99 @@ def send_back_case(*, case: Case, by: User, reason: str, version: int | None) ->
     return case
 
 
-def evaluate_case(*, case: Case, by: User, satisfaction: str, note: str = "", version: int | None) -> Case:
+# Citizens' words (a note, the reason of a rating) are bounded: a phone screen's worth.
+CITIZEN_TEXT_MAX = 1000
+CITIZEN_PHOTO_TYPES = {"image/jpeg", "image/png"}
+
+
+def evaluate_case(
+    *, case: Case, by: User | None, satisfaction: str, note: str = "", version: int | None = None
+) -> Case:
+    """群众评价, one step whoever records it: a clerk of the center after phoning the citizen
+    (`by` the clerk, the transition's permission applies), or the citizen on the public pages
+    (`by=None`: the caller found the case with `disputes.citizen.followed_case`, i.e. an
+    applicant's phone proved by SMS code; the guard of that path is `_guard_citizen`). The
+    citizen's 不满意 needs a reason and asks the center to reopen the case (REOPEN_REQUEST, a
+    notice to the intake unit); the clerk reopens with `reopen_case`."""
+    citizen = by is None
+    note = note.strip()
     if satisfaction not in Satisfaction.values:
         raise ValidationError({"satisfaction": _("请选择群众评价结果。")})
+    if citizen and satisfaction == Satisfaction.DISSATISFIED and not note:
+        raise ValidationError({"note": _("请写明不满意的原因，以便中心重新办理。")})
+    if citizen and len(note) > CITIZEN_TEXT_MAX:
+        raise ValidationError({"note": _("内容过长，请控制在 %(n)d 字以内。") % {"n": CITIZEN_TEXT_MAX}})
     with transaction.atomic():
         case = _lock(case, version)
-        _guard(case, case.evaluate, by)
+        if citizen:
+            _guard_citizen(case, case.evaluate, _("您已评价过该案件（已评价），感谢您的反馈。"))
+        else:
+            _guard(case, case.evaluate, by)
         before = case.status
         case.satisfaction, case.evaluated_at = satisfaction, timezone.now()
         case.evaluate()
         _save(case, by, ["satisfaction", "evaluated_at"])
-        _record(case, CaseEvent.Action.EVALUATE, by, before, note=note.strip(), satisfaction=satisfaction)
+        extra = {"by_citizen": True} if citizen else {}
+        _record(case, CaseEvent.Action.EVALUATE, by, before, note=note, satisfaction=satisfaction, **extra)
+        if citizen and satisfaction == Satisfaction.DISSATISFIED:
+            _record(case, CaseEvent.Action.REOPEN_REQUEST, None, note=note, by_citizen=True)
+            _notify_unit(
+                case.intake_unit,
+                _("群众对案件 %(n)s 不满意，申请重新办理") % {"n": case.number},
+                case,
+                _("不满意原因：%(r)s。请核实后决定是否重新办理。") % {"r": note},
+            )
     return case
+
+
+def _guard_citizen(case: Case, method, done_message: str) -> None:
+    """A step the citizen takes on the public pages: only the state is checked (who they are was
+    proved by the caller). A case past the step (a race with the clerk, a second try) gets
+    `done_message`; one not yet there is told to wait."""
+    if method._django_fsm.has_transition(case.status):
+        return
+    if case.status in (Status.EVALUATED, Status.ARCHIVED):
+        raise TransitionRefused(done_message)
+    raise TransitionRefused(_("案件当前为“%(status)s”，办结后才能评价。") % {"status": case.get_status_display()})
+
+
+def check_citizen_photo(upload: UploadedFile) -> str:
+    """A photo a citizen sends: JPEG or PNG by its content, at most CITIZEN_PHOTO_MAX_BYTES."""
+    limit = settings.CITIZEN_PHOTO_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("照片“%(name)s”有 %(size).1f MB，超过了 %(limit)d MB 的上限。")
+            % {"name": display_name(upload.name), "size": upload.size / 1048576, "limit": limit // 1048576}
+        )
+    return sniff(upload, CITIZEN_PHOTO_TYPES, _("文件“%(name)s”不是照片，请上传 JPG 或 PNG 格式的图片。"))
+
+
+def add_citizen_note(*, case: Case, note: str, photo: UploadedFile | None = None) -> CaseEvent:
+    """群众补充: the citizen adds a note and/or a photo to an open case from the public pages (the
+    caller found the case by an applicant's proved phone). The lead unit is told, or the center
+    while nobody leads the case."""
+    note = (note or "").strip()
+    if not note and photo is None:
+        raise ValidationError({"note": _("请填写补充情况或选择一张照片。")})
+    if len(note) > CITIZEN_TEXT_MAX:
+        raise ValidationError({"note": _("内容过长，请控制在 %(n)d 字以内。") % {"n": CITIZEN_TEXT_MAX}})
+    if photo is not None:
+        try:
+            check_citizen_photo(photo)
+        except ValidationError as refused:
+            raise ValidationError({"photo": refused.messages}) from refused
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).select_related("lead_unit", "intake_unit").get(pk=case.pk)
+        if case.status not in OPEN_STATUSES:
+            raise TransitionRefused(_("案件已办结，不能再补充情况；如有新的纠纷请重新反映。"))
+        data = {"by_citizen": True}
+        if photo is not None:
+            attachment = _store_attachment(case, None, photo, Attachment.Kind.PHOTO)
+            data["attachment"] = attachment.original_name
+        event = _record(case, CaseEvent.Action.CITIZEN_NOTE, None, note=note, **data)
+        unit = case.lead_unit if case.lead_unit_id else case.intake_unit
+        _notify_unit(unit, _("群众对案件 %(n)s 补充了情况") % {"n": case.number}, case, note[:200])
+    return event
 
 
 def record_visit(

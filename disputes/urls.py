@@ -1,6 +1,6 @@
 from django.urls import path
 
-from disputes import documents, exports, views
+from disputes import documents, exports, online_views, views
 
 urlpatterns = [
     path("", views.case_list, name="disputes-list"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("key-persons/", views.key_person_list, name="disputes-key-persons"),
     path("key-persons/<int:pk>/remove/", views.key_person_remove, name="disputes-key-person-remove"),
     path("key-persons/check/", views.key_person_check, name="disputes-key-person-check"),
+    path("online/", online_views.online_submissions, name="disputes-online"),
     path("<str:number>/parties/<int:pk>/key-person/", views.key_person_mark, name="disputes-key-person-mark"),
     path("overdue-ledger.xlsx", views.overdue_ledger_export, name="disputes-overdue-ledger"),
     path("<str:number>/", views.case_detail, name="disputes-detail"),

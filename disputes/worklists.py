@@ -12,7 +12,16 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.filters import with_listing
 from disputes.listing import count_each, union_all
-from disputes.models import HANDLING_STATUSES, AnyOf, Case, ExtensionRequest, Status, Visibility, overdue_q
+from disputes.models import (
+    HANDLING_STATUSES,
+    AnyOf,
+    Case,
+    Channel,
+    ExtensionRequest,
+    Status,
+    Visibility,
+    overdue_q,
+)
 from disputes.rules import HANDLING_ROLES
 from governance.models import Role, User
 
@@ -56,6 +65,15 @@ def _specs(user: User) -> list[Spec]:
         # The region's cases by township id (an index), not through a join on the region's code.
         center = visibility.region() or Q(pk__in=[])
         specs += [
+            # 码上办: what citizens sent online, apart, so that they hear back soon (the same
+            # cases are also in 待受理 with the other channels' submissions).
+            Spec(
+                "to_accept_online",
+                _("网上待受理"),
+                _("群众通过码上办网上提交的，请受理或不予受理，结果将短信告知群众"),
+                center & Q(status=Status.SUBMITTED, channel=Channel.ONLINE),
+                query={"status": Status.SUBMITTED, "channel": Channel.ONLINE},
+            ),
             Spec(
                 "to_accept",
                 _("待受理"),

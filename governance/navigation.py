@@ -79,6 +79,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
         group="analysis",
     ),
+    NavItem(
+        "online",
+        _("网上受理统计"),
+        "disputes-online",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+        group="analysis",
+    ),
     NavItem("intake", _("受理登记"), "disputes-intake", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF})),
     NavItem(
         "cases",

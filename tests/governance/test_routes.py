@@ -92,6 +92,11 @@ ROUTES: dict[str, Route] = {
     "citizen-home": Route(ALL, public=True),
     "citizen-challenge": Route(ALL, public=True),
     "citizen-send-code": Route(ALL, public=True),
+    # 查询进度 / 评价: a staff session opens nothing there (no proved phone: back to the query form).
+    "citizen-follow": Route(ALL, public=True),
+    "citizen-case": Route(ALL, "citizen", public=True),
+    "citizen-rate": Route(ALL, "citizen", public=True),
+    "citizen-note": Route(ALL, "citizen", public=True),
     # The second factor's pages, for every signed-in person (REQUIRE_2FA off here: they still answer).
     "twofactor-setup": Route(ALL),
     "twofactor-verify": Route(ALL),
@@ -134,6 +139,7 @@ ROUTES: dict[str, Route] = {
     "disputes-performance": Route(WATCH),
     "disputes-performance-cases": Route(WATCH),
     "disputes-time-limits": Route(WATCH),
+    "disputes-online": Route(WATCH),  # 网上受理统计 (issue 16)
     "disputes-overdue-ledger": Route(WATCH),
     "disputes-detail": Route(CASES, "case"),
     "disputes-action": Route(CASES, "case"),
@@ -658,6 +664,8 @@ def path_for(county: County, walked: Walked, route: Route, persona: str, variant
         values = {"app_label": "grids"}
     elif route.subject == "admin_any":
         values = {"url": "no-such-page/"}
+    elif route.subject == "citizen":  # a query code (public pages: opened only by a proved phone)
+        values = {"code": "K7M4Q9XP"}
     if walked.name is None:
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m[1]]), walked.pattern)
         path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m[1]]), path)
