@@ -92,6 +92,8 @@ ROUTES: dict[str, Route] = {
     "citizen-home": Route(ALL, public=True),
     "citizen-challenge": Route(ALL, public=True),
     "citizen-send-code": Route(ALL, public=True),
+    "citizen-report": Route(ALL, public=True),
+    "citizen-report-done": Route(ALL, public=True),
     # The second factor's pages, for every signed-in person (REQUIRE_2FA off here: they still answer).
     "twofactor-setup": Route(ALL),
     "twofactor-verify": Route(ALL),
