@@ -131,6 +131,9 @@ ROUTES: dict[str, Route] = {
     "disputes-list": Route(CASES),
     "disputes-work": Route(CASES),
     "disputes-intake": Route(CENTER),
+    # 码上办 posters: center staff and leaders, each place of their jurisdiction only.
+    "disputes-posters": Route(WATCH),
+    "disputes-poster": Route(WATCH, "region"),
     "disputes-export": Route(CASES),
     "disputes-supervision": Route(WATCH),
     "disputes-performance": Route(WATCH),
