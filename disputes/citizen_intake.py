@@ -32,14 +32,14 @@ PRIVACY_NOTICE_VERSION = "2026-12"
 # What a citizen calls the dispute → the Category the clerk would pick (disputes/reference.py).
 # "" (说不清) leaves the category for the clerk to choose at acceptance.
 PLAIN_CATEGORIES: tuple[tuple[str, str, str], ...] = (
-    ("neighbour", gettext_lazy("邻里纠纷（宅基地、通行、噪音、漏水等）"), "neighbourhood"),
-    ("family", gettext_lazy("婚姻家庭（离婚、赡养、抚养、继承）"), "marriage_family"),
-    ("land", gettext_lazy("土地山林（承包、流转、边界、林权）"), "land_contract"),
-    ("wages", gettext_lazy("劳资欠薪（拖欠工资、工伤）"), "labour"),
+    ("neighbour", gettext_lazy("邻里纠纷"), "neighbourhood"),
+    ("family", gettext_lazy("婚姻家庭"), "marriage_family"),
+    ("land", gettext_lazy("土地山林"), "land_contract"),
+    ("wages", gettext_lazy("劳资欠薪"), "labour"),
     ("debt", gettext_lazy("借钱欠债"), "private_lending"),
-    ("property", gettext_lazy("物业（小区管理、物业费）"), "property_mgmt"),
-    ("consumer", gettext_lazy("消费（买东西、服务上当）"), "consumer"),
-    ("traffic", gettext_lazy("交通事故赔偿"), "traffic"),
+    ("property", gettext_lazy("小区物业"), "property_mgmt"),
+    ("consumer", gettext_lazy("买东西、消费"), "consumer"),
+    ("traffic", gettext_lazy("交通事故"), "traffic"),
     ("medical", gettext_lazy("看病就医"), "medical"),
     ("demolition", gettext_lazy("征地拆迁"), "expropriation"),
     ("pollution", gettext_lazy("环境污染"), "environment"),

@@ -23,7 +23,8 @@ class ReportForm(PhoneProofForm):
     # The poster the citizen came from (its region code): a county poster's reports go to the county center.
     origin = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)
     category = forms.ChoiceField(
-        label=_("是什么方面的事"), choices=[(word, label) for word, label, _code in PLAIN_CATEGORIES]
+        label=_("是什么方面的事"),
+        choices=[("", _("请选择")), *((word, label) for word, label, _code in PLAIN_CATEGORIES)],
     )
     summary = forms.CharField(
         label=_("发生了什么事"),

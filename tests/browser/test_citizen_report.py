@@ -77,7 +77,7 @@ def test_a_citizen_reports_from_a_village_poster_on_a_phone(transactional_db, br
     citizen.get_by_role("button", name="获取验证码").click()
     citizen.get_by_text("验证码已发送至").wait_for()
     citizen.get_by_label("短信验证码").fill(sms.last_code())
-    citizen.get_by_label("是什么方面的事").select_option(label="邻里纠纷（宅基地、通行、噪音、漏水等）")
+    citizen.get_by_label("是什么方面的事").select_option(label="邻里纠纷")
     citizen.get_by_label("发生了什么事").fill("楼上邻居家卫生间漏水，渗到我家天花板，找他修了三次都不修。")
     citizen.get_by_label("现场照片").set_input_files(
         files=[{"name": "漏水.jpg", "mimeType": "image/jpeg", "buffer": a_photo()}]
