@@ -75,6 +75,15 @@ class ReportForm(PhoneProofForm):
         for name in ("place", "category", "mediation"):
             self.fields[name].error_messages["invalid_choice"] = _("所选项不存在，请重新选择。")
 
+    def full_clean(self) -> None:
+        """Fields in error are drawn red and read out as invalid."""
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+                attrs["aria-invalid"] = "true"
+
     def clean_place(self) -> Region:
         return self.places[self.cleaned_data["place"]]
 
