@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disputes.citizen_demo import seed_citizen_reports
+from disputes.citizen_demo import seed_citizen_codes
 from disputes.demo import history_start, seed_cases
 from disputes.meeting_demo import seed_meetings
 from disputes.models import Case, Status
@@ -80,7 +80,7 @@ class Command(BaseCommand):
             new_visits = seed_visits(county)
             new_warnings = seed_warnings(county)
             new_meetings = seed_meetings(county)
-            new_online = seed_citizen_reports(county)  # 码上办: waiting in 城关镇's 待受理
+            new_codes = seed_citizen_codes(county)  # 码上办: the online cases' query codes
         stats_began = time.monotonic()
         if stats_days and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -110,7 +110,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 new_briefings = seed_briefings(county)
         self.stdout.write(f"信息通报：本次新增 {new_briefings} 期。")
-        self.stdout.write(f"码上办：本次新增群众网上反映 {new_online} 件。")
+        self.stdout.write(f"码上办：本次为网上/扫码案件生成查询码 {new_codes} 个。")
 
         # The overdue scan as the beat would run it within 15 minutes, so the demo logins' inboxes hold
         # their reminders (and a leader his daily summary) from the first login. Idempotent: what
