@@ -199,9 +199,31 @@ def find_duplicates(
     *, id_numbers: Iterable[str], phones: Iterable[str], grid: Grid | None, category: Category | None
 ) -> QuerySet[Case]:
     """Open cases of the last 90 days with the same party (ID or phone) or the same grid and category."""
+    return _duplicates(
+        id_indexes=[blind_index(v) for v in id_numbers if v],
+        phone_indexes=[blind_index(v) for v in phones if v],
+        grid=grid,
+        category=category,
+    )
+
+
+def duplicates_of(case: Case) -> QuerySet[Case]:
+    """The desk's duplicate warning for a case that arrived as a submission (网上/扫码, 网格上报):
+    the other open cases the same rule finds, shown to the center on the case before it accepts.
+    Reads the case's prefetched parties."""
+    parties = list(case.parties.all())
+    return _duplicates(
+        id_indexes=[p.id_number_index for p in parties if p.id_number_index],
+        phone_indexes=[p.phone_index for p in parties if p.phone_index],
+        grid=case.grid,
+        category=case.category,
+    ).exclude(pk=case.pk)
+
+
+def _duplicates(
+    *, id_indexes: list[str], phone_indexes: list[str], grid: Grid | None, category: Category | None
+) -> QuerySet[Case]:
     since = timezone.now() - timedelta(days=DUPLICATE_WINDOW_DAYS)
-    id_indexes = [blind_index(v) for v in id_numbers if v]
-    phone_indexes = [blind_index(v) for v in phones if v]
     same = Q(pk__in=[])
     if id_indexes:
         same |= Q(pk__in=Party.objects.filter(id_number_index__in=id_indexes).values("case_id"))
@@ -328,7 +350,17 @@ def register_visit_issue(
     return _create_case(by=by, data=data, intake_unit=center)
 
 
-def _create_case(*, by: User, data: IntakeData, intake_unit: Unit) -> Case:
+def take_in_citizen_report(*, data: IntakeData, intake_unit: Unit) -> Case:
+    """网上/扫码: a citizen's own report (码上办, disputes/citizen_intake.py decides the place, the
+    center and what the citizen may send). Registered by nobody; it waits for acceptance."""
+    if data.channel != Channel.ONLINE or data.settle is not None:
+        raise ValueError("a citizen's report is an online submission")
+    return _create_case(by=None, data=data, intake_unit=intake_unit)
+
+
+def _create_case(*, by: User | None, data: IntakeData, intake_unit: Unit) -> Case:
+    """The one intake every path shares. `by` is None for a citizen's own report (码上办,
+    disputes/citizen_intake.py): nobody registered it, its events have no actor."""
     _check_place(data)
     if data.channel != Channel.GRID and not any(p.role == Party.Role.APPLICANT for p in data.parties):
         raise ValidationError(_("请至少填写一名申请人。"))
@@ -382,7 +414,7 @@ def _add_parties(case: Case, parties: Sequence[PartyData]) -> None:
     mark_repeat_parties(case, rows)
 
 
-def _raise_flags(case: Case, by: User) -> None:
+def _raise_flags(case: Case, by: User | None) -> None:
     """人民调解法 Art. 25: a dispute that may turn into a public-order or criminal case is notified
     to the police at once; group (5+) and 重大紧急 disputes are reported to the county at once."""
     if case.may_turn_criminal:
@@ -395,7 +427,9 @@ def _raise_flags(case: Case, by: User) -> None:
             _notify_unit(police, _("可能激化的矛盾纠纷：%(n)s") % {"n": case.number}, case, case.summary[:200])
     if case.must_report_upward:
         center = Unit.objects.filter(kind=Unit.Kind.COUNTY_CENTER, is_active=True).first()
-        if center is not None and center.pk != (by.unit_id or 0):
+        # Not to the county center when it took the case in itself (its clerk, or its poster).
+        taken_by = by.unit_id if by is not None else case.intake_unit_id
+        if center is not None and center.pk != (taken_by or 0):
             _record(case, CaseEvent.Action.REPORT_UPWARD, by, note=center.name, unit=center.pk)
             _notify_unit(center, _("群体性或重大紧急矛盾纠纷：%(n)s") % {"n": case.number}, case, case.summary[:200])
 

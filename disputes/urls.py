@@ -1,6 +1,6 @@
 from django.urls import path
 
-from disputes import documents, exports, online_views, views
+from disputes import documents, exports, online_views, posters, views
 
 urlpatterns = [
     path("", views.case_list, name="disputes-list"),
@@ -17,6 +17,9 @@ urlpatterns = [
     path("online/", online_views.online_submissions, name="disputes-online"),
     path("<str:number>/parties/<int:pk>/key-person/", views.key_person_mark, name="disputes-key-person-mark"),
     path("overdue-ledger.xlsx", views.overdue_ledger_export, name="disputes-overdue-ledger"),
+    # 码上办 posters: before the case's own paths (a case number is any one path segment).
+    path("posters/", posters.poster_list, name="disputes-posters"),
+    path("posters/<str:code>/", posters.poster, name="disputes-poster"),
     path("<str:number>/", views.case_detail, name="disputes-detail"),
     path("<str:number>/act/<str:action>/", views.case_action, name="disputes-action"),
     path("<str:number>/progress/", views.case_progress, name="disputes-progress"),

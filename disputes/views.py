@@ -514,6 +514,10 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         or forms.ExtensionDecisionForm(prefix="decision", initial={"days": pending.days if pending else None})
         if pending is not None and is_case_center(case, user)
         else None,
+        # The desk's duplicate warning, for a submission the center has yet to accept (网上/扫码, 网格上报).
+        "duplicates": list(services.duplicates_of(case)[:10])
+        if case.status == Status.SUBMITTED and is_case_center(case, user)
+        else [],
     }
     context["sections"] = action_sections(context)
     context["open_section"] = open_section(context["sections"], next(iter(bound or {}), ""))

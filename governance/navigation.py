@@ -139,6 +139,14 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         group="grids",
     ),
     NavItem("grids", _("网格管理"), "grids-list", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF}), group="grids"),
+    # 码上办: the QR posters of every place of the jurisdiction (disputes/posters.py).
+    NavItem(
+        "posters",
+        _("码上办二维码"),
+        "disputes-posters",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+        group="grids",
+    ),
     NavItem(
         "regions",
         _("区划与网格"),

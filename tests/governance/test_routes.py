@@ -97,6 +97,8 @@ ROUTES: dict[str, Route] = {
     "citizen-case": Route(ALL, "citizen", public=True),
     "citizen-rate": Route(ALL, "citizen", public=True),
     "citizen-note": Route(ALL, "citizen", public=True),
+    "citizen-report": Route(ALL, public=True),
+    "citizen-report-done": Route(ALL, public=True),
     # The second factor's pages, for every signed-in person (REQUIRE_2FA off here: they still answer).
     "twofactor-setup": Route(ALL),
     "twofactor-verify": Route(ALL),
@@ -134,6 +136,9 @@ ROUTES: dict[str, Route] = {
     "disputes-list": Route(CASES),
     "disputes-work": Route(CASES),
     "disputes-intake": Route(CENTER),
+    # 码上办 posters: center staff and leaders, each place of their jurisdiction only.
+    "disputes-posters": Route(WATCH),
+    "disputes-poster": Route(WATCH, "region"),
     "disputes-export": Route(CASES),
     "disputes-supervision": Route(WATCH),
     "disputes-performance": Route(WATCH),

@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disputes.citizen_demo import seed_citizen_codes
 from disputes.citizen_follow_demo import seed_follow
 from disputes.demo import history_start, seed_cases
 from disputes.meeting_demo import seed_meetings
@@ -80,7 +81,9 @@ class Command(BaseCommand):
             new_visits = seed_visits(county)
             new_warnings = seed_warnings(county)
             new_meetings = seed_meetings(county)
+            codes = seed_citizen_codes(county)  # 码上办: the online cases' query codes
             new_codes, follow_lines = seed_follow(county)
+            new_codes += codes
         stats_began = time.monotonic()
         if stats_days and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
