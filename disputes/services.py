@@ -327,6 +327,19 @@ def register_visit_issue(
     return _create_case(by=by, data=data, intake_unit=center)
 
 
+def register_online_question(
+    *, by: User, township: Region, village: Region | None, summary: str, applicant: PartyData, intake_unit: Unit
+) -> Case:
+    """网上咨询 turned into a dispute (disputes/consultations.py): a submission on the channel
+    网上/扫码, waiting for the center to accept it like any online report."""
+    from disputes.rules import may_take_in
+
+    if not may_take_in(by, township):
+        raise TransitionRefused(_("只能登记本辖区的矛盾纠纷。"))
+    data = IntakeData(channel=Channel.ONLINE, township=township, village=village, summary=summary, parties=[applicant])
+    return _create_case(by=by, data=data, intake_unit=intake_unit)
+
+
 def _create_case(*, by: User, data: IntakeData, intake_unit: Unit) -> Case:
     _check_place(data)
     if data.channel != Channel.GRID and not any(p.role == Party.Role.APPLICANT for p in data.parties):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from disputes import documents, exports, views
+from disputes import consultation_views, documents, exports, views
 
 urlpatterns = [
     path("", views.case_list, name="disputes-list"),
@@ -16,6 +16,11 @@ urlpatterns = [
     path("key-persons/check/", views.key_person_check, name="disputes-key-person-check"),
     path("<str:number>/parties/<int:pk>/key-person/", views.key_person_mark, name="disputes-key-person-mark"),
     path("overdue-ledger.xlsx", views.overdue_ledger_export, name="disputes-overdue-ledger"),
+    # 网上咨询 (disputes/consultation_views.py)
+    path("consultations/", consultation_views.consultation_list, name="disputes-consultations"),
+    path("consultations/<int:pk>/", consultation_views.consultation_detail, name="disputes-consultation"),
+    path("consultations/<int:pk>/answer/", consultation_views.consultation_answer, name="disputes-consultation-answer"),
+    path("consultations/<int:pk>/turn/", consultation_views.consultation_turn, name="disputes-consultation-turn"),
     path("<str:number>/", views.case_detail, name="disputes-detail"),
     path("<str:number>/act/<str:action>/", views.case_action, name="disputes-action"),
     path("<str:number>/progress/", views.case_progress, name="disputes-progress"),
