@@ -32,6 +32,8 @@ def test_a_citizen_asks_on_a_phone_and_reads_the_answer(transactional_db, browse
     )
     phone = context.new_page()
     phone.set_default_timeout(15_000)
+    violations: list[str] = []  # the public pages keep the Content-Security-Policy too
+    phone.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     phone.goto("/m/")
     phone.get_by_test_id("citizen-ask").click()
     phone.wait_for_url("**/m/ask/")
@@ -67,3 +69,4 @@ def test_a_citizen_asks_on_a_phone_and_reads_the_answer(transactional_db, browse
     assert phone.get_by_test_id("ask-state").inner_text() == "已答复"
     screenshot("citizen-ask-answered", phone)
     context.close()
+    assert not violations, violations
