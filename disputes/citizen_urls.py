@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from disputes import citizen_report_views, citizen_views
+from disputes import citizen_consult_views, citizen_follow_views, citizen_report_views, citizen_views
 
 urlpatterns = [
     path("", citizen_views.home, name="citizen-home"),
@@ -11,14 +11,12 @@ urlpatterns = [
     # 我要反映 (disputes/citizen_report_views.py)
     path("report/", citizen_report_views.report, name="citizen-report"),
     path("report/done/", citizen_report_views.report_done, name="citizen-report-done"),
-]
-
-# 查询进度 / 评价 / 群众补充 (disputes/citizen_follow_views.py)
-from disputes import citizen_follow_views  # noqa: E402
-
-urlpatterns += [
+    # 查询进度 / 评价 / 群众补充 (disputes/citizen_follow_views.py)
     path("follow/", citizen_follow_views.follow, name="citizen-follow"),
     path("follow/<str:code>/", citizen_follow_views.case_page, name="citizen-case"),
     path("follow/<str:code>/rate/", citizen_follow_views.rate, name="citizen-rate"),
     path("follow/<str:code>/note/", citizen_follow_views.add_note, name="citizen-note"),
+    # 我要咨询 (网上咨询)
+    path("ask/", citizen_consult_views.ask, name="citizen-ask"),
+    path("ask/<str:code>/", citizen_consult_views.ask_detail, name="citizen-ask-detail"),
 ]

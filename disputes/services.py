@@ -350,6 +350,19 @@ def register_visit_issue(
     return _create_case(by=by, data=data, intake_unit=center)
 
 
+def register_online_question(
+    *, by: User, township: Region, village: Region | None, summary: str, applicant: PartyData, intake_unit: Unit
+) -> Case:
+    """网上咨询 turned into a dispute (disputes/consultations.py): a submission on the channel
+    网上/扫码, waiting for the center to accept it like any online report."""
+    from disputes.rules import may_take_in
+
+    if not may_take_in(by, township):
+        raise TransitionRefused(_("只能登记本辖区的矛盾纠纷。"))
+    data = IntakeData(channel=Channel.ONLINE, township=township, village=village, summary=summary, parties=[applicant])
+    return _create_case(by=by, data=data, intake_unit=intake_unit)
+
+
 def take_in_citizen_report(*, data: IntakeData, intake_unit: Unit) -> Case:
     """网上/扫码: a citizen's own report (码上办, disputes/citizen_intake.py decides the place, the
     center and what the citizen may send). Registered by nobody; it waits for acceptance."""

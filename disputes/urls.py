@@ -1,6 +1,6 @@
 from django.urls import path
 
-from disputes import documents, exports, online_views, posters, views
+from disputes import consultation_views, documents, exports, online_views, posters, views
 
 urlpatterns = [
     path("", views.case_list, name="disputes-list"),
@@ -20,6 +20,11 @@ urlpatterns = [
     # 码上办 posters: before the case's own paths (a case number is any one path segment).
     path("posters/", posters.poster_list, name="disputes-posters"),
     path("posters/<str:code>/", posters.poster, name="disputes-poster"),
+    # 网上咨询 (disputes/consultation_views.py)
+    path("consultations/", consultation_views.consultation_list, name="disputes-consultations"),
+    path("consultations/<int:pk>/", consultation_views.consultation_detail, name="disputes-consultation"),
+    path("consultations/<int:pk>/answer/", consultation_views.consultation_answer, name="disputes-consultation-answer"),
+    path("consultations/<int:pk>/turn/", consultation_views.consultation_turn, name="disputes-consultation-turn"),
     path("<str:number>/", views.case_detail, name="disputes-detail"),
     path("<str:number>/act/<str:action>/", views.case_action, name="disputes-action"),
     path("<str:number>/progress/", views.case_progress, name="disputes-progress"),

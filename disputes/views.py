@@ -54,7 +54,7 @@ from disputes.rules import (
     may_reveal_personal_data,
     may_supervise,
 )
-from disputes.worklists import worklists_for
+from disputes.worklists import consultation_worklist, worklists_for
 from governance.models import Unit
 from governance.planner import joins_as_written
 from governance.submissions import AlreadySubmitted, already_submitted, repeated_submission, submit_once
@@ -145,7 +145,11 @@ def my_work(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "disputes/case_work.html",
-        {"worklists": worklists_for(request.user), "today": timezone.localdate()},
+        {
+            "worklists": worklists_for(request.user),
+            "consultations": consultation_worklist(request.user),
+            "today": timezone.localdate(),
+        },
     )
 
 

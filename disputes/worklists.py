@@ -228,3 +228,36 @@ def work_counts(user: User) -> list[tuple[Spec, int]]:
         return []
     counts = count_each([Case.objects.filter(spec.condition) for spec in specs])
     return list(zip(specs, counts, strict=True))
+
+
+# --- 网上咨询待答复 (disputes/consultations.py) ----------------------------------------------------
+
+
+@dataclass
+class ConsultationWorklist:
+    title: str
+    hint: str
+    rows: list
+    total: int
+    link: str
+
+
+def consultation_worklist(user: User) -> ConsultationWorklist | None:
+    """Center staff: the questions of the jurisdiction waiting for an answer, the nearest deadline
+    first. Two queries (one when there are fewer than a page)."""
+    from disputes.models import Consultation
+
+    if not user.has_role(Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF):
+        return None
+    waiting = Consultation.objects.visible_to(user).filter(state=Consultation.State.WAITING)
+    rows = list(
+        waiting.select_related("center", "township").order_by("answer_due", "received_at", "pk")[:ROWS_PER_LIST]
+    )
+    total = len(rows) if len(rows) < ROWS_PER_LIST else waiting.count()
+    return ConsultationWorklist(
+        _("网上咨询待答复"),
+        _("群众在“码上办”提出的咨询，请在期限内答复"),
+        rows,
+        total,
+        f"{reverse('disputes-consultations')}?show=waiting",
+    )

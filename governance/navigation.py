@@ -88,6 +88,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     ),
     NavItem("intake", _("受理登记"), "disputes-intake", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF})),
     NavItem(
+        "consultations",
+        _("网上咨询"),
+        "disputes-consultations",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+    ),
+    NavItem(
         "cases",
         _("案件台账"),
         "disputes-list",

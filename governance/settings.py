@@ -388,6 +388,7 @@ OVERDUE_SCANNERS = [
     "disputes.scan.case_reminders",
     "visits.scan.issue_dues",
     "disputes.meeting_scan.decision_dues",
+    "disputes.consultation_scan.consultation_dues",
     "governance.report_tables.filing_dues",
 ]
 # The daily statistics ask each of these for a day's rows, and each of STATS_CHANGES for the days

@@ -175,6 +175,11 @@ def seed() -> dict[str, list[dict[str, str]]]:
         error="测试",
     )
 
+    from disputes.consultations import submit_consultation
+
+    consultation = submit_consultation(
+        name="咨询人", phone="13700137009", place=org.village_a1, question="网上咨询的问题", request=None
+    )
     cases = [registered, submitted, in_progress, closed, mediated]
     numbers = [{"number": c.number} for c in cases]
     on = lambda case, **kw: [{"number": case.number, **{k: str(v) for k, v in kw.items()}}]  # noqa: E731
@@ -242,6 +247,10 @@ def seed() -> dict[str, list[dict[str, str]]]:
         "meetings-minutes": [{"pk": meeting.pk}],
         "meetings-docx": [{"pk": meeting.pk}],
         "meetings-decision-answer": [{"pk": decision.pk}],
+        "disputes-consultation": [{"pk": consultation.pk}],
+        "disputes-consultation-answer": [{"pk": consultation.pk}],
+        "disputes-consultation-turn": [{"pk": consultation.pk}],
+        "citizen-ask-detail": [{"code": consultation.code}],
         "governance-export-status": [{"pk": export.pk}],
         "governance-export-download": [{"pk": export.pk}],
         "_number": numbers,

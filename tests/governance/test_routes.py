@@ -99,6 +99,8 @@ ROUTES: dict[str, Route] = {
     "citizen-note": Route(ALL, "citizen", public=True),
     "citizen-report": Route(ALL, public=True),
     "citizen-report-done": Route(ALL, public=True),
+    "citizen-ask": Route(ALL, public=True),
+    "citizen-ask-detail": Route(ALL, public=True),  # shows a question only to the browser that proved its phone
     # The second factor's pages, for every signed-in person (REQUIRE_2FA off here: they still answer).
     "twofactor-setup": Route(ALL),
     "twofactor-verify": Route(ALL),
@@ -169,6 +171,11 @@ ROUTES: dict[str, Route] = {
     "disputes-warning": Route(WATCH, "warning"),
     "disputes-warning-close": Route(WATCH, "warning"),
     "disputes-warning-agenda": Route(WATCH, "warning"),  # the service says which meetings may take it
+    # 网上咨询: center staff and leaders of the jurisdiction; a leader's answer is refused by the service.
+    "disputes-consultations": Route(WATCH),
+    "disputes-consultation": Route(WATCH, "consultation"),
+    "disputes-consultation-answer": Route(WATCH, "consultation"),
+    "disputes-consultation-turn": Route(WATCH, "consultation"),
     # --- meetings (联席例会、会商研判) -------------------------------------------------------------------
     "meetings-list": Route(CASES),
     "meetings-new": Route(CENTER),
@@ -339,6 +346,7 @@ SEES: dict[str, dict[str, set[str]]] = {
     # A's meeting gave the police station a decision: the station sees that meeting.
     "meeting": {"A": SEEN_A | {"police"}, "B": SEEN_B},
     "decision": {"A": SEEN_A | {"police"}, "B": SEEN_B},
+    "consultation": {"A": SEEN_A, "B": SEEN_B},  # 网上咨询: the centers and leaders of the place
 }
 
 
@@ -499,7 +507,17 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
         owner_unit=org.police_a if side == "A" else org.center_b,
         due=today + timedelta(days=5),
     )
+    from disputes.consultations import submit_consultation
+
+    consultation = submit_consultation(
+        name=f"{label}咨询人",
+        phone="13700137001" if side == "A" else "13700137002",
+        place=village,
+        question=f"{label}网上咨询问题",
+        request=None,
+    )
     return {
+        "consultation": consultation,
         "meeting": meeting,
         "decision": decision,
         "warning": warning,
@@ -539,6 +557,7 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
             f"{label}预警",
             f"{label}联席会议情况",
             f"{label}议定事项",
+            f"{label}网上咨询问题",
         ],
     }
 
@@ -671,6 +690,8 @@ def path_for(county: County, walked: Walked, route: Route, persona: str, variant
         values = {"url": "no-such-page/"}
     elif route.subject == "citizen":  # a query code (public pages: opened only by a proved phone)
         values = {"code": "K7M4Q9XP"}
+    if route.public and "code" in walked.params:  # a public page's query code (码上办): any well-formed one
+        values.setdefault("code", "K7M4Q9XP")
     if walked.name is None:
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m[1]]), walked.pattern)
         path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m[1]]), path)

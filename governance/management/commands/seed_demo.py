@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from disputes.citizen_demo import seed_citizen_codes
 from disputes.citizen_follow_demo import seed_follow
+from disputes.consultation_demo import seed_consultations
 from disputes.demo import history_start, seed_cases
 from disputes.meeting_demo import seed_meetings
 from disputes.models import Case, Status
@@ -84,6 +85,7 @@ class Command(BaseCommand):
             codes = seed_citizen_codes(county)  # 码上办: the online cases' query codes
             new_codes, follow_lines = seed_follow(county)
             new_codes += codes
+            new_consultations = seed_consultations(county)
         stats_began = time.monotonic()
         if stats_days and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -148,6 +150,7 @@ class Command(BaseCommand):
         self.stdout.write(f"平安夜访与领导接访：本次新增 {new_visits} 次。")
         self.stdout.write(f"预警：本次新增 {new_warnings} 条。")
         self.stdout.write(f"联席例会与会商研判：本次新增 {new_meetings} 次。")
+        self.stdout.write(f"网上咨询：本次新增 {new_consultations} 条。")
         self.stdout.write(self.style.SUCCESS("演示账号（密码均为 %s）：" % password))
         labels = dict(Role.choices)
         for demo, user in logins:
