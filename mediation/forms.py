@@ -294,7 +294,7 @@ class JoinForm(PhoneProofForm):
 
 class PartyMessageForm(CitizenForm):
     text = forms.CharField(label=_("我要说"), required=False, widget=forms.Textarea)
-    photo = forms.FileField(label=_("照片（选填，JPG、PNG）"), required=False)
+    photo = forms.FileField(label=_("照片（JPG、PNG）"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
