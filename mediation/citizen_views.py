@@ -156,6 +156,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     form = ConfirmForm(request.POST)
     agreement = online.open_agreement(invitation.case)
     if not form.is_valid() or agreement is None or form.cleaned_data["agreement"] != agreement.pk:
+        throttle.note_failure(request=request, detail="mediation confirm: not the case's open agreement")
         form.add_error(None, _("该协议书不能确认，请刷新页面查看最新的协议书。"))
         return _thread_page(request, invitation, status=400, confirm_form=form)
     if request.POST.get("send_code"):
@@ -187,7 +188,8 @@ def photo(request: HttpRequest, token: str, pk: int) -> FileResponse:
     if isinstance(invitation, HttpResponse):
         return invitation
     message = Message.objects.filter(case=invitation.case, photo_id=pk).select_related("photo").first()
-    if message is None:
+    if message is None:  # another case's photo, or none: counted like a wrong link
+        throttle.note_failure(request=request, detail="mediation photo: not of this case")
         raise Http404
     attachment = message.photo
     return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)

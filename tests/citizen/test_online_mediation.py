@@ -162,6 +162,7 @@ def test_another_case_s_link_or_photo_opens_nothing_of_this_case(org, online_cas
     assert 'data-testid="join-form"' in page and "王五" not in page
     assert browser.get(f"/m/mediation/{other_token}/photos/{other_photo.pk}/").status_code == 302
     assert browser.get(f"/m/mediation/{token}/photos/{other_photo.pk}/").status_code == 404
+    assert AuditEvent.objects.filter(detail__contains="mediation photo: not of this case").exists()
     own = online.post_message(case=online_case, by=org["mediator"], text="", photo=SimpleUploadedFile("a.png", PNG))
     served = browser.get(f"/m/mediation/{token}/photos/{own.photo_id}/")
     assert served.status_code == 200 and served["Content-Type"] == "image/png"
@@ -228,6 +229,7 @@ def test_only_the_party_who_confirmed_is_shown_signed_and_a_wrong_code_signs_not
     assert empty.status_code == 400 and "请输入短信验证码" in empty.content.decode()
     stale = browser.post(url, {"agreement": agreement.pk + 999, "sms_code": code})
     assert stale.status_code == 400 and "不能确认" in stale.content.decode()
+    assert AuditEvent.objects.filter(detail__contains="mediation confirm: not the case's open agreement").exists()
     assert not Signature.objects.exists()
     assert browser.post(url, {"agreement": agreement.pk, "sms_code": code}).status_code == 302
     (signature,) = Signature.objects.all()

@@ -114,7 +114,7 @@ def test_the_mediator_s_page_shows_the_thread_and_posts_text_and_a_photo(
     assert answer.status_code == 302
     message = Message.objects.get(author=org["mediator"])
     assert message.photo.content_type == "image/png" and message.photo.uploaded_by == org["mediator"]
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(14):  # constant: the thread, parties, invitations, agreement
         page = mediator.get(url)
     html = page.content.decode()
     assert page.status_code == 200 and "请双方陈述意见。" in html and "申请人：张三" in html
