@@ -143,7 +143,41 @@ def post_party_message(
     throttle.take("mediation", request=request, phone=party_phone(invitation.party))
     with transaction.atomic():
         attachment = _store_photo(case, photo, mime, None) if photo is not None else None
-        return Message.objects.create(case=case, party=invitation.party, text=text, photo=attachment)
+        message = Message.objects.create(case=case, party=invitation.party, text=text, photo=attachment)
+        _tell_mediators(
+            case,
+            _("网上调解：%(role)s发来新消息（%(number)s）")
+            % {"role": invitation.party.get_role_display(), "number": case.number},
+            coalesce=True,
+        )
+    return message
+
+
+def _tell_mediators(case: Case, title: str, *, coalesce: bool) -> None:
+    """An in-app notice to the case's mediators (their unit when none has an account), after the
+    commit. With `coalesce`, not again while an earlier notice of the thread is still unread: a
+    party writing ten messages is one notice (and at most one SMS through the delivery run)."""
+    from governance.models import Notification, NotificationRead
+
+    url = reverse("mediation-online", args=[case.number])
+    users = list(
+        User.objects.filter(
+            mediator_profile__assignments__case=case, mediator_profile__assignments__withdrawn_at__isnull=True
+        ).distinct()
+    )
+
+    def send() -> None:
+        if not users:
+            Notification.objects.create(unit_id=case.lead_unit_id, title=title, url=url)
+            return
+        for user in users:
+            unread = Notification.objects.filter(user=user, url=url).exclude(
+                pk__in=NotificationRead.objects.filter(user=user).values("notification_id")
+            )
+            if not (coalesce and unread.exists()):
+                Notification.objects.create(user=user, title=title, url=url)
+
+    transaction.on_commit(send)
 
 
 def thread(case: Case) -> list[Message]:
@@ -327,6 +361,12 @@ def confirm_agreement(
                 note=_("%(role)s%(name)s通过短信验证确认调解协议书（%(number)s）")
                 % {"role": party.get_role_display(), "name": party.name, "number": agreement.number},
                 data={"mediation": "signature", "agreement": agreement.pk, "party": party.pk},
+            )
+            _tell_mediators(
+                invitation.case,
+                _("网上调解：%(role)s已通过短信验证确认调解协议书（%(number)s）")
+                % {"role": party.get_role_display(), "number": agreement.number},
+                coalesce=False,
             )
     except IntegrityError as twice:  # a second tab confirmed at the same moment
         raise TransitionRefused(_("您已确认过该协议书。")) from twice

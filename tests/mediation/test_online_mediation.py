@@ -235,3 +235,27 @@ def test_a_wrong_code_a_second_confirmation_or_a_corrected_agreement_is_refused(
     with pytest.raises(TransitionRefused, match="不能确认"):
         online.confirm_agreement(invitation=invitation, agreement=correction, code=code, request=request)  # a draft
     assert Signature.objects.count() == 1
+
+
+def test_the_mediators_are_told_of_new_messages_once_while_unread_and_of_each_confirmation(
+    org, online_case, rf, sms, django_capture_on_commit_callbacks
+):
+    from governance.models import Notification, NotificationRead
+
+    zhang, _li = parties(online_case)
+    invitation, _token = online.invite_party(case=online_case, party=zhang, by=org["mediator"])
+    request = rf.post("/m/", REMOTE_ADDR="10.1.0.5")
+    notices = Notification.objects.filter(user=org["mediator"], url=f"/mediation/cases/{online_case.number}/online/")
+    with django_capture_on_commit_callbacks(execute=True):
+        for text in ("第一条", "第二条", "第三条"):
+            online.post_party_message(invitation=invitation, text=text, photo=None, request=request)
+    assert notices.count() == 1 and "申请人发来新消息" in notices.get().title
+    NotificationRead.objects.create(notification=notices.get(), user=org["mediator"])
+    with django_capture_on_commit_callbacks(execute=True):
+        online.post_party_message(invitation=invitation, text="第四条", photo=None, request=request)
+    assert notices.count() == 2
+    agreement = final_agreement(org, online_case)
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(rf, sms, invitation, agreement)
+    assert notices.filter(title__contains="已通过短信验证确认调解协议书").count() == 1
+    assert Message.objects.filter(party=zhang).count() == 4
