@@ -3,6 +3,7 @@
 from django.urls import path
 
 from disputes import citizen_consult_views, citizen_follow_views, citizen_report_views, citizen_views
+from mediation import citizen_views as mediation_citizen
 
 urlpatterns = [
     path("", citizen_views.home, name="citizen-home"),
@@ -19,4 +20,9 @@ urlpatterns = [
     # 我要咨询 (网上咨询)
     path("ask/", citizen_consult_views.ask, name="citizen-ask"),
     path("ask/<str:code>/", citizen_consult_views.ask_detail, name="citizen-ask-detail"),
+    # 网上调解: the party's side (mediation/citizen_views.py)
+    path("mediation/<str:token>/", mediation_citizen.thread, name="citizen-mediation"),
+    path("mediation/<str:token>/messages/", mediation_citizen.post, name="citizen-mediation-post"),
+    path("mediation/<str:token>/confirm/", mediation_citizen.confirm, name="citizen-mediation-confirm"),
+    path("mediation/<str:token>/photos/<int:pk>/", mediation_citizen.photo, name="citizen-mediation-photo"),
 ]

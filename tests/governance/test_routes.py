@@ -101,6 +101,11 @@ ROUTES: dict[str, Route] = {
     "citizen-report-done": Route(ALL, public=True),
     "citizen-ask": Route(ALL, public=True),
     "citizen-ask-detail": Route(ALL, public=True),  # shows a question only to the browser that proved its phone
+    # 网上调解, the party's side: the invitation link's token, then the phone proved by SMS code.
+    "citizen-mediation": Route(ALL, "invitation", public=True),
+    "citizen-mediation-post": Route(ALL, "invitation", public=True),
+    "citizen-mediation-confirm": Route(ALL, "invitation", public=True),
+    "citizen-mediation-photo": Route(ALL, "invitation", public=True),
     # The second factor's pages, for every signed-in person (REQUIRE_2FA off here: they still answer).
     "twofactor-setup": Route(ALL),
     "twofactor-verify": Route(ALL),
@@ -232,6 +237,10 @@ ROUTES: dict[str, Route] = {
     "mediation-confirmation": Route(CASES, "case", "agreement"),
     "mediation-confirmation-decide": Route(CASES, "case", "confirmation"),
     "mediation-follow-up": Route(CASES, "case", "follow_up"),
+    # 网上调解: the organisation's mediators and the center; a co-handling unit or a leader gets 404.
+    "mediation-online": Route(CENTER | {R.MEDIATOR}, "case"),
+    "mediation-online-switch": Route(CENTER | {R.MEDIATOR}, "case"),
+    "mediation-online-invite": Route(CENTER | {R.MEDIATOR}, "case"),
     # --- visits ------------------------------------------------------------------------------------
     "visits-calendar": Route(WATCH),
     "visits-new": Route(CENTER),  # leaders are scheduled, they do not schedule
@@ -417,6 +426,11 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
     )
     case = case_services.sign_case(case=case, by=mediator_user, version=case.version)
     (assignment,) = med_services.assign_mediators(case=case, by=mediator_user, mediators=[profile], lead=profile)
+    from disputes.citizen import case_code
+    from mediation import online
+
+    case_code(case, mediation="online")  # 网上调解: the applicant invited by SMS link
+    _invitation, invitation_token = online.invite_party(case=case, party=case.parties.first(), by=mediator_user)
     session = med_services.record_session(
         case=case,
         by=mediator_user,
@@ -531,6 +545,7 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
         "agreement": agreement,
         "confirmation": confirmation,
         "follow_up": FollowUp.objects.filter(obligation__agreement=agreement).first(),
+        "invitation_token": invitation_token,
         "region": village,
         "grid": grid,
         "worker": grid_worker,
@@ -659,6 +674,8 @@ def path_for(county: County, walked: Walked, route: Route, persona: str, variant
         values = {"pk": objects[first]["org"].pk, "mediator_pk": objects[second]["mediator"].pk}
     elif route.subject in ("region", "grid"):
         values = {"code": objects[first][route.subject].code}
+    elif route.subject == "invitation":  # a public link: the token, and a photo of that case
+        values = {"token": objects[first]["invitation_token"], "pk": objects[first]["attachment"].pk}
     elif route.subject in SEES:
         values = {"pk": objects[first][route.subject].pk}
     elif route.subject == "table":
