@@ -266,3 +266,39 @@ def test_the_clerk_sees_the_duplicate_warning_on_the_submitted_case(client, org,
 def test_the_home_page_offers_the_report(client):
     page = client.get(reverse("citizen-home")).content.decode()
     assert reverse("citizen-report") in page and "我要反映" in page
+
+
+def test_a_report_is_saved_whole_or_not_at_all(org, settings):
+    """A photo the attachment store refuses after the case row was written: nothing is left."""
+    from django.core.exceptions import ValidationError
+
+    from disputes.citizen_intake import submit_online_case
+    from disputes.models import CaseSequence
+
+    settings.ATTACHMENT_MAX_BYTES = 10  # the store's own check, inside the transaction
+    photo = SimpleUploadedFile("现场.png", PNG, content_type="image/png")
+    with pytest.raises(ValidationError):
+        submit_online_case(
+            name="张三",
+            phone=PHONE,
+            place=org.village_a1,
+            summary="邻居家漏水到我家墙上，说了几次都不修。",
+            plain_category="neighbour",
+            mediation="online",
+            photos=[photo],
+        )
+    assert not Case.objects.exists() and not Party.objects.exists() and not CaseCode.objects.exists()
+    assert not CaseSequence.objects.filter(last__gt=0).exists()
+
+
+def test_the_public_pages_run_a_fixed_number_of_queries(client, org, sms, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("citizen-report"), {"place": org.village_a1.code}).status_code == 200
+    code = _code(client, sms)
+    photos = [SimpleUploadedFile(f"{n}.png", PNG, content_type="image/png") for n in range(3)]
+    # Limits, the SMS code, the intake (number, case, parties, key persons, flags) and 3 photos: 49.
+    with django_assert_max_num_queries(52):
+        answer = _report(client, _data(org.village_a1, code), photos=photos)
+    assert answer.status_code == 302
+    with django_assert_max_num_queries(3):
+        assert client.get(answer["Location"]).status_code == 200
