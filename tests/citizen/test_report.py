@@ -156,11 +156,11 @@ def test_a_wrong_sms_code_saves_nothing_and_counts_as_a_failure(client, org, sms
 
 
 def test_a_photo_too_big_or_not_a_photo_is_refused(client, org, sms, settings):
-    settings.CITIZEN_PHOTO_MAX_BYTES = 1024 * 1024
+    assert settings.CITIZEN_PHOTO_MAX_BYTES == 5 * 1024 * 1024
     code = _code(client, sms)
-    big = SimpleUploadedFile("大照片.jpg", JPEG + b"\x00" * (2 * 1024 * 1024), content_type="image/jpeg")
+    big = SimpleUploadedFile("大照片.jpg", JPEG + b"\x00" * (20 * 1024 * 1024), content_type="image/jpeg")
     answer = _report(client, _data(org.village_a1, code), photos=big)
-    assert answer.status_code == 400 and "超过了 1 MB 的上限" in answer.content.decode()
+    assert answer.status_code == 400 and "有 20.0 MB，超过了 5 MB 的上限" in answer.content.decode()
     exe = SimpleUploadedFile("照片.jpg", b"MZ\x90\x00 this is an exe" + b"\x00" * 64, content_type="image/jpeg")
     answer = _report(client, _data(org.village_a1, code), photos=exe)
     assert answer.status_code == 400 and "只能上传 JPG 或 PNG" in answer.content.decode()
