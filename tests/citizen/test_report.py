@@ -144,6 +144,8 @@ def test_bad_input_gets_a_clear_message_and_saves_nothing(client, org, sms, chan
     assert answer.status_code == 400
     assert message in answer.content.decode()
     assert not Case.objects.exists() and not Party.objects.exists()
+    if "place" not in changes and "空字符" not in message:  # back on the form, the poster's place stays locked
+        assert 'data-testid="locked-place"' in answer.content.decode()
 
 
 def test_a_wrong_sms_code_saves_nothing_and_counts_as_a_failure(client, org, sms):
