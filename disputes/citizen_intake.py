@@ -54,7 +54,11 @@ PHOTO_TYPES = {"image/jpeg", "image/png"}
 
 def report_places() -> list[Region]:
     """Every township and village of the county, in code order (the form's place select)."""
-    return list(Region.objects.filter(level__in=[Region.Level.TOWNSHIP, Region.Level.VILLAGE]).order_by("code"))
+    return list(
+        Region.objects.filter(level__in=[Region.Level.TOWNSHIP, Region.Level.VILLAGE])
+        .select_related("parent")
+        .order_by("code")
+    )
 
 
 def poster_place(code: str) -> Region | None:

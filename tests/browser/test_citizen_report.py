@@ -57,6 +57,8 @@ def a_photo() -> bytes:
 def test_a_citizen_reports_from_a_village_poster_on_a_phone(transactional_db, browser, live_server, screenshot, sms):
     org = build_org()
     clerk = sign_in(browser, live_server, "township_officer")
+    clerk_violations: list[str] = []
+    clerk.on("console", lambda m: clerk_violations.append(m.text) if "Content Security Policy" in m.text else None)
     go(clerk, "码上办二维码")
     clerk.wait_for_url("**/cases/posters/")
     screenshot("citizen-report-posters", clerk)
@@ -110,3 +112,9 @@ def test_a_citizen_reports_from_a_village_poster_on_a_phone(transactional_db, br
     clerk.wait_for_url(f"**/cases/{case.number}/")
     assert "网上/扫码" in clerk.content() and "待受理" in clerk.get_by_test_id("case-status").inner_text()
     screenshot("citizen-report-clerk-case", clerk)
+    # 一案一码: the receipt the desk prints carries the case's code.
+    clerk.goto(f"/cases/{case.number}/receipt/")
+    assert code in clerk.get_by_test_id("receipt-code").inner_text()
+    assert clerk.get_by_test_id("receipt-code").locator("svg").is_visible()
+    screenshot("citizen-report-receipt", clerk)
+    assert not clerk_violations, clerk_violations
