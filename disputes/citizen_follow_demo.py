@@ -1,44 +1,24 @@
 """The demo county's 码上办 following (seed_demo): every online submission gets its query code
-(一案一码); three online cases of 城关镇 from one demo citizen, taken through the services — one
+(一案一码, made by disputes/citizen_demo.py); three online cases of 城关镇 from one demo citizen, taken through the services — one
 waiting for the center in 网上待受理, one closed and waiting for the citizen's rating, one rated
 不满意 with a reason (城关镇综治中心 has the request to reopen in its inbox); and a citizen's note
-on an online case being handled. Idempotent: codes are made only for cases without
-one, the demo cases are found again by their source reference, each example is added once."""
+on an online case being handled. Idempotent: the demo cases are found again by their source reference, each example is added once."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from django.utils import timezone
 
 from disputes import services
-from disputes.citizen import ALPHABET, CODE_LENGTH, case_code, display_code
+from disputes.citizen import case_code, display_code
 from disputes.models import Case, CaseCode, CaseEvent, Category, Channel, Party, RiskLevel, Status
 from governance.models import User
 from grids.models import Region
 
 DEMO_TOWNSHIP = "城关镇"
-CITIZEN_PHONE = "13800138000"  # the demo citizen: /m/follow/ with this phone (the SMS code is in the log)
+CITIZEN_PHONE = "15800000001"  # the demo citizen: /m/follow/ with this phone (the SMS code is in the log)
 REF_WAITING, REF_CLOSED, REF_UNHAPPY = "码上办演示-待受理", "码上办演示-待评价", "码上办演示-不满意"
-
-
-def _new_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def _codes_for(online) -> int:
-    missing = list(online.filter(public_code__isnull=True).values_list("pk", flat=True))
-    taken = set(CaseCode.objects.values_list("code", flat=True))
-    codes = []
-    for pk in missing:
-        code = _new_code()
-        while code in taken:
-            code = _new_code()
-        taken.add(code)
-        codes.append(CaseCode(case_id=pk, code=code))
-    CaseCode.objects.bulk_create(codes, batch_size=1000)
-    return len(codes)
 
 
 def _demo_case(
@@ -83,8 +63,9 @@ def _to_closed(case: Case, clerk: User, handler: User) -> Case:
     return services.approve_case(case=case, by=clerk, version=None)
 
 
-def seed_follow(county: Region) -> tuple[int, list[str]]:
-    """(query codes added, lines telling the presenter which code and phone to follow)."""
+def seed_follow(county: Region) -> list[str]:
+    """Lines telling the presenter which code and phone to follow (the other online cases get
+    their codes from disputes/citizen_demo.py)."""
     town = Region.objects.filter(code__startswith=county.prefix, name=DEMO_TOWNSHIP).first()
     clerk = User.objects.filter(username="township", is_active=True).first()
     police = User.objects.filter(username="police", is_active=True).first()
@@ -101,7 +82,7 @@ def seed_follow(county: Region) -> tuple[int, list[str]]:
             clerk,
             REF_UNHAPPY,
             "（演示）邻居拖欠修缮院墙的费用。",
-            applicant=("周群众", "13800138001"),
+            applicant=("周群众", "15800000002"),
             respondent="邻居吴某",
         )
         if unhappy.status == Status.SUBMITTED:
@@ -111,12 +92,11 @@ def seed_follow(county: Region) -> tuple[int, list[str]]:
             )
         lines = [_follow_line(case) for case in (waiting, closed)]
     online = Case.objects.filter(township__code__startswith=county.prefix, channel=Channel.ONLINE)
-    added = _codes_for(online)
     if not CaseEvent.objects.filter(case__in=online, action=CaseEvent.Action.CITIZEN_NOTE).exists():
         handled = online.filter(status=Status.IN_PROGRESS).order_by("-received_at").first()
         if handled is not None:
             services.add_citizen_note(case=handled, note="补充一下：对方最近又来找过我们，情况没有变化，希望尽快处理。")
-    return added, lines
+    return lines
 
 
 def _follow_line(case: Case) -> str:

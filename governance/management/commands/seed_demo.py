@@ -80,12 +80,12 @@ class Command(BaseCommand):
             seed_patrols(county)
             mediation = seed_mediation(county)
             new_visits = seed_visits(county)
+            # 码上办 before the warnings: the scan then sees the demo citizen's cases on the first run.
+            follow_lines = seed_follow(county)
+            new_codes = seed_citizen_codes(county)  # the online cases' query codes
+            new_consultations = seed_consultations(county)
             new_warnings = seed_warnings(county)
             new_meetings = seed_meetings(county)
-            codes = seed_citizen_codes(county)  # 码上办: the online cases' query codes
-            new_codes, follow_lines = seed_follow(county)
-            new_codes += codes
-            new_consultations = seed_consultations(county)
         stats_began = time.monotonic()
         if stats_days and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
