@@ -13,6 +13,7 @@ KEY_PERSONS = {"key_persons"}  # 重点人员名单: centers and leaders only
 DASHBOARD = {"dashboard", "report_tables"}  # 领导驾驶舱 and 统计报表: leaders and center staff
 BRIEFINGS = {"briefings"}  # 信息通报: leaders read, center staff draft and issue
 WARNINGS = {"warnings", "meetings"}  # 预警, 联席会商: centers and leaders
+POSTERS = {"posters"}  # 码上办二维码: centers and leaders
 CENTER = (
     DASHBOARD
     | {"home", "regions", "units", "intake", "board", "grids", "supervision"}
@@ -22,6 +23,7 @@ CENTER = (
     | KEY_PERSONS
     | BRIEFINGS
     | WARNINGS
+    | POSTERS
 )
 NAV = {
     "county_officer": CENTER,
@@ -36,7 +38,8 @@ NAV = {
     | KEY_PERSONS
     | WARNINGS
     | DASHBOARD
-    | BRIEFINGS,
+    | BRIEFINGS
+    | POSTERS,
     "township_leader": {"home", "regions", "units", "board", "supervision"}
     | CASES
     | MEDIATION
@@ -44,7 +47,8 @@ NAV = {
     | KEY_PERSONS
     | WARNINGS
     | DASHBOARD
-    | BRIEFINGS,
+    | BRIEFINGS
+    | POSTERS,
     "outsider": CENTER,
     "sysadmin": {"home", "units", "config"},
     "security_admin": {"home", "units", "accounts", "audit"},
@@ -61,6 +65,12 @@ PAGES = {
     "/audit/": {p: 200 if "audit" in NAV[p] else 403 for p in NAV},
     "/cases/key-persons/": {p: 200 if "key_persons" in NAV[p] else 403 for p in NAV},
     "/reports/briefings/": {p: 200 if "briefings" in NAV[p] else 403 for p in NAV},
+    "/cases/posters/": {p: 200 if "posters" in NAV[p] else 403 for p in NAV},
+    "/cases/posters/990101002001/": {
+        **{p: 200 if "posters" in NAV[p] else 403 for p in NAV},
+        "township_officer": 404,
+        "township_leader": 404,
+    },
     "/regions/990101001001/": {
         **{p: 200 if "regions" in NAV[p] else 403 for p in NAV},
         "outsider": 404,
