@@ -78,9 +78,9 @@ class Command(BaseCommand):
             seed_patrols(county)
             mediation = seed_mediation(county)
             new_visits = seed_visits(county)
+            new_codes, follow_lines = seed_follow(county)  # its cases before the warnings' scan
             new_warnings = seed_warnings(county)
             new_meetings = seed_meetings(county)
-            new_codes, follow_lines = seed_follow(county)
         stats_began = time.monotonic()
         if stats_days and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -110,7 +110,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 new_briefings = seed_briefings(county)
         self.stdout.write(f"信息通报：本次新增 {new_briefings} 期。")
-        self.stdout.write(f"码上办查询码：本次新增 {new_codes} 个。可查询的演示案件：" + "；".join(follow_lines))
+        self.stdout.write(f"码上办查询码：本次新增 {new_codes} 个。/m/follow/ 可查询：" + "；".join(follow_lines))
 
         # The overdue scan as the beat would run it within 15 minutes, so the demo logins' inboxes hold
         # their reminders (and a leader his daily summary) from the first login. Idempotent: what
