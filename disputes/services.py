@@ -845,17 +845,17 @@ def evaluate_case(
     applicant's phone proved by SMS code; the guard of that path is `_guard_citizen`). The
     citizen's 不满意 needs a reason and asks the center to reopen the case (REOPEN_REQUEST, a
     notice to the intake unit); the clerk reopens with `reopen_case`."""
-    citizen = by is None
+    by_citizen = by is None
     note = note.strip()
     if satisfaction not in Satisfaction.values:
         raise ValidationError({"satisfaction": _("请选择群众评价结果。")})
-    if citizen and satisfaction == Satisfaction.DISSATISFIED and not note:
+    if by_citizen and satisfaction == Satisfaction.DISSATISFIED and not note:
         raise ValidationError({"note": _("请写明不满意的原因，以便中心重新办理。")})
-    if citizen and len(note) > CITIZEN_TEXT_MAX:
+    if by_citizen and len(note) > CITIZEN_TEXT_MAX:
         raise ValidationError({"note": _("内容过长，请控制在 %(n)d 字以内。") % {"n": CITIZEN_TEXT_MAX}})
     with transaction.atomic():
         case = _lock(case, version)
-        if citizen:
+        if by_citizen:
             _guard_citizen(case, case.evaluate, _("您已评价过该案件（已评价），感谢您的反馈。"))
         else:
             _guard(case, case.evaluate, by)
@@ -863,9 +863,9 @@ def evaluate_case(
         case.satisfaction, case.evaluated_at = satisfaction, timezone.now()
         case.evaluate()
         _save(case, by, ["satisfaction", "evaluated_at"])
-        extra = {"by_citizen": True} if citizen else {}
+        extra = {"by_citizen": True} if by_citizen else {}
         _record(case, CaseEvent.Action.EVALUATE, by, before, note=note, satisfaction=satisfaction, **extra)
-        if citizen and satisfaction == Satisfaction.DISSATISFIED:
+        if by_citizen and satisfaction == Satisfaction.DISSATISFIED:
             _record(case, CaseEvent.Action.REOPEN_REQUEST, None, note=note, by_citizen=True)
             _notify_unit(
                 case.intake_unit,

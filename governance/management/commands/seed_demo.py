@@ -80,9 +80,9 @@ class Command(BaseCommand):
             seed_patrols(county)
             mediation = seed_mediation(county)
             new_visits = seed_visits(county)
-            # 码上办 before the warnings: the scan then sees the demo citizen's cases on the first run.
+            # 码上办 before the warnings' scan: the query codes, then the citizen's note and examples.
+            new_codes = seed_citizen_codes(county)
             follow_lines = seed_follow(county)
-            new_codes = seed_citizen_codes(county)  # the online cases' query codes
             new_consultations = seed_consultations(county)
             new_warnings = seed_warnings(county)
             new_meetings = seed_meetings(county)
@@ -115,7 +115,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 new_briefings = seed_briefings(county)
         self.stdout.write(f"信息通报：本次新增 {new_briefings} 期。")
-        self.stdout.write(f"码上办查询码：本次新增 {new_codes} 个。可查询的演示案件：" + "；".join(follow_lines))
+        self.stdout.write(f"码上办查询码：本次新增 {new_codes} 个。/m/follow/ 可查询：" + "；".join(follow_lines))
 
         # The overdue scan as the beat would run it within 15 minutes, so the demo logins' inboxes hold
         # their reminders (and a leader his daily summary) from the first login. Idempotent: what
