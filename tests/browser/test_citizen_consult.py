@@ -1,40 +1,18 @@
 """On a phone, a citizen asks a question on 码上办 with an SMS code; a township clerk answers it on
 the staff site; the citizen reads the answer on the same phone."""
 
-import logging
-
 import pytest
 
 from disputes.models import Consultation
 from tests.browser.axe import blocking_violations
 from tests.browser.test_case_lifecycle import go, sign_in
-from tests.citizen.helpers import SmsLog
 from tests.factories import build_org
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def sms():
-    handler = SmsLog()
-    logger = logging.getLogger("governance.delivery")
-    before = logger.level
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(before)
-
-
-def test_a_citizen_asks_on_a_phone_and_reads_the_answer(transactional_db, browser, live_server, screenshot, sms):
+def test_a_citizen_asks_on_a_phone_and_reads_the_answer(transactional_db, browser, live_server, phone, screenshot, sms):
     build_org()
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN"
-    )
-    phone = context.new_page()
-    phone.set_default_timeout(15_000)
-    violations: list[str] = []  # the public pages keep the Content-Security-Policy too
-    phone.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     phone.goto("/m/")
     phone.get_by_test_id("citizen-ask").click()
     phone.wait_for_url("**/m/ask/")
@@ -72,5 +50,3 @@ def test_a_citizen_asks_on_a_phone_and_reads_the_answer(transactional_db, browse
     assert phone.get_by_test_id("ask-state").inner_text() == "已答复"
     screenshot("citizen-ask-answered", phone)
     assert not blocking_violations(phone)
-    context.close()
-    assert not violations, violations

@@ -3,7 +3,6 @@ to closure, the citizen reloads, sees 已办结 and rates it 满意."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 import pytest
@@ -13,44 +12,10 @@ from disputes import services
 from disputes.citizen import case_code
 from disputes.models import Case, Satisfaction, Status
 from tests.browser.axe import blocking_violations
-from tests.citizen.helpers import SmsLog
 from tests.disputes.conftest import intake
 from tests.factories import build_org
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def sms():
-    handler = SmsLog()
-    logger = logging.getLogger("governance.delivery")
-    before = logger.level
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(before)
-
-
-@pytest.fixture
-def phone(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-        locale="zh-CN",
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    violations: list[str] = []
-    page.on(
-        "console", lambda m: violations.append(f"{page.url}: {m.text}") if "Content Security Policy" in m.text else None
-    )
-    yield page
-    context.close()
-    assert not violations, violations
 
 
 def test_a_citizen_follows_a_case_to_closure_and_rates_it_on_a_phone(
