@@ -53,4 +53,5 @@ def navigation(request: HttpRequest) -> dict:
         "nav_keys": {item.key for item in items},
         "active_nav": active,
         "site_title": settings.SITE_TITLE,
+        "site_short_title": settings.SITE_SHORT_TITLE,
     }

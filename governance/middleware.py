@@ -96,7 +96,8 @@ class RefuseNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self.carries_nul(request):
             message = _("请求中含有非法字符（空字符），已被拒绝。请检查输入的内容或链接。")
-            return HttpResponseBadRequest(render_to_string("400.html", {"message": message}))
+            public = request.path_info.startswith("/m/")  # the public pages (码上办) link back to theirs
+            return HttpResponseBadRequest(render_to_string("400.html", {"message": message, "public": public}))
         return self.get_response(request)
 
     @staticmethod

@@ -426,3 +426,10 @@ def test_nul_in_a_posted_field_is_refused_in_chinese(db):
     response = Client(raise_request_exception=False).post("/login/", {"username": "a\x00b", "password": "x"})
     assert response.status_code == 400
     assert "非法字符" in response.content.decode()
+
+
+def test_nul_on_the_public_pages_links_back_to_the_public_home(db):
+    response = Client(raise_request_exception=False).get("/m/follow/?code=%00")
+    text = response.content.decode()
+    assert response.status_code == 400 and "非法字符" in text
+    assert 'href="/m/"' in text and "工作台" not in text
