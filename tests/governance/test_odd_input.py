@@ -254,6 +254,8 @@ def seed() -> dict[str, list[dict[str, str]]]:
                 "report-table-regenerate",
             )
         },
+        # 码上办 (issue 16): a query code; without a proved phone the page sends back to the query form.
+        **{name: [{"code": "K7M4Q9XP"}] for name in ("citizen-case", "citizen-rate", "citizen-note")},
         "disputes-warning": [{"pk": warning.pk}],
         "disputes-warning-close": [{"pk": warning.pk}],
         "disputes-warning-agenda": [{"pk": warning.pk}],
