@@ -1405,3 +1405,7 @@ class CaseCode(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+# Work orders from other systems (12345, 110, 信访, 法院): disputes/workorder_models.py.
+from disputes.workorder_models import Algorithm, Callback, InboundOrder, Step, WorkOrderSource  # noqa: E402, F401

@@ -54,6 +54,7 @@ from disputes.models import (
     Supervision,
     VisitMethod,
 )
+from disputes.workorders import on_step
 from governance.crypto import blind_index
 from governance.models import Notification, Unit, User
 from governance.uploads import display_name, sniff, stored_name
@@ -99,7 +100,7 @@ def _guard(case: Case, method, user: User, *, condition_message: str = "") -> No
 
 
 def _record(case: Case, action: str, by: User | None, from_status: str = "", note: str = "", **data) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         action=action,
         actor=by,
@@ -110,6 +111,10 @@ def _record(case: Case, action: str, by: User | None, from_status: str = "", not
         note=note,
         data=data,
     )
+    # A step the case's source system (12345, 110 …) wants to hear about becomes, in this same
+    # transaction, a callback row that the beat sends (disputes/workorders.py).
+    on_step(case, event)
+    return event
 
 
 def _due_data(case: Case) -> str:
@@ -327,7 +332,13 @@ def register_visit_issue(
     return _create_case(by=by, data=data, intake_unit=center)
 
 
-def _create_case(*, by: User, data: IntakeData, intake_unit: Unit) -> Case:
+def register_work_order(*, source, data: IntakeData) -> Case:
+    """A work order from another system (disputes/workorders.py), waiting in 待受理 at the
+    source's center like any submission; nobody of ours registered it."""
+    return _create_case(by=None, data=data, intake_unit=source.center)
+
+
+def _create_case(*, by: User | None, data: IntakeData, intake_unit: Unit) -> Case:
     _check_place(data)
     if data.channel != Channel.GRID and not any(p.role == Party.Role.APPLICANT for p in data.parties):
         raise ValidationError(_("请至少填写一名申请人。"))
@@ -394,7 +405,8 @@ def _raise_flags(case: Case, by: User) -> None:
             _notify_unit(police, _("可能激化的矛盾纠纷：%(n)s") % {"n": case.number}, case, case.summary[:200])
     if case.must_report_upward:
         center = Unit.objects.filter(kind=Unit.Kind.COUNTY_CENTER, is_active=True).first()
-        if center is not None and center.pk != (by.unit_id or 0):
+        taken_in_by = by.unit_id if by is not None else case.intake_unit_id
+        if center is not None and center.pk != (taken_in_by or 0):
             _record(case, CaseEvent.Action.REPORT_UPWARD, by, note=center.name, unit=center.pk)
             _notify_unit(center, _("群体性或重大紧急矛盾纠纷：%(n)s") % {"n": case.number}, case, case.summary[:200])
 
