@@ -1,6 +1,6 @@
 from django.urls import path
 
-from disputes import documents, exports, views
+from disputes import documents, exports, views, workorder_views
 
 urlpatterns = [
     path("", views.case_list, name="disputes-list"),
@@ -16,6 +16,9 @@ urlpatterns = [
     path("key-persons/check/", views.key_person_check, name="disputes-key-person-check"),
     path("<str:number>/parties/<int:pk>/key-person/", views.key_person_mark, name="disputes-key-person-mark"),
     path("overdue-ledger.xlsx", views.overdue_ledger_export, name="disputes-overdue-ledger"),
+    path("work-orders/", workorder_views.source_list, name="disputes-work-orders"),
+    path("work-orders/<int:pk>/", workorder_views.order_detail, name="disputes-work-order"),
+    path("work-orders/callbacks/<int:pk>/replay/", workorder_views.callback_replay, name="disputes-callback-replay"),
     path("<str:number>/", views.case_detail, name="disputes-detail"),
     path("<str:number>/act/<str:action>/", views.case_action, name="disputes-action"),
     path("<str:number>/progress/", views.case_progress, name="disputes-progress"),

@@ -339,7 +339,8 @@ def on_step(case: Case, event: CaseEvent) -> None:
     if step is None or not case.source_ref:
         return
     order = InboundOrder.objects.filter(case=case).select_related("source").first()
-    if order is None or step not in order.source.status_map:
+    # A source without a callback address polls instead (GET …/orders/<id>).
+    if order is None or step not in order.source.status_map or not order.source.callback_url:
         return
     Callback.objects.create(order=order, step=step, payload=_payload(order, case, step, event))
 
@@ -504,3 +505,71 @@ def our_status(order: InboundOrder) -> dict:
             closed_at=timezone.localtime(case.closed_at).isoformat() if case.closed_at else None,
         )
     return answer
+
+
+# --- Who sees what -------------------------------------------------------------------------------
+
+
+def sources_for(user):
+    """The sources whose page a person may open: center staff those whose receiving center lies in
+    their jurisdiction; the system and security administrators every source, as counts only."""
+    from governance.models import Role
+    from governance.scoping import region_q
+
+    if not user.is_authenticated:
+        return WorkOrderSource.objects.none()
+    if user.has_role(Role.SYSADMIN, Role.SECURITY_ADMIN):
+        return WorkOrderSource.objects.all()
+    if not user.has_role(Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF):
+        return WorkOrderSource.objects.none()
+    return WorkOrderSource.objects.filter(region_q(user, "center__region"))
+
+
+def sees_business(user) -> bool:
+    """Order bodies, failure reasons, corrections and replays are business: center staff only
+    (三员: the administrators see the counts)."""
+    from governance.models import Role
+
+    return user.is_authenticated and user.has_role(Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF)
+
+
+def source_figures(sources) -> dict[int, dict]:
+    """Per source: received, accepted, rejected, failed, waiting; callbacks pending and dead; the
+    age of the oldest unsent callback. A fixed number of queries whatever the volume."""
+    from django.db.models import Count, Min, Q
+
+    from disputes.models import Status
+
+    ids = [s.pk for s in sources]
+    orders = (
+        InboundOrder.objects.filter(source_id__in=ids)
+        .values("source_id")
+        .annotate(
+            received=Count("id"),
+            waiting=Count("id", filter=Q(state=InboundOrder.State.RECEIVED)),
+            failed=Count("id", filter=Q(state=InboundOrder.State.FAILED)),
+            rejected=Count("id", filter=Q(case__status=Status.REJECTED)),
+            accepted=Count(
+                "id",
+                filter=Q(state=InboundOrder.State.DONE) & ~Q(case__status__in=[Status.SUBMITTED, Status.REJECTED]),
+            ),
+        )
+    )
+    callbacks = (
+        Callback.objects.filter(order__source_id__in=ids)
+        .values("order__source_id")
+        .annotate(
+            pending=Count("id", filter=Q(state=Callback.State.PENDING)),
+            dead=Count("id", filter=Q(state=Callback.State.DEAD)),
+            oldest=Min("created_at", filter=Q(state=Callback.State.PENDING)),
+        )
+    )
+    figures = {
+        pk: {"received": 0, "waiting": 0, "failed": 0, "rejected": 0, "accepted": 0, "pending": 0, "dead": 0}
+        for pk in ids
+    }
+    for row in orders:
+        figures[row.pop("source_id")].update(row)
+    for row in callbacks:
+        figures[row.pop("order__source_id")].update(row)
+    return figures

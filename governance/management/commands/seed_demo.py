@@ -14,6 +14,7 @@ from disputes.demo import history_start, seed_cases
 from disputes.meeting_demo import seed_meetings
 from disputes.models import Case, Status
 from disputes.warning_demo import seed_warnings
+from disputes.workorder_demo import seed_work_orders
 from governance.briefing_demo import seed_briefings
 from governance.demo import DEMO_PASSWORD, seed_logins, seed_units
 from governance.models import Role, Unit, User
@@ -79,6 +80,7 @@ class Command(BaseCommand):
             new_visits = seed_visits(county)
             new_warnings = seed_warnings(county)
             new_meetings = seed_meetings(county)
+            new_orders = seed_work_orders(county)
         stats_began = time.monotonic()
         if stats_days and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -108,6 +110,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 new_briefings = seed_briefings(county)
         self.stdout.write(f"信息通报：本次新增 {new_briefings} 期。")
+        self.stdout.write(f"来源工单（12345、110）：本次接收 {new_orders} 张。")
 
         # The overdue scan as the beat would run it within 15 minutes, so the demo logins' inboxes hold
         # their reminders (and a leader his daily summary) from the first login. Idempotent: what
