@@ -384,3 +384,27 @@ def test_the_openapi_description_is_served(client):
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) == {"/inbound/{source}/orders", "/inbound/{source}/orders/{order_id}"}
     assert document["components"]["schemas"]["Order"]["additionalProperties"] is False
+
+
+@pytest.mark.celery
+def test_a_real_worker_turns_the_posted_order_into_a_case_and_the_beat_sends_its_callbacks(
+    org, source, receiver, worker
+):
+    from django.test import Client as HttpClient
+
+    body = order_body("GD-W")
+    client = HttpClient()
+    with_commit = post(client, body, "GD-W", **signed("GD-W", body))
+    assert with_commit.status_code == 202
+    deadline = time.monotonic() + 60
+    while not InboundOrder.objects.filter(order_id="GD-W", state=InboundOrder.State.DONE).exists():
+        assert time.monotonic() < deadline, InboundOrder.objects.values_list("state", "reason").first()
+        time.sleep(0.2)
+    case = InboundOrder.objects.get(order_id="GD-W").case
+    services.accept_case(
+        case=case, by=org["county_officer"], category=case.category, risk_level=RiskLevel.objects.first(), version=1
+    )
+    from disputes.tasks import work_order_beat
+
+    work_order_beat.delay().get(timeout=60)
+    assert [call["body"]["step"] for call in receiver.calls] == ["accept"]
