@@ -64,3 +64,62 @@ class SendCodeForm(forms.Form):
     phone = PhoneField()
     purpose = forms.CharField(max_length=20)
     altcha = forms.CharField(required=False, max_length=2000)
+
+
+class FollowForm(PhoneProofForm):
+    """查询进度: the case's query code and an applicant's phone, proved by SMS code."""
+
+    code = forms.CharField(
+        label=_("查询码"),
+        max_length=20,
+        help_text=_("受理回执或短信上的 8 位查询码，如 K7M4-Q9XP。"),
+    )
+    field_order = ["code", "phone", "sms_code"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update({"autocomplete": "off", "autocapitalize": "characters"})
+
+    def clean_code(self) -> str:
+        from disputes.citizen import normalise_code
+
+        raw = self.cleaned_data["code"]
+        if not raw and not self.fields["code"].required:
+            return ""
+        code = normalise_code(raw)
+        if not code:
+            raise ValidationError(_("查询码是 8 位字母和数字，请核对后重新填写。"), code="code")
+        return code
+
+
+class RateForm(CitizenForm):
+    """评价 a closed case: 满意 / 基本满意 / 不满意, with a reason (required for 不满意, by the
+    service: disputes.services.evaluate_case)."""
+
+    satisfaction = forms.ChoiceField(label=_("您对办理结果是否满意？"), widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("意见或不满意的原因"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("选择“不满意”时请写明原因，中心将核实后决定是否重新办理。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from disputes.models import Satisfaction
+
+        super().__init__(*args, **kwargs)
+        self.fields["satisfaction"].choices = Satisfaction.choices
+
+
+class CitizenNoteForm(CitizenForm):
+    """群众补充: a note and/or one photo for an open case (checked by the service)."""
+
+    note = forms.CharField(
+        label=_("补充情况"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    photo = forms.FileField(label=_("照片"), required=False, help_text=_("JPG 或 PNG 格式的照片一张。"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photo"].widget.attrs["accept"] = "image/jpeg,image/png"

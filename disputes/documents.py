@@ -13,7 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from disputes.citizen import case_code, display_code
 from disputes.models import Case, CaseEvent, Party, Status
+from disputes.posters import follow_address, qr_svg
 from disputes.views import scoped_case
 from governance.views import nav_required
 
@@ -51,10 +53,14 @@ def case_receipt(request: HttpRequest, number: str) -> HttpResponse:
         state = "rejected"
     else:
         state = "accepted"
+    # 一案一码: the case's query code, made the first time the receipt is printed.
+    code = case_code(case).code
     return render(
         request,
         "disputes/case_receipt.html",
         {
+            "query_code": display_code(code),
+            "follow_qr": qr_svg(follow_address(request, code)),
             "case": case,
             "applicants": parties[Party.Role.APPLICANT],
             "respondents": parties[Party.Role.RESPONDENT],

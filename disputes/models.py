@@ -887,6 +887,8 @@ class CaseEvent(models.Model):
             lines.append("；".join(parts))
         if self.action == self.Action.EVALUATE and data.get("satisfaction") in Satisfaction.values:
             lines.append(str(_("评价结果：%(s)s") % {"s": Satisfaction(data["satisfaction"]).label}))
+        if self.action == self.Action.CITIZEN_NOTE and data.get("attachment"):
+            lines.append(str(_("照片：%(n)s") % {"n": data["attachment"]}))
         if self.action in (self.Action.VISIT, self.Action.ARCHIVE) and data.get("method") in VisitMethod.values:
             parts = [str(_("回访方式：%(m)s") % {"m": VisitMethod(data["method"]).label})]
             if data.get("visited_on"):
@@ -1405,6 +1407,106 @@ class CaseCode(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+# --- 网上咨询 (online enquiries, disputes/consultations.py) ---------------------------------------
+
+
+class ConsultationQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> ConsultationQuerySet:
+        """Center staff and leaders: the enquiries answered by a center of their jurisdiction (the
+        county sees its townships'). Nobody else: an enquiry is not yet anybody's case."""
+        from governance.models import REGIONAL_ROLES
+        from governance.scoping import region_q
+
+        if not user.is_authenticated or not user.has_role(*REGIONAL_ROLES):
+            return self.none()
+        return self.filter(region_q(user, "center__region"))
+
+    def overdue(self, today: date) -> ConsultationQuerySet:
+        return self.filter(state=Consultation.State.WAITING, answer_due__lt=today)
+
+
+class Consultation(models.Model):
+    """网上咨询: a question a citizen asks on the public pages instead of reporting a dispute. The
+    center of the place answers it within CITIZEN_CONSULT_WORKING_DAYS working days (chased by the
+    overdue scan like a visit issue), or, when it is really a dispute, turns it into a case."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("待答复")
+        ANSWERED = "answered", _("已答复")
+        TURNED = "turned", _("转为纠纷")
+
+    code = models.CharField(_("查询码"), max_length=12, unique=True)
+    question = models.TextField(_("咨询内容"))
+    name = models.CharField(_("姓名"), max_length=40)
+    phone_encrypted = models.TextField(_("联系电话（加密）"))
+    phone_index = models.CharField(max_length=64, db_index=True)
+    phone_masked = models.CharField(_("联系电话"), max_length=20)
+    township = models.ForeignKey(
+        "grids.Region",
+        verbose_name=_("所属镇（街道）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    village = models.ForeignKey(
+        "grids.Region",
+        verbose_name=_("所属村（社区）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    center = models.ForeignKey(
+        "governance.Unit", verbose_name=_("答复中心"), on_delete=models.PROTECT, related_name="consultations"
+    )
+    received_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    answer_due = models.DateField(_("答复期限"))
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.WAITING)
+    answer = models.TextField(_("答复内容"), blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        "governance.User", verbose_name=_("答复人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.OneToOneField(
+        Case, verbose_name=_("转为案件"), null=True, blank=True, on_delete=models.PROTECT, related_name="consultation"
+    )
+    # When the citizen acknowledged the privacy notice (PIPL), and which version of it.
+    consented_at = models.DateTimeField(_("同意个人信息告知时间"))
+    notice_version = models.CharField(_("告知书版本"), max_length=20)
+    history = HistoricalRecords(excluded_fields=["phone_encrypted"])
+
+    objects = ConsultationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("网上咨询")
+        verbose_name_plural = _("网上咨询")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            # The waiting list and the overdue scan: the unanswered by deadline.
+            models.Index(fields=["state", "answer_due"]),
+            models.Index(fields=["center", "received_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.question[:40]
+
+    def set_phone(self, phone: str) -> None:
+        from governance.crypto import blind_index, encrypt
+
+        self.phone_encrypted, self.phone_index, self.phone_masked = encrypt(phone), blind_index(phone), mask(phone)
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        return self.state == self.State.WAITING and self.answer_due < (today or timezone.localdate())
+
+    @property
+    def due_is_estimated(self) -> bool:
+        """The deadline was counted through a year whose official schedule is not known (预估)."""
+        from governance.workdays import touches_estimated
+
+        return touches_estimated(timezone.localtime(self.received_at).date(), self.answer_due)
 
 
 # Work orders from other systems (12345, 110, 信访, 法院): disputes/workorder_models.py.

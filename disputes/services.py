@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 from simple_history.utils import bulk_create_with_history
 
+from disputes import citizen
 from disputes.deadlines import (
     handle_due_from_events,
     limit_for,
@@ -203,9 +204,31 @@ def find_duplicates(
     *, id_numbers: Iterable[str], phones: Iterable[str], grid: Grid | None, category: Category | None
 ) -> QuerySet[Case]:
     """Open cases of the last 90 days with the same party (ID or phone) or the same grid and category."""
+    return _duplicates(
+        id_indexes=[blind_index(v) for v in id_numbers if v],
+        phone_indexes=[blind_index(v) for v in phones if v],
+        grid=grid,
+        category=category,
+    )
+
+
+def duplicates_of(case: Case) -> QuerySet[Case]:
+    """The desk's duplicate warning for a case that arrived as a submission (网上/扫码, 网格上报):
+    the other open cases the same rule finds, shown to the center on the case before it accepts.
+    Reads the case's prefetched parties."""
+    parties = list(case.parties.all())
+    return _duplicates(
+        id_indexes=[p.id_number_index for p in parties if p.id_number_index],
+        phone_indexes=[p.phone_index for p in parties if p.phone_index],
+        grid=case.grid,
+        category=case.category,
+    ).exclude(pk=case.pk)
+
+
+def _duplicates(
+    *, id_indexes: list[str], phone_indexes: list[str], grid: Grid | None, category: Category | None
+) -> QuerySet[Case]:
     since = timezone.now() - timedelta(days=DUPLICATE_WINDOW_DAYS)
-    id_indexes = [blind_index(v) for v in id_numbers if v]
-    phone_indexes = [blind_index(v) for v in phones if v]
     same = Q(pk__in=[])
     if id_indexes:
         same |= Q(pk__in=Party.objects.filter(id_number_index__in=id_indexes).values("case_id"))
@@ -332,6 +355,27 @@ def register_visit_issue(
     return _create_case(by=by, data=data, intake_unit=center)
 
 
+def register_online_question(
+    *, by: User, township: Region, village: Region | None, summary: str, applicant: PartyData, intake_unit: Unit
+) -> Case:
+    """网上咨询 turned into a dispute (disputes/consultations.py): a submission on the channel
+    网上/扫码, waiting for the center to accept it like any online report."""
+    from disputes.rules import may_take_in
+
+    if not may_take_in(by, township):
+        raise TransitionRefused(_("只能登记本辖区的矛盾纠纷。"))
+    data = IntakeData(channel=Channel.ONLINE, township=township, village=village, summary=summary, parties=[applicant])
+    return _create_case(by=by, data=data, intake_unit=intake_unit)
+
+
+def take_in_citizen_report(*, data: IntakeData, intake_unit: Unit) -> Case:
+    """网上/扫码: a citizen's own report (码上办, disputes/citizen_intake.py decides the place, the
+    center and what the citizen may send). Registered by nobody; it waits for acceptance."""
+    if data.channel != Channel.ONLINE or data.settle is not None:
+        raise ValueError("a citizen's report is an online submission")
+    return _create_case(by=None, data=data, intake_unit=intake_unit)
+
+
 def register_work_order(*, source, data: IntakeData) -> Case:
     """A work order from another system (disputes/workorders.py), waiting in 待受理 at the
     source's center like any submission; nobody of ours registered it."""
@@ -339,6 +383,8 @@ def register_work_order(*, source, data: IntakeData) -> Case:
 
 
 def _create_case(*, by: User | None, data: IntakeData, intake_unit: Unit) -> Case:
+    """The one intake every path shares. `by` is None for a citizen's own report (码上办,
+    disputes/citizen_intake.py): nobody registered it, its events have no actor."""
     _check_place(data)
     if data.channel != Channel.GRID and not any(p.role == Party.Role.APPLICANT for p in data.parties):
         raise ValidationError(_("请至少填写一名申请人。"))
@@ -392,7 +438,7 @@ def _add_parties(case: Case, parties: Sequence[PartyData]) -> None:
     mark_repeat_parties(case, rows)
 
 
-def _raise_flags(case: Case, by: User) -> None:
+def _raise_flags(case: Case, by: User | None) -> None:
     """人民调解法 Art. 25: a dispute that may turn into a public-order or criminal case is notified
     to the police at once; group (5+) and 重大紧急 disputes are reported to the county at once."""
     if case.may_turn_criminal:
@@ -405,8 +451,9 @@ def _raise_flags(case: Case, by: User) -> None:
             _notify_unit(police, _("可能激化的矛盾纠纷：%(n)s") % {"n": case.number}, case, case.summary[:200])
     if case.must_report_upward:
         center = Unit.objects.filter(kind=Unit.Kind.COUNTY_CENTER, is_active=True).first()
-        taken_in_by = by.unit_id if by is not None else case.intake_unit_id
-        if center is not None and center.pk != (taken_in_by or 0):
+        # Not to the county center when it took the case in itself (its clerk, or its poster).
+        taken_by = by.unit_id if by is not None else case.intake_unit_id
+        if center is not None and center.pk != (taken_by or 0):
             _record(case, CaseEvent.Action.REPORT_UPWARD, by, note=center.name, unit=center.pk)
             _notify_unit(center, _("群体性或重大紧急矛盾纠纷：%(n)s") % {"n": case.number}, case, case.summary[:200])
 
@@ -440,7 +487,7 @@ def check_upload(upload: UploadedFile) -> str:
     )
 
 
-def _store_attachment(case: Case, by: User, upload: UploadedFile, kind: str) -> Attachment:
+def _store_attachment(case: Case, by: User | None, upload: UploadedFile, kind: str) -> Attachment:
     mime = check_upload(upload)
     attachment = Attachment(
         case=case,
@@ -481,6 +528,8 @@ def accept_case(*, case: Case, by: User, category: Category, risk_level: RiskLev
         case.accept()
         _save(case, by, ["category", "risk_level", "registered_by"])
         _record(case, CaseEvent.Action.ACCEPT, by, before)
+        if case.channel == Channel.ONLINE:
+            citizen.tell_accepted(case)
     return case
 
 
@@ -497,6 +546,8 @@ def reject_case(*, case: Case, by: User, reason: str, route: str, version: int |
         case.reject()
         _save(case, by, ["reject_reason", "reject_route"])
         _record(case, CaseEvent.Action.REJECT, by, before, note=route.strip(), reason=reason)
+        if case.channel == Channel.ONLINE:
+            citizen.tell_rejected(case)
     return case
 
 
@@ -783,18 +834,99 @@ def send_back_case(*, case: Case, by: User, reason: str, version: int | None) ->
     return case
 
 
-def evaluate_case(*, case: Case, by: User, satisfaction: str, note: str = "", version: int | None) -> Case:
+# Citizens' words (a note, the reason of a rating) are bounded: a phone screen's worth.
+CITIZEN_TEXT_MAX = 1000
+CITIZEN_PHOTO_TYPES = {"image/jpeg", "image/png"}
+
+
+def evaluate_case(
+    *, case: Case, by: User | None, satisfaction: str, note: str = "", version: int | None = None
+) -> Case:
+    """群众评价, one step whoever records it: a clerk of the center after phoning the citizen
+    (`by` the clerk, the transition's permission applies), or the citizen on the public pages
+    (`by=None`: the caller found the case with `disputes.citizen.followed_case`, i.e. an
+    applicant's phone proved by SMS code; the guard of that path is `_guard_citizen`). The
+    citizen's 不满意 needs a reason and asks the center to reopen the case (REOPEN_REQUEST, a
+    notice to the intake unit); the clerk reopens with `reopen_case`."""
+    citizen = by is None
+    note = note.strip()
     if satisfaction not in Satisfaction.values:
         raise ValidationError({"satisfaction": _("请选择群众评价结果。")})
+    if citizen and satisfaction == Satisfaction.DISSATISFIED and not note:
+        raise ValidationError({"note": _("请写明不满意的原因，以便中心重新办理。")})
+    if citizen and len(note) > CITIZEN_TEXT_MAX:
+        raise ValidationError({"note": _("内容过长，请控制在 %(n)d 字以内。") % {"n": CITIZEN_TEXT_MAX}})
     with transaction.atomic():
         case = _lock(case, version)
-        _guard(case, case.evaluate, by)
+        if citizen:
+            _guard_citizen(case, case.evaluate, _("您已评价过该案件（已评价），感谢您的反馈。"))
+        else:
+            _guard(case, case.evaluate, by)
         before = case.status
         case.satisfaction, case.evaluated_at = satisfaction, timezone.now()
         case.evaluate()
         _save(case, by, ["satisfaction", "evaluated_at"])
-        _record(case, CaseEvent.Action.EVALUATE, by, before, note=note.strip(), satisfaction=satisfaction)
+        extra = {"by_citizen": True} if citizen else {}
+        _record(case, CaseEvent.Action.EVALUATE, by, before, note=note, satisfaction=satisfaction, **extra)
+        if citizen and satisfaction == Satisfaction.DISSATISFIED:
+            _record(case, CaseEvent.Action.REOPEN_REQUEST, None, note=note, by_citizen=True)
+            _notify_unit(
+                case.intake_unit,
+                _("群众对案件 %(n)s 不满意，申请重新办理") % {"n": case.number},
+                case,
+                _("不满意原因：%(r)s。请核实后决定是否重新办理。") % {"r": note},
+            )
     return case
+
+
+def _guard_citizen(case: Case, method, done_message: str) -> None:
+    """A step the citizen takes on the public pages: only the state is checked (who they are was
+    proved by the caller). A case past the step (a race with the clerk, a second try) gets
+    `done_message`; one not yet there is told to wait."""
+    if method._django_fsm.has_transition(case.status):
+        return
+    if case.status in (Status.EVALUATED, Status.ARCHIVED):
+        raise TransitionRefused(done_message)
+    raise TransitionRefused(_("案件当前为“%(status)s”，办结后才能评价。") % {"status": case.get_status_display()})
+
+
+def check_citizen_photo(upload: UploadedFile) -> str:
+    """A photo a citizen sends: JPEG or PNG by its content, at most CITIZEN_PHOTO_MAX_BYTES."""
+    limit = settings.CITIZEN_PHOTO_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("照片“%(name)s”有 %(size).1f MB，超过了 %(limit)d MB 的上限。")
+            % {"name": display_name(upload.name), "size": upload.size / 1048576, "limit": limit // 1048576}
+        )
+    return sniff(upload, CITIZEN_PHOTO_TYPES, _("文件“%(name)s”不是照片，请上传 JPG 或 PNG 格式的图片。"))
+
+
+def add_citizen_note(*, case: Case, note: str, photo: UploadedFile | None = None) -> CaseEvent:
+    """群众补充: the citizen adds a note and/or a photo to an open case from the public pages (the
+    caller found the case by an applicant's proved phone). The lead unit is told, or the center
+    while nobody leads the case."""
+    note = (note or "").strip()
+    if not note and photo is None:
+        raise ValidationError({"note": _("请填写补充情况或选择一张照片。")})
+    if len(note) > CITIZEN_TEXT_MAX:
+        raise ValidationError({"note": _("内容过长，请控制在 %(n)d 字以内。") % {"n": CITIZEN_TEXT_MAX}})
+    if photo is not None:
+        try:
+            check_citizen_photo(photo)
+        except ValidationError as refused:
+            raise ValidationError({"photo": refused.messages}) from refused
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).select_related("lead_unit", "intake_unit").get(pk=case.pk)
+        if case.status not in OPEN_STATUSES:
+            raise TransitionRefused(_("案件已办结，不能再补充情况；如有新的纠纷请重新反映。"))
+        data = {"by_citizen": True}
+        if photo is not None:
+            attachment = _store_attachment(case, None, photo, Attachment.Kind.PHOTO)
+            data["attachment"] = attachment.original_name
+        event = _record(case, CaseEvent.Action.CITIZEN_NOTE, None, note=note, **data)
+        unit = case.lead_unit if case.lead_unit_id else case.intake_unit
+        _notify_unit(unit, _("群众对案件 %(n)s 补充了情况") % {"n": case.number}, case, note[:200])
+    return event
 
 
 def record_visit(

@@ -170,3 +170,27 @@ def township_summary(user: User, today: date | None = None) -> list[TownshipRow]
     rows = [TownshipRow(t, counts[t.pk], keys) for t in townships]
     rows.sort(key=lambda r: (-r.counts.get("overdue", 0), -r.total, r.township.code))
     return rows
+
+
+# --- 网上咨询超期未答复 (disputes/consultations.py) ------------------------------------------------
+
+CONSULTATION_ROWS = 50  # the most overdue; the rest on the consultation list (?show=overdue)
+
+
+@dataclass
+class OverdueConsultations:
+    rows: list
+    total: int
+    today: date
+
+
+def overdue_consultations(user: User, today: date | None = None) -> OverdueConsultations:
+    """The questions of the jurisdiction past their answer deadline, oldest deadline first. Two
+    queries whatever the number of questions."""
+    from disputes.models import Consultation
+
+    today = today or timezone.localdate()
+    overdue = Consultation.objects.visible_to(user).overdue(today)
+    rows = list(overdue.select_related("center", "township").order_by("answer_due", "pk")[:CONSULTATION_ROWS])
+    total = len(rows) if len(rows) < CONSULTATION_ROWS else overdue.count()
+    return OverdueConsultations(rows, total, today)

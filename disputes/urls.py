@@ -1,6 +1,6 @@
 from django.urls import path
 
-from disputes import documents, exports, views, workorder_views
+from disputes import consultation_views, documents, exports, online_views, posters, views, workorder_views
 
 urlpatterns = [
     path("", views.case_list, name="disputes-list"),
@@ -14,11 +14,20 @@ urlpatterns = [
     path("key-persons/", views.key_person_list, name="disputes-key-persons"),
     path("key-persons/<int:pk>/remove/", views.key_person_remove, name="disputes-key-person-remove"),
     path("key-persons/check/", views.key_person_check, name="disputes-key-person-check"),
+    path("online/", online_views.online_submissions, name="disputes-online"),
     path("<str:number>/parties/<int:pk>/key-person/", views.key_person_mark, name="disputes-key-person-mark"),
     path("overdue-ledger.xlsx", views.overdue_ledger_export, name="disputes-overdue-ledger"),
     path("work-orders/", workorder_views.source_list, name="disputes-work-orders"),
     path("work-orders/<int:pk>/", workorder_views.order_detail, name="disputes-work-order"),
     path("work-orders/callbacks/<int:pk>/replay/", workorder_views.callback_replay, name="disputes-callback-replay"),
+    # 码上办 posters: before the case's own paths (a case number is any one path segment).
+    path("posters/", posters.poster_list, name="disputes-posters"),
+    path("posters/<str:code>/", posters.poster, name="disputes-poster"),
+    # 网上咨询 (disputes/consultation_views.py)
+    path("consultations/", consultation_views.consultation_list, name="disputes-consultations"),
+    path("consultations/<int:pk>/", consultation_views.consultation_detail, name="disputes-consultation"),
+    path("consultations/<int:pk>/answer/", consultation_views.consultation_answer, name="disputes-consultation-answer"),
+    path("consultations/<int:pk>/turn/", consultation_views.consultation_turn, name="disputes-consultation-turn"),
     path("<str:number>/", views.case_detail, name="disputes-detail"),
     path("<str:number>/act/<str:action>/", views.case_action, name="disputes-action"),
     path("<str:number>/progress/", views.case_progress, name="disputes-progress"),

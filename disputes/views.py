@@ -55,7 +55,7 @@ from disputes.rules import (
     may_reveal_personal_data,
     may_supervise,
 )
-from disputes.worklists import worklists_for
+from disputes.worklists import consultation_worklist, worklists_for
 from governance.models import Unit
 from governance.planner import joins_as_written
 from governance.submissions import AlreadySubmitted, already_submitted, repeated_submission, submit_once
@@ -146,7 +146,11 @@ def my_work(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "disputes/case_work.html",
-        {"worklists": worklists_for(request.user), "today": timezone.localdate()},
+        {
+            "worklists": worklists_for(request.user),
+            "consultations": consultation_worklist(request.user),
+            "today": timezone.localdate(),
+        },
     )
 
 
@@ -519,6 +523,10 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         or forms.ExtensionDecisionForm(prefix="decision", initial={"days": pending.days if pending else None})
         if pending is not None and is_case_center(case, user)
         else None,
+        # The desk's duplicate warning, for a submission the center has yet to accept (网上/扫码, 网格上报).
+        "duplicates": list(services.duplicates_of(case)[:10])
+        if case.status == Status.SUBMITTED and is_case_center(case, user)
+        else [],
     }
     context["sections"] = action_sections(context)
     context["open_section"] = open_section(context["sections"], next(iter(bound or {}), ""))

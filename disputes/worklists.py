@@ -12,7 +12,16 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.filters import with_listing
 from disputes.listing import count_each, union_all
-from disputes.models import HANDLING_STATUSES, AnyOf, Case, ExtensionRequest, Status, Visibility, overdue_q
+from disputes.models import (
+    HANDLING_STATUSES,
+    AnyOf,
+    Case,
+    Channel,
+    ExtensionRequest,
+    Status,
+    Visibility,
+    overdue_q,
+)
 from disputes.rules import HANDLING_ROLES
 from governance.models import Role, User
 
@@ -56,6 +65,15 @@ def _specs(user: User) -> list[Spec]:
         # The region's cases by township id (an index), not through a join on the region's code.
         center = visibility.region() or Q(pk__in=[])
         specs += [
+            # 码上办: what citizens sent online, apart, so that they hear back soon (the same
+            # cases are also in 待受理 with the other channels' submissions).
+            Spec(
+                "to_accept_online",
+                _("网上待受理"),
+                _("群众通过码上办网上提交的，请受理或不予受理，结果将短信告知群众"),
+                center & Q(status=Status.SUBMITTED, channel=Channel.ONLINE),
+                query={"status": Status.SUBMITTED, "channel": Channel.ONLINE},
+            ),
             Spec(
                 "to_accept",
                 _("待受理"),
@@ -210,3 +228,36 @@ def work_counts(user: User) -> list[tuple[Spec, int]]:
         return []
     counts = count_each([Case.objects.filter(spec.condition) for spec in specs])
     return list(zip(specs, counts, strict=True))
+
+
+# --- 网上咨询待答复 (disputes/consultations.py) ----------------------------------------------------
+
+
+@dataclass
+class ConsultationWorklist:
+    title: str
+    hint: str
+    rows: list
+    total: int
+    link: str
+
+
+def consultation_worklist(user: User) -> ConsultationWorklist | None:
+    """Center staff: the questions of the jurisdiction waiting for an answer, the nearest deadline
+    first. Two queries (one when there are fewer than a page)."""
+    from disputes.models import Consultation
+
+    if not user.has_role(Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF):
+        return None
+    waiting = Consultation.objects.visible_to(user).filter(state=Consultation.State.WAITING)
+    rows = list(
+        waiting.select_related("center", "township").order_by("answer_due", "received_at", "pk")[:ROWS_PER_LIST]
+    )
+    total = len(rows) if len(rows) < ROWS_PER_LIST else waiting.count()
+    return ConsultationWorklist(
+        _("网上咨询待答复"),
+        _("群众在“码上办”提出的咨询，请在期限内答复"),
+        rows,
+        total,
+        f"{reverse('disputes-consultations')}?show=waiting",
+    )

@@ -80,6 +80,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         group="analysis",
     ),
     NavItem(
+        "online",
+        _("网上受理统计"),
+        "disputes-online",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+        group="analysis",
+    ),
+    NavItem(
         "work_orders",
         _("工单接入"),
         "disputes-work-orders",
@@ -87,6 +94,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         group="analysis",
     ),
     NavItem("intake", _("受理登记"), "disputes-intake", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF})),
+    NavItem(
+        "consultations",
+        _("网上咨询"),
+        "disputes-consultations",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+    ),
     NavItem(
         "cases",
         _("案件台账"),
@@ -139,6 +152,14 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         group="grids",
     ),
     NavItem("grids", _("网格管理"), "grids-list", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF}), group="grids"),
+    # 码上办: the QR posters of every place of the jurisdiction (disputes/posters.py).
+    NavItem(
+        "posters",
+        _("码上办二维码"),
+        "disputes-posters",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+        group="grids",
+    ),
     NavItem(
         "regions",
         _("区划与网格"),

@@ -39,6 +39,7 @@ KIND_LABELS = {
     "supervision": _("挂牌督办"),
     "visit_issue": _("夜访问题"),
     "meeting_decision": _("会议议定事项"),
+    "consultation": _("网上咨询"),
     "digest": _("每日汇总"),
     "red_digest": _("领导每日汇总"),
     "report_table": _("统计报表"),

@@ -389,6 +389,7 @@ OVERDUE_SCANNERS = [
     "disputes.scan.case_reminders",
     "visits.scan.issue_dues",
     "disputes.meeting_scan.decision_dues",
+    "disputes.consultation_scan.consultation_dues",
     "governance.report_tables.filing_dues",
 ]
 # The daily statistics ask each of these for a day's rows, and each of STATS_CHANGES for the days
@@ -513,6 +514,16 @@ CITIZEN_PRIVACY_CONTACT = env_str("CITIZEN_PRIVACY_CONTACT", "县综治中心 �
 CITIZEN_RETENTION_YEARS = env_int("CITIZEN_RETENTION_YEARS", 10)
 # 网上咨询: the center answers within this many working days.
 CITIZEN_CONSULT_WORKING_DAYS = env_int("CITIZEN_CONSULT_WORKING_DAYS", 5)
+
+# --- 网上调解 (mediation/online.py) ---------------------------------------------------------------
+# An invitation link sent to a party works this many days; a message is at most this long.
+MEDIATION_LINK_DAYS = env_int("MEDIATION_LINK_DAYS", 30)
+MEDIATION_MESSAGE_MAX_CHARS = env_int("MEDIATION_MESSAGE_MAX_CHARS", 1000)
+# Whether a party sees the mediator's name beside 调解员 (the parties may know who mediates and ask
+# for recusal, 人民调解法 Art. 23; a county may still choose to show the role only).
+MEDIATION_SHOW_MEDIATOR_NAME = env_bool("MEDIATION_SHOW_MEDIATOR_NAME", True)
+# A party's messages: thirty an hour per phone, sixty an hour per address (unless CITIZEN_LIMITS_JSON says).
+CITIZEN_LIMITS.setdefault("mediation", {"phone": [(30, 3600)], "address": [(60, 3600)]})
 
 # --- Work orders from other systems (12345, 110, 信访, 法院; disputes/workorders.py) ---------------
 # Callbacks: seconds to wait for the source's answer, tries before a callback is dead, the first

@@ -344,4 +344,60 @@ def seed_mediation(county: Region) -> dict[str, int]:
     mediators = _mediators(county, orgs, rng)
     _rates()
     records = _records(county, rng)
+    seed_online_mediation(county)
     return {"organisations": len(orgs), "mediators": mediators, "mediations": records}
+
+
+def seed_online_mediation(county: Region) -> int:
+    """网上调解 in the demo: one case in hand at the `mediator` login's committee is mediated online,
+    with a few messages, the applicant joined and the respondent invited. The links of these
+    invitations are not kept anywhere (only hashes): to try the party's side, invite a party again
+    from the thread page and open the link the logging SMS gateway writes. Returns the messages added."""
+    from disputes.citizen import case_code
+    from disputes.models import CaseCode, Party, Status
+    from mediation.models import Invitation, Message
+    from mediation.online import _token_hash
+
+    if Message.objects.filter(case__township__code__startswith=county.prefix).exists():
+        return 0
+    login = User.objects.filter(username="mediator").first()
+    if login is None or login.unit_id is None:
+        return 0
+    case = (
+        Case.objects.filter(lead_unit_id=login.unit_id, status=Status.IN_PROGRESS)
+        .filter(parties__role=Party.Role.APPLICANT, parties__phone_index__gt="")
+        .order_by("-signed_at", "-pk")
+        .first()
+    )
+    if case is None:
+        return 0
+    code = case_code(case)
+    code.mediation = CaseCode.Mediation.ONLINE
+    code.save(update_fields=["mediation"])
+    now = timezone.now()
+    applicant = case.parties.filter(role=Party.Role.APPLICANT).exclude(phone_index="").first()
+    respondent = case.parties.filter(role=Party.Role.RESPONDENT).exclude(phone_index="").first()
+    for party, joined in ((applicant, True), (respondent, False)):
+        if party is not None:
+            Invitation.objects.create(
+                case=case,
+                party=party,
+                token_hash=_token_hash(f"demo-{case.pk}-{party.pk}-{random.random()}"),
+                phone_index=party.phone_index,
+                sent_by=login,
+                sent_at=now - timedelta(hours=26),
+                expires_at=now + timedelta(days=29),
+                joined_at=now - timedelta(hours=25) if joined else None,
+            )
+    said = [
+        (login, None, "您好，我是本案的人民调解员。请双方在这里说明情况和诉求，也可以发送现场照片。", 25),
+        (None, applicant, "对方一直不肯处理，我希望这周内能有个说法。", 24),
+        (login, None, "收到。我已联系对方，明天上午再约双方在线上谈一次。", 23),
+    ]
+    messages = [
+        Message(case=case, author=author, party=party, text=text, at=now - timedelta(hours=hours))
+        for author, party, text, hours in said
+        if author is not None or party is not None
+    ]
+    Message.objects.bulk_create(messages)
+    return len(messages)

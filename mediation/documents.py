@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from io import BytesIO
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disputes.models import Party
@@ -83,10 +84,19 @@ def title_lines(agreement: Agreement) -> tuple[str, str, str]:
 
 
 def signature_lines(agreement: Agreement) -> list[str]:
-    parties = [p.name for p in agreement.case.parties.all()]
-    lines = [
-        _("当事人（签名、盖章或按指印）：%(n)s ________________    年    月    日") % {"n": name} for name in parties
-    ]
+    """A party who confirmed the agreement online is shown as 签字确认（短信验证，time）; every other
+    party keeps the blank line to sign on paper: nobody is shown as signed without a signature row."""
+    from mediation.online import party_signatures
+
+    lines = []
+    for row in party_signatures(agreement, list(agreement.case.parties.all())):
+        if row.signature is not None:
+            at = f"{timezone.localtime(row.signature.confirmed_at):%Y年%m月%d日 %H:%M}"
+            lines.append(_("当事人：%(n)s  签字确认（短信验证，%(t)s）") % {"n": row.party.name, "t": at})
+        else:
+            lines.append(
+                _("当事人（签名、盖章或按指印）：%(n)s ________________    年    月    日") % {"n": row.party.name}
+            )
     lines.append(_("人民调解员（签名）：%(n)s ________________    年    月    日") % {"n": agreement.mediator_names})
     signed = f"{agreement.signed_on:%Y年%m月%d日}" if agreement.signed_on else _("    年    月    日")
     lines.append(_("%(org)s（印章）          %(d)s") % {"org": agreement.organisation.name, "d": signed})

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from disputes.citizen_forms import CitizenForm, PhoneProofForm, SmsCodeField
 from disputes.forms import ChineseErrorsMixin, style_widgets
 from disputes.models import Case, Category, Route
 from governance.submissions import SubmissionTokenField
@@ -250,3 +251,56 @@ class TrainingForm(ChineseErrorsMixin, forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         style_widgets(self)
+
+
+# --- 网上调解 (mediation/online.py holds the rules: length, photo kind and size) ---------------------
+
+
+def _message_fields(form: forms.Form) -> None:
+    from django.conf import settings
+
+    form.fields["text"].widget.attrs.update({"maxlength": settings.MEDIATION_MESSAGE_MAX_CHARS, "rows": 3})
+    form.fields["photo"].widget.attrs.update({"accept": "image/jpeg,image/png"})
+
+
+class MessageForm(ChineseErrorsMixin, forms.Form):
+    text = forms.CharField(label=_("消息"), required=False, widget=forms.Textarea)
+    photo = forms.FileField(label=_("照片（JPG、PNG）"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _message_fields(self)
+        style_widgets(self)
+
+
+class InviteForm(ChineseErrorsMixin, forms.Form):
+    party = forms.ModelChoiceField(label=_("当事人"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        from disputes.models import Party
+
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = Party.objects.filter(case=case).order_by("role", "id")
+        self.fields["party"].label_from_instance = lambda p: f"{p.get_role_display()}：{p.name} {p.phone_masked}"
+        style_widgets(self)
+
+
+# The party's side (public pages under /m/mediation/, mediation/citizen_views.py).
+
+
+class JoinForm(PhoneProofForm):
+    """The phone the invitation went to and the SMS code sent to it."""
+
+
+class PartyMessageForm(CitizenForm):
+    text = forms.CharField(label=_("我要说"), required=False, widget=forms.Textarea)
+    photo = forms.FileField(label=_("照片（JPG、PNG）"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _message_fields(self)
+
+
+class ConfirmForm(CitizenForm):
+    agreement = forms.IntegerField(widget=forms.HiddenInput)
+    sms_code = SmsCodeField(required=False)

@@ -521,3 +521,112 @@ class SubsidyRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_difficulty_display()} {self.category or ''} {self.amount}"
+
+
+# --- 网上调解 (online mediation, issue 16): the case's thread, the parties' invitations and their
+# confirmations of the agreement. The rules are in mediation/online.py.
+
+
+class Invitation(models.Model):
+    """One party asked by SMS to join the case's online thread. The SMS carries a link with a random
+    token (only its hash is kept); the party still proves, by SMS code, the phone the case has for
+    them. A new invitation to the same party closes the earlier one."""
+
+    case = models.ForeignKey(
+        "disputes.Case", verbose_name=_("案件"), on_delete=models.CASCADE, related_name="mediation_invitations"
+    )
+    party = models.ForeignKey(
+        "disputes.Party", verbose_name=_("当事人"), on_delete=models.CASCADE, related_name="mediation_invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    # The blind index of the party's phone when the SMS went out: a phone changed since opens nothing.
+    phone_index = models.CharField(max_length=64)
+    sent_by = models.ForeignKey("governance.User", verbose_name=_("邀请人"), on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(_("发送时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("链接有效期至"))
+    joined_at = models.DateTimeField(_("加入时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("失效时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("网上调解邀请")
+        verbose_name_plural = _("网上调解邀请")
+        ordering = ["case", "sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["party"], condition=models.Q(revoked_at__isnull=True), name="one_open_invitation_per_party"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.party_id} {self.sent_at:%Y-%m-%d}"
+
+
+class Message(models.Model):
+    """One message of the online thread: from a mediator (a staff user) or from a party, text and/or
+    a photo (kept as a case attachment, its kind sniffed from the content)."""
+
+    case = models.ForeignKey(
+        "disputes.Case", verbose_name=_("案件"), on_delete=models.CASCADE, related_name="mediation_messages"
+    )
+    author = models.ForeignKey(
+        "governance.User", verbose_name=_("调解员"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    party = models.ForeignKey(
+        "disputes.Party",
+        verbose_name=_("当事人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mediation_messages",
+    )
+    text = models.TextField(_("内容"), blank=True)
+    photo = models.ForeignKey(
+        "disputes.Attachment", verbose_name=_("照片"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("网上调解消息")
+        verbose_name_plural = _("网上调解消息")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="mediation_message_case_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(author__isnull=False, party__isnull=True)
+                | models.Q(author__isnull=True, party__isnull=False),
+                name="message_has_one_author",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(text="") | models.Q(photo__isnull=False), name="message_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Signature(models.Model):
+    """A party's confirmation of a final agreement with an SMS code: its signature (签字确认（短信
+    验证）). Only a party with a row here is shown as having signed."""
+
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("协议书"), on_delete=models.PROTECT, related_name="signatures"
+    )
+    party = models.ForeignKey("disputes.Party", verbose_name=_("当事人"), on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(_("确认时间"), default=timezone.now)
+    phone_masked = models.CharField(_("验证手机号"), max_length=20)
+    # The one-time code that was used: its row (kept while the code log is) and its keyed hash.
+    phone_code = models.ForeignKey(
+        "governance.PhoneCode", verbose_name=_("短信验证码"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    code_hash = models.CharField(_("验证码摘要"), max_length=64)
+    ip_address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("协议书签字确认")
+        verbose_name_plural = _("协议书签字确认")
+        ordering = ["agreement", "confirmed_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["agreement", "party"], name="one_signature_per_party")]
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id} {self.party_id}"

@@ -87,3 +87,22 @@ def may_manage_roster(org: Organisation, user: User) -> bool:
         return False
     prefix = region_prefix(user)
     return prefix is not None and org.region.code.startswith(prefix)
+
+
+def may_read_thread(case: Case, user: User) -> bool:
+    """网上调解: the case's thread is read by the organisation's mediators, a mediator named on the
+    case, and the center staff who see the case (the case itself is scoped by the caller)."""
+    if not user.is_authenticated:
+        return False
+    if user.has_role(Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF) or is_org_mediator(case, user):
+        return True
+    return (
+        user.has_role(Role.MEDIATOR)
+        and case.assignments.filter(mediator__user=user, withdrawn_at__isnull=True).exists()
+    )
+
+
+def may_talk_online(case: Case, user: User) -> bool:
+    """Messages, invitations and the switch to online mediation: the case's mediators while the
+    mediation is under way."""
+    return case.status == Status.IN_PROGRESS and may_mediate(case, user)

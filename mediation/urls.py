@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mediation import views
+from mediation import online_views, views
 
 urlpatterns = [
     path("", views.work, name="mediation-work"),
@@ -47,4 +47,8 @@ urlpatterns = [
         name="mediation-confirmation-decide",
     ),
     path("cases/<str:number>/follow-ups/<int:pk>/", views.follow_up, name="mediation-follow-up"),
+    # 网上调解 (mediation/online.py)
+    path("cases/<str:number>/online/", online_views.thread, name="mediation-online"),
+    path("cases/<str:number>/online/switch/", online_views.switch, name="mediation-online-switch"),
+    path("cases/<str:number>/online/invite/", online_views.invite, name="mediation-online-invite"),
 ]

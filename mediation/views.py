@@ -27,7 +27,7 @@ from governance.services import record_audit
 from governance.submissions import AlreadySubmitted, already_submitted, repeated_submission, submit_once
 from governance.views import month_param, nav_required
 from grids.models import Region
-from mediation import forms, queries, rules, services
+from mediation import forms, online, queries, rules, services
 from mediation.models import (
     Agreement,
     Assignment,
@@ -44,7 +44,7 @@ from mediation.stats import drilled_agreements
 def _agreements(case: Case) -> list[Agreement]:
     return list(
         case.agreements.select_related("organisation__unit", "supersedes", "confirmation")
-        .prefetch_related("obligations__followups")
+        .prefetch_related("obligations__followups", "signatures")
         .order_by("version")
     )
 
@@ -61,6 +61,10 @@ def _context(request: HttpRequest, case: Case, bound: dict | None = None) -> dic
     draft = next((a for a in agreements if not a.is_final), None)
     has_final = any(a.is_final for a in agreements)
     suggestions = list(queries.suggest_mediators(case)) if may_assign else []
+    parties = list(case.parties.all())
+    for agreement in agreements:
+        if agreement.is_final:  # 网上调解: who confirmed it by SMS code (mediation/online.py)
+            agreement.party_signatures = online.party_signatures(agreement, parties)
     return {
         "case": case,
         "mediation": mediation,
@@ -91,6 +95,8 @@ def _context(request: HttpRequest, case: Case, bound: dict | None = None) -> dic
         "fail_form": bound.get("fail") or forms.FailForm(prefix="fail", initial={"version": case.version}),
         "open_form": next(iter(bound), ""),
         "today": timezone.localdate(),
+        "may_read_thread": rules.may_read_thread(case, user),
+        "is_online": online.is_online(case),
     }
 
 
@@ -205,7 +211,10 @@ def session_new(request: HttpRequest, number: str) -> HttpResponse:
         initial={
             "mediators": names,
             "participants": "、".join(p.name for p in case.parties.all()),
-            "place": case.lead_unit.name,
+            # A sitting held in the online thread says so (网上调解), as the session's venue.
+            "place": _("网上调解")
+            if request.GET.get("online") == "1" and online.is_online(case)
+            else case.lead_unit.name,
         },
     )
     if request.method == "POST" and (earlier := repeated_submission(request)) is not None:
@@ -385,7 +394,7 @@ def _download(request: HttpRequest, number: str, pk: int, kind: str) -> HttpResp
     case = scoped_case(request, number)
     agreement = get_object_or_404(
         Agreement.objects.select_related("organisation__unit", "supersedes", "case").prefetch_related(
-            "obligations", Prefetch("case__parties")
+            "obligations", "signatures", Prefetch("case__parties")
         ),
         case=case,
         pk=pk,

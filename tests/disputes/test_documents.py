@@ -6,7 +6,9 @@ import pytest
 from django.utils import timezone
 
 from disputes import services
-from disputes.models import Party, Status
+from disputes.citizen import display_code
+from disputes.models import CaseCode, Party, Status
+from disputes.posters import qr_svg
 from tests.disputes.conftest import VALID_ID
 
 MASKED_ID = "110***********002X"
@@ -151,3 +153,16 @@ def test_documents_run_a_fixed_number_of_queries(org, login, make_case, django_a
     for url, before in counts.items():
         with django_assert_max_num_queries(before):
             assert client.get(url).status_code == 200
+
+
+def test_the_receipt_carries_the_case_qr_and_query_code(org, login, make_case, settings):
+    settings.SITE_URL = "https://maishang.example.gov.cn"
+    case = make_case(Status.REGISTERED)
+    client = login(org["township_officer"])
+    text = client.get(f"/cases/{case.number}/receipt/").content.decode()
+    code = CaseCode.objects.get(case=case).code
+    assert display_code(code) in text
+    assert str(qr_svg(f"https://maishang.example.gov.cn/m/follow/?code={code}")) in text
+    # A reprint shows the same code: one case, one code.
+    again = client.get(f"/cases/{case.number}/receipt/").content.decode()
+    assert display_code(code) in again and CaseCode.objects.filter(case=case).count() == 1

@@ -50,6 +50,7 @@ def old_specs(user):
     specs = {}
     if user.has_role(Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF):
         center = region_q(user, "township")
+        specs["to_accept_online"] = center & Q(status=Status.SUBMITTED, channel="online")  # issue 16
         for key, status in (
             ("to_accept", Status.SUBMITTED),
             ("to_dispatch", Status.REGISTERED),

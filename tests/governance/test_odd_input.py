@@ -99,6 +99,15 @@ def seed() -> dict[str, list[dict[str, str]]]:
     mediated = dispatch_to_mediation(org, intake(org))
     mediated = case_services.sign_case(case=mediated, by=org["mediator"], version=mediated.version)
     mediation_services.assign_mediators(case=mediated, by=org["mediator"], mediators=[zhao], lead=zhao)
+    # 网上调解: the applicant invited by SMS link, a message with a photo in the thread.
+    from disputes.citizen import case_code
+    from mediation import online
+
+    case_code(mediated, mediation="online")
+    _invitation, token = online.invite_party(case=mediated, party=mediated.parties.first(), by=org["mediator"])
+    photo = online.post_message(
+        case=mediated, by=org["mediator"], text="照片", photo=SimpleUploadedFile("现场.png", png, "image/png")
+    ).photo
     session = mediation_services.record_session(
         case=mediated,
         by=org["mediator"],
@@ -175,6 +184,11 @@ def seed() -> dict[str, list[dict[str, str]]]:
         error="测试",
     )
 
+    from disputes.consultations import submit_consultation
+
+    consultation = submit_consultation(
+        name="咨询人", phone="13700137009", place=org.village_a1, question="网上咨询的问题", request=None
+    )
     cases = [registered, submitted, in_progress, closed, mediated]
     numbers = [{"number": c.number} for c in cases]
     on = lambda case, **kw: [{"number": case.number, **{k: str(v) for k, v in kw.items()}}]  # noqa: E731
@@ -211,6 +225,11 @@ def seed() -> dict[str, list[dict[str, str]]]:
         "mediation-confirmation": on(mediated, pk=agreement.pk),
         "mediation-confirmation-decide": on(mediated, pk=confirmation.pk),
         "mediation-follow-up": on(mediated, pk=follow_up.pk),
+        **{
+            name: [{"token": token}]
+            for name in ("citizen-mediation", "citizen-mediation-post", "citizen-mediation-confirm")
+        },
+        "citizen-mediation-photo": [{"token": token, "pk": photo.pk}],
         "visits-issue": [{"pk": visit_issue.pk}],
         "visits-issue-close": [{"pk": visit_issue.pk}],
         "visits-issue-convert": [{"pk": visit_issue.pk}],
@@ -242,6 +261,10 @@ def seed() -> dict[str, list[dict[str, str]]]:
         "meetings-minutes": [{"pk": meeting.pk}],
         "meetings-docx": [{"pk": meeting.pk}],
         "meetings-decision-answer": [{"pk": decision.pk}],
+        "disputes-consultation": [{"pk": consultation.pk}],
+        "disputes-consultation-answer": [{"pk": consultation.pk}],
+        "disputes-consultation-turn": [{"pk": consultation.pk}],
+        "citizen-ask-detail": [{"code": consultation.code}],
         "governance-export-status": [{"pk": export.pk}],
         "governance-export-download": [{"pk": export.pk}],
         "_number": numbers,

@@ -101,6 +101,20 @@ ROUTES: dict[str, Route] = {
     "citizen-home": Route(ALL, public=True),
     "citizen-challenge": Route(ALL, public=True),
     "citizen-send-code": Route(ALL, public=True),
+    # 查询进度 / 评价: a staff session opens nothing there (no proved phone: back to the query form).
+    "citizen-follow": Route(ALL, public=True),
+    "citizen-case": Route(ALL, "citizen", public=True),
+    "citizen-rate": Route(ALL, "citizen", public=True),
+    "citizen-note": Route(ALL, "citizen", public=True),
+    "citizen-report": Route(ALL, public=True),
+    "citizen-report-done": Route(ALL, public=True),
+    "citizen-ask": Route(ALL, public=True),
+    "citizen-ask-detail": Route(ALL, public=True),  # shows a question only to the browser that proved its phone
+    # 网上调解, the party's side: the invitation link's token, then the phone proved by SMS code.
+    "citizen-mediation": Route(ALL, "invitation", public=True),
+    "citizen-mediation-post": Route(ALL, "invitation", public=True),
+    "citizen-mediation-confirm": Route(ALL, "invitation", public=True),
+    "citizen-mediation-photo": Route(ALL, "invitation", public=True),
     # The second factor's pages, for every signed-in person (REQUIRE_2FA off here: they still answer).
     "twofactor-setup": Route(ALL),
     "twofactor-verify": Route(ALL),
@@ -138,11 +152,15 @@ ROUTES: dict[str, Route] = {
     "disputes-list": Route(CASES),
     "disputes-work": Route(CASES),
     "disputes-intake": Route(CENTER),
+    # 码上办 posters: center staff and leaders, each place of their jurisdiction only.
+    "disputes-posters": Route(WATCH),
+    "disputes-poster": Route(WATCH, "region"),
     "disputes-export": Route(CASES),
     "disputes-supervision": Route(WATCH),
     "disputes-performance": Route(WATCH),
     "disputes-performance-cases": Route(WATCH),
     "disputes-time-limits": Route(WATCH),
+    "disputes-online": Route(WATCH),  # 网上受理统计 (issue 16)
     "disputes-overdue-ledger": Route(WATCH),
     "disputes-detail": Route(CASES, "case"),
     "disputes-action": Route(CASES, "case"),
@@ -167,6 +185,11 @@ ROUTES: dict[str, Route] = {
     "disputes-warning": Route(WATCH, "warning"),
     "disputes-warning-close": Route(WATCH, "warning"),
     "disputes-warning-agenda": Route(WATCH, "warning"),  # the service says which meetings may take it
+    # 网上咨询: center staff and leaders of the jurisdiction; a leader's answer is refused by the service.
+    "disputes-consultations": Route(WATCH),
+    "disputes-consultation": Route(WATCH, "consultation"),
+    "disputes-consultation-answer": Route(WATCH, "consultation"),
+    "disputes-consultation-turn": Route(WATCH, "consultation"),
     # --- meetings (联席例会、会商研判) -------------------------------------------------------------------
     "meetings-list": Route(CASES),
     "meetings-new": Route(CENTER),
@@ -223,6 +246,10 @@ ROUTES: dict[str, Route] = {
     "mediation-confirmation": Route(CASES, "case", "agreement"),
     "mediation-confirmation-decide": Route(CASES, "case", "confirmation"),
     "mediation-follow-up": Route(CASES, "case", "follow_up"),
+    # 网上调解: the organisation's mediators and the center; a co-handling unit or a leader gets 404.
+    "mediation-online": Route(CENTER | {R.MEDIATOR}, "case"),
+    "mediation-online-switch": Route(CENTER | {R.MEDIATOR}, "case"),
+    "mediation-online-invite": Route(CENTER | {R.MEDIATOR}, "case"),
     # --- visits ------------------------------------------------------------------------------------
     "visits-calendar": Route(WATCH),
     "visits-new": Route(CENTER),  # leaders are scheduled, they do not schedule
@@ -342,6 +369,7 @@ SEES: dict[str, dict[str, set[str]]] = {
     # A work order of the township center's source: its center and the county center.
     "work_order": {"A": {"county_officer", "township_officer"}, "B": {"county_officer", "outsider"}},
     "callback": {"A": {"county_officer", "township_officer"}, "B": {"county_officer", "outsider"}},
+    "consultation": {"A": SEEN_A, "B": SEEN_B},  # 网上咨询: the centers and leaders of the place
 }
 
 
@@ -412,6 +440,11 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
     )
     case = case_services.sign_case(case=case, by=mediator_user, version=case.version)
     (assignment,) = med_services.assign_mediators(case=case, by=mediator_user, mediators=[profile], lead=profile)
+    from disputes.citizen import case_code
+    from mediation import online
+
+    case_code(case, mediation="online")  # 网上调解: the applicant invited by SMS link
+    _invitation, invitation_token = online.invite_party(case=case, party=case.parties.first(), by=mediator_user)
     session = med_services.record_session(
         case=case,
         by=mediator_user,
@@ -513,9 +546,19 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
     callback = Callback.objects.create(
         order=work_order, step="accept", payload={}, state="dead", last_status=503, last_error=f"{label}回调错误"
     )
+    from disputes.consultations import submit_consultation
+
+    consultation = submit_consultation(
+        name=f"{label}咨询人",
+        phone="13700137001" if side == "A" else "13700137002",
+        place=village,
+        question=f"{label}网上咨询问题",
+        request=None,
+    )
     return {
         "work_order": work_order,
         "callback": callback,
+        "consultation": consultation,
         "meeting": meeting,
         "decision": decision,
         "warning": warning,
@@ -529,6 +572,7 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
         "agreement": agreement,
         "confirmation": confirmation,
         "follow_up": FollowUp.objects.filter(obligation__agreement=agreement).first(),
+        "invitation_token": invitation_token,
         "region": village,
         "grid": grid,
         "worker": grid_worker,
@@ -558,6 +602,7 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
             f"{label}工单号",
             f"{label}工单失败",
             f"{label}回调错误",
+            f"{label}网上咨询问题",
         ],
     }
 
@@ -659,6 +704,8 @@ def path_for(county: County, walked: Walked, route: Route, persona: str, variant
         values = {"pk": objects[first]["org"].pk, "mediator_pk": objects[second]["mediator"].pk}
     elif route.subject in ("region", "grid"):
         values = {"code": objects[first][route.subject].code}
+    elif route.subject == "invitation":  # a public link: the token, and a photo of that case
+        values = {"token": objects[first]["invitation_token"], "pk": objects[first]["attachment"].pk}
     elif route.subject in SEES:
         values = {"pk": objects[first][route.subject].pk}
     elif route.subject == "table":
@@ -690,6 +737,10 @@ def path_for(county: County, walked: Walked, route: Route, persona: str, variant
         values = {"app_label": "grids"}
     elif route.subject == "admin_any":
         values = {"url": "no-such-page/"}
+    elif route.subject == "citizen":  # a query code (public pages: opened only by a proved phone)
+        values = {"code": "K7M4Q9XP"}
+    if route.public and "code" in walked.params:  # a public page's query code (码上办): any well-formed one
+        values.setdefault("code", "K7M4Q9XP")
     if walked.name is None:
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m[1]]), walked.pattern)
         path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m[1]]), path)

@@ -10,6 +10,9 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disputes.citizen_demo import seed_citizen_codes
+from disputes.citizen_follow_demo import seed_follow
+from disputes.consultation_demo import seed_consultations
 from disputes.demo import history_start, seed_cases
 from disputes.meeting_demo import seed_meetings
 from disputes.models import Case, Status
@@ -80,6 +83,10 @@ class Command(BaseCommand):
             new_visits = seed_visits(county)
             new_warnings = seed_warnings(county)
             new_meetings = seed_meetings(county)
+            codes = seed_citizen_codes(county)  # 码上办: the online cases' query codes
+            new_codes, follow_lines = seed_follow(county)
+            new_codes += codes
+            new_consultations = seed_consultations(county)
             new_orders = seed_work_orders(county)
         stats_began = time.monotonic()
         if stats_days and connection.vendor == "postgresql":
@@ -110,6 +117,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 new_briefings = seed_briefings(county)
         self.stdout.write(f"信息通报：本次新增 {new_briefings} 期。")
+        self.stdout.write(f"码上办查询码：本次新增 {new_codes} 个。可查询的演示案件：" + "；".join(follow_lines))
         self.stdout.write(f"来源工单（12345、110）：本次接收 {new_orders} 张。")
 
         # The overdue scan as the beat would run it within 15 minutes, so the demo logins' inboxes hold
@@ -145,6 +153,7 @@ class Command(BaseCommand):
         self.stdout.write(f"平安夜访与领导接访：本次新增 {new_visits} 次。")
         self.stdout.write(f"预警：本次新增 {new_warnings} 条。")
         self.stdout.write(f"联席例会与会商研判：本次新增 {new_meetings} 次。")
+        self.stdout.write(f"网上咨询：本次新增 {new_consultations} 条。")
         self.stdout.write(self.style.SUCCESS("演示账号（密码均为 %s）：" % password))
         labels = dict(Role.choices)
         for demo, user in logins:

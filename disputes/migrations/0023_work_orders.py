@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disputes', '0021_case_codes_citizen_steps'),
+        ('disputes', '0022_online_consultations'),
         ('governance', '0029_public_attempts_phone_codes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
