@@ -290,9 +290,12 @@ def process(order: InboundOrder, fix: Corrections | None = None) -> InboundOrder
                 ),
             )
         except (ValidationError, Refused) as problem:
+            first_failure = order.state == InboundOrder.State.RECEIVED
             order.state, order.reason = InboundOrder.State.FAILED, _reason(problem)
             order.processed_at = timezone.now()
             order.save(update_fields=["state", "reason", "processed_at"])
+            if first_failure:
+                _tell_center(order)
             return order
         order.case, order.state, order.reason = case, InboundOrder.State.DONE, ""
         order.source_category = data["category"]
@@ -301,6 +304,20 @@ def process(order: InboundOrder, fix: Corrections | None = None) -> InboundOrder
         order.processed_at = timezone.now()
         order.save()
     return order
+
+
+def _tell_center(order: InboundOrder) -> None:
+    """The receiving center hears of an order it must correct (the order's page, its reason)."""
+    from django.urls import reverse
+
+    from governance.models import Notification
+
+    Notification.objects.create(
+        unit=order.source.center,
+        title=_("来源工单处理失败：%(s)s %(id)s") % {"s": order.source.name, "id": order.order_id},
+        body=order.reason[:500],
+        url=reverse("disputes-work-order", args=[order.pk]),
+    )
 
 
 def _phone(raw: str | None) -> str:

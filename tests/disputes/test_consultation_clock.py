@@ -22,6 +22,8 @@ pytestmark = pytest.mark.django_db
 def _many_questions(settings):
     """One phone asks many questions here; the limits are tested on the public pages."""
     settings.CITIZEN_LIMITS = {**settings.CITIZEN_LIMITS, "consult": {}}
+
+
 L = Reminder.Level
 
 

@@ -211,10 +211,16 @@ def test_the_header_and_body_order_ids_must_agree_and_unknown_sources_are_404(cl
 
 
 def test_an_unmapped_category_is_parked_and_replayed_after_the_mapping_is_added(client, source, category):
+    from governance.models import Notification
+
     post(client, order_body(category="Z99"))
     order = workorders.process(InboundOrder.objects.get())
     assert order.state == InboundOrder.State.FAILED and "Z99" in order.reason
     assert not Case.objects.exists()
+    notice = Notification.objects.get(unit=source.center)  # the center is told, once
+    assert "GD-1" in notice.title and notice.url == f"/cases/work-orders/{order.pk}/"
+    workorders.process(order)
+    assert Notification.objects.filter(unit=source.center).count() == 1
     source.category_map["Z99"] = category.code
     source.save()
     order = workorders.process(order)
