@@ -4,6 +4,7 @@ the answer from the browser that proved that phone. The rules are in disputes/co
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,8 +28,8 @@ def _send_code(request: HttpRequest) -> str:
     """The send-code button without JavaScript: the message to show beside the code field."""
     try:
         phone = PhoneField().clean(request.POST.get("phone", ""))
-    except Exception as error:  # a ValidationError: its message, in the citizen's words
-        return " ".join(getattr(error, "messages", [str(error)]))
+    except ValidationError as error:
+        return " ".join(error.messages)
     return send_code_for(request, phone=phone, purpose=Purpose.CONSULT)[1]
 
 

@@ -22,7 +22,6 @@ from disputes.citizen import case_code, display_code
 from disputes.models import Attachment, Case, CaseCode, Category, Channel, Party
 from governance.delivery import sms_gateway
 from governance.models import Unit
-from governance.uploads import display_name, sniff
 from grids.models import Region
 
 # The version of the privacy notice (templates/citizen/_privacy_notice.html) a citizen
@@ -49,12 +48,14 @@ PLAIN_CATEGORIES: tuple[tuple[str, str, str], ...] = (
 )
 PLAIN_TO_CODE = {word: code for word, _label, code in PLAIN_CATEGORIES}
 
-PHOTO_TYPES = {"image/jpeg", "image/png"}
-
 
 def report_places() -> list[Region]:
     """Every township and village of the county, in code order (the form's place select)."""
-    return list(Region.objects.filter(level__in=[Region.Level.TOWNSHIP, Region.Level.VILLAGE]).order_by("code"))
+    return list(
+        Region.objects.filter(level__in=[Region.Level.TOWNSHIP, Region.Level.VILLAGE])
+        .select_related("parent")
+        .order_by("code")
+    )
 
 
 def poster_place(code: str) -> Region | None:
@@ -82,24 +83,11 @@ def receiving_center(place: Region, *, via_county: bool = False) -> Unit | None:
     return center or county
 
 
-def check_photo(upload: UploadedFile) -> str:
-    """A citizen's photo: a real JPEG or PNG (by content, the name must agree), at most
-    CITIZEN_PHOTO_MAX_BYTES."""
-    limit = settings.CITIZEN_PHOTO_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError(
-            _("照片“%(name)s”有 %(size).1f MB，超过了 %(limit)d MB 的上限，请换一张小一些的照片。")
-            % {"name": display_name(upload.name), "size": upload.size / 1048576, "limit": limit // 1048576},
-            code="too_big",
-        )
-    return sniff(upload, PHOTO_TYPES, _("“%(name)s”不是照片，只能上传 JPG 或 PNG 格式的照片。"))
-
-
 def check_photos(uploads: Sequence[UploadedFile]) -> None:
     if len(uploads) > settings.CITIZEN_PHOTOS_PER_REPORT:
         raise ValidationError(_("最多上传 %(n)d 张照片。") % {"n": settings.CITIZEN_PHOTOS_PER_REPORT}, code="too_many")
     for upload in uploads:
-        check_photo(upload)
+        services.check_citizen_photo(upload)
 
 
 @dataclass

@@ -45,6 +45,8 @@ def report(request: HttpRequest) -> HttpResponse:
         throttle.refuse("submit", request=request, phone=request.POST.get("phone", "")[:20], detail="honeypot")
         return render(request, "citizen/report_refused.html")
     form = ReportForm(request.POST, request.FILES, places=places)
+    if request.POST.get("place") and request.POST.get("place") == request.POST.get("origin"):
+        form.locked_place = form.places.get(request.POST["place"])  # still the poster's place: kept locked
     if "send_code" in request.POST:  # the send-code button without JavaScript
         return _send_code(request, form)
     if form.is_valid():

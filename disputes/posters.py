@@ -53,7 +53,10 @@ def poster_list(request: HttpRequest) -> HttpResponse:
             kind__in=[Unit.Kind.COUNTY_CENTER, Unit.Kind.TOWNSHIP_CENTER], is_active=True, region__in=places
         )
     }
-    rows = [(place, centers.get(place.pk)) for place in places]
+    # A village's reports go to its township's center (disputes.citizen_intake.receiving_center).
+    rows = [
+        (place, centers.get(place.pk if place.level != Region.Level.VILLAGE else place.parent_id)) for place in places
+    ]
     return render(request, "disputes/posters.html", {"rows": rows})
 
 

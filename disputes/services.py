@@ -100,10 +100,15 @@ def _guard(case: Case, method, user: User, *, condition_message: str = "") -> No
         raise TransitionRefused(condition_message or _("案件信息不完整，不能进行此操作。"))
 
 
-def _record(case: Case, action: str, by: User | None, from_status: str = "", note: str = "", **data) -> CaseEvent:
+def _record(
+    case: Case, action: str, by: User | None, from_status: str = "", note: str = "", *, at=None, **data
+) -> CaseEvent:
+    """The timeline's step; `at` when the step has a time of its own on the case (分流时间), so
+    that the two agree to the microsecond."""
     event = CaseEvent.objects.create(
         case=case,
         action=action,
+        at=at or timezone.now(),
         actor=by,
         actor_unit_id=by.unit_id if by is not None else None,
         from_status=from_status,
@@ -423,7 +428,7 @@ def _create_case(*, by: User | None, data: IntakeData, intake_unit: Unit) -> Cas
         )
         _add_parties(case, data.parties)
         for upload, kind in data.attachments:
-            _store_attachment(case, by, upload, kind)
+            store_attachment(case, by, upload, kind)
         _raise_flags(case, by)
     return case
 
@@ -487,8 +492,10 @@ def check_upload(upload: UploadedFile) -> str:
     )
 
 
-def _store_attachment(case: Case, by: User | None, upload: UploadedFile, kind: str) -> Attachment:
-    mime = check_upload(upload)
+def store_attachment(case: Case, by: User | None, upload: UploadedFile, kind: str, mime: str = "") -> Attachment:
+    """Keep an upload on the case; `mime` when the caller has already checked it (a citizen's
+    photo, check_citizen_photo), else it is checked here (check_upload)."""
+    mime = mime or check_upload(upload)
     attachment = Attachment(
         case=case,
         kind=kind,
@@ -511,7 +518,7 @@ def add_attachment(*, case: Case, by: User, upload: UploadedFile, kind: str) -> 
     if not may_add_materials(case, by):
         raise TransitionRefused(_("您无权为该案件上传材料。"))
     with transaction.atomic():
-        attachment = _store_attachment(case, by, upload, kind)
+        attachment = store_attachment(case, by, upload, kind)
         _record(case, CaseEvent.Action.ATTACH, by, note=attachment.original_name)
     return attachment
 
@@ -603,6 +610,7 @@ def dispatch_case(
             by,
             before,
             note=note,
+            at=case.dispatched_at,
             lead_unit=lead_unit.name,
             co_units=[u.name for u in co_units],
             due=due.isoformat(),
@@ -848,17 +856,17 @@ def evaluate_case(
     applicant's phone proved by SMS code; the guard of that path is `_guard_citizen`). The
     citizen's 不满意 needs a reason and asks the center to reopen the case (REOPEN_REQUEST, a
     notice to the intake unit); the clerk reopens with `reopen_case`."""
-    citizen = by is None
+    by_citizen = by is None
     note = note.strip()
     if satisfaction not in Satisfaction.values:
         raise ValidationError({"satisfaction": _("请选择群众评价结果。")})
-    if citizen and satisfaction == Satisfaction.DISSATISFIED and not note:
+    if by_citizen and satisfaction == Satisfaction.DISSATISFIED and not note:
         raise ValidationError({"note": _("请写明不满意的原因，以便中心重新办理。")})
-    if citizen and len(note) > CITIZEN_TEXT_MAX:
+    if by_citizen and len(note) > CITIZEN_TEXT_MAX:
         raise ValidationError({"note": _("内容过长，请控制在 %(n)d 字以内。") % {"n": CITIZEN_TEXT_MAX}})
     with transaction.atomic():
         case = _lock(case, version)
-        if citizen:
+        if by_citizen:
             _guard_citizen(case, case.evaluate, _("您已评价过该案件（已评价），感谢您的反馈。"))
         else:
             _guard(case, case.evaluate, by)
@@ -866,9 +874,9 @@ def evaluate_case(
         case.satisfaction, case.evaluated_at = satisfaction, timezone.now()
         case.evaluate()
         _save(case, by, ["satisfaction", "evaluated_at"])
-        extra = {"by_citizen": True} if citizen else {}
+        extra = {"by_citizen": True} if by_citizen else {}
         _record(case, CaseEvent.Action.EVALUATE, by, before, note=note, satisfaction=satisfaction, **extra)
-        if citizen and satisfaction == Satisfaction.DISSATISFIED:
+        if by_citizen and satisfaction == Satisfaction.DISSATISFIED:
             _record(case, CaseEvent.Action.REOPEN_REQUEST, None, note=note, by_citizen=True)
             _notify_unit(
                 case.intake_unit,
@@ -891,14 +899,17 @@ def _guard_citizen(case: Case, method, done_message: str) -> None:
 
 
 def check_citizen_photo(upload: UploadedFile) -> str:
-    """A photo a citizen sends: JPEG or PNG by its content, at most CITIZEN_PHOTO_MAX_BYTES."""
+    """A photo a citizen sends on the public pages (a report, a note, an online mediation): a real
+    JPEG or PNG by its content (the name must agree), at most CITIZEN_PHOTO_MAX_BYTES. The one
+    rule of every citizen upload; returns the photo's type."""
     limit = settings.CITIZEN_PHOTO_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(
-            _("照片“%(name)s”有 %(size).1f MB，超过了 %(limit)d MB 的上限。")
-            % {"name": display_name(upload.name), "size": upload.size / 1048576, "limit": limit // 1048576}
+            _("照片“%(name)s”有 %(size).1f MB，超过了 %(limit)d MB 的上限，请换一张小一些的照片。")
+            % {"name": display_name(upload.name), "size": upload.size / 1048576, "limit": limit // 1048576},
+            code="too_big",
         )
-    return sniff(upload, CITIZEN_PHOTO_TYPES, _("文件“%(name)s”不是照片，请上传 JPG 或 PNG 格式的图片。"))
+    return sniff(upload, CITIZEN_PHOTO_TYPES, _("“%(name)s”不是照片，只能上传 JPG 或 PNG 格式的照片。"))
 
 
 def add_citizen_note(*, case: Case, note: str, photo: UploadedFile | None = None) -> CaseEvent:
@@ -910,9 +921,10 @@ def add_citizen_note(*, case: Case, note: str, photo: UploadedFile | None = None
         raise ValidationError({"note": _("请填写补充情况或选择一张照片。")})
     if len(note) > CITIZEN_TEXT_MAX:
         raise ValidationError({"note": _("内容过长，请控制在 %(n)d 字以内。") % {"n": CITIZEN_TEXT_MAX}})
+    mime = ""
     if photo is not None:
         try:
-            check_citizen_photo(photo)
+            mime = check_citizen_photo(photo)
         except ValidationError as refused:
             raise ValidationError({"photo": refused.messages}) from refused
     with transaction.atomic():
@@ -921,7 +933,7 @@ def add_citizen_note(*, case: Case, note: str, photo: UploadedFile | None = None
             raise TransitionRefused(_("案件已办结，不能再补充情况；如有新的纠纷请重新反映。"))
         data = {"by_citizen": True}
         if photo is not None:
-            attachment = _store_attachment(case, None, photo, Attachment.Kind.PHOTO)
+            attachment = store_attachment(case, None, photo, Attachment.Kind.PHOTO, mime=mime)
             data["attachment"] = attachment.original_name
         event = _record(case, CaseEvent.Action.CITIZEN_NOTE, None, note=note, **data)
         unit = case.lead_unit if case.lead_unit_id else case.intake_unit

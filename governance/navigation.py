@@ -20,7 +20,13 @@ class NavItem:
 
 
 # Drop-down menus, so that a center clerk's menu fits on one line.
-GROUPS = {"mediation": _("人民调解"), "visits": _("平安夜访"), "grids": _("网格与零报告"), "analysis": _("分析研判")}
+GROUPS = {
+    "mediation": _("人民调解"),
+    "visits": _("平安夜访"),
+    "grids": _("网格与零报告"),
+    "analysis": _("分析研判"),
+    "citizen": _("码上办"),
+}
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("网上受理统计"),
         "disputes-online",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
-        group="analysis",
+        group="citizen",
     ),
     NavItem(
         "work_orders",
@@ -99,6 +105,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("网上咨询"),
         "disputes-consultations",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
+        group="citizen",
     ),
     NavItem(
         "cases",
@@ -158,7 +165,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _("码上办二维码"),
         "disputes-posters",
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
-        group="grids",
+        group="citizen",
     ),
     NavItem(
         "regions",

@@ -28,19 +28,16 @@ from django.utils.translation import gettext as _
 
 from disputes.citizen import case_code
 from disputes.models import Attachment, Case, CaseCode, CaseEvent, Party, Status
-from disputes.services import TransitionRefused
+from disputes.services import TransitionRefused, check_citizen_photo, store_attachment
 from governance import throttle
 from governance.crypto import blind_index, decrypt, mask
 from governance.delivery import sms_gateway
 from governance.models import PhoneCode, User
 from governance.network import client_ip
 from governance.phone_codes import Purpose, check_code
-from governance.uploads import display_name, sniff, stored_name
 from mediation import rules
 from mediation.models import Agreement, Invitation, Message, Signature
 from mediation.services import _event, _lock_case
-
-PHOTO_TYPES = {"image/jpeg", "image/png"}
 
 
 class InvalidLink(Exception):
@@ -88,33 +85,16 @@ def _clean_text(text: str, has_photo: bool) -> str:
 
 
 def _check_photo(upload: UploadedFile) -> str:
-    """The photo's real kind (JPEG or PNG, from its content), within the size limit."""
-    if upload.size > settings.CITIZEN_PHOTO_MAX_BYTES:
-        raise ValidationError(
-            {
-                "photo": _("照片“%(name)s”超过 %(mb)d MB，请压缩后再发送。")
-                % {"name": display_name(upload.name), "mb": settings.CITIZEN_PHOTO_MAX_BYTES // (1024 * 1024)}
-            }
-        )
+    """The citizen-photo rule of the public pages (disputes.services.check_citizen_photo), its
+    message on the form's photo field."""
     try:
-        return sniff(upload, PHOTO_TYPES, _("文件“%(name)s”不是照片：只能发送 JPG 或 PNG 图片。"))
+        return check_citizen_photo(upload)
     except ValidationError as refused:
         raise ValidationError({"photo": refused.messages}) from refused
 
 
 def _store_photo(case: Case, upload: UploadedFile, mime: str, by: User | None) -> Attachment:
-    attachment = Attachment(
-        case=case,
-        kind=Attachment.Kind.PHOTO,
-        original_name=display_name(upload.name),
-        size=upload.size,
-        content_type=mime,
-        uploaded_by=by,
-    )
-    attachment.file.save(stored_name(mime), upload, save=False)
-    attachment._history_user = by
-    attachment.save()
-    return attachment
+    return store_attachment(case, by, upload, Attachment.Kind.PHOTO, mime=mime)
 
 
 def post_message(*, case: Case, by: User, text: str, photo: UploadedFile | None = None) -> Message:

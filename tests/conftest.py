@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -114,3 +115,19 @@ def worker(transactional_db):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture
+def sms():
+    """The SMS messages the logging gateway writes (governance.delivery), with the last code sent:
+    what a citizen's phone would receive on 码上办."""
+    from tests.citizen.helpers import SmsLog
+
+    handler = SmsLog()
+    logger = logging.getLogger("governance.delivery")
+    before = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(before)

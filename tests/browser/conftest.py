@@ -57,3 +57,29 @@ def screenshot():
         return path
 
     return _shot
+
+
+# A phone in the hand (码上办's public pages): 390×844, touch, Chinese.
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+    "locale": "zh-CN",
+}
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A page on a phone of its own against the live server; the test fails if the page broke its
+    Content-Security-Policy (the public pages keep it too)."""
+    context = browser.new_context(base_url=live_server.url, **PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    violations: list[str] = []
+    page.on(
+        "console", lambda m: violations.append(f"{page.url}: {m.text}") if "Content Security Policy" in m.text else None
+    )
+    yield page
+    context.close()
+    assert not violations, violations

@@ -1,39 +1,18 @@
 """On a phone, a citizen asks a question on 码上办 with an SMS code; a township clerk answers it on
 the staff site; the citizen reads the answer on the same phone."""
 
-import logging
-
 import pytest
 
 from disputes.models import Consultation
+from tests.browser.axe import blocking_violations
 from tests.browser.test_case_lifecycle import go, sign_in
-from tests.citizen.helpers import SmsLog
 from tests.factories import build_org
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def sms():
-    handler = SmsLog()
-    logger = logging.getLogger("governance.delivery")
-    before = logger.level
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(before)
-
-
-def test_a_citizen_asks_on_a_phone_and_reads_the_answer(transactional_db, browser, live_server, screenshot, sms):
+def test_a_citizen_asks_on_a_phone_and_reads_the_answer(transactional_db, browser, live_server, phone, screenshot, sms):
     build_org()
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN"
-    )
-    phone = context.new_page()
-    phone.set_default_timeout(15_000)
-    violations: list[str] = []  # the public pages keep the Content-Security-Policy too
-    phone.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     phone.goto("/m/")
     phone.get_by_test_id("citizen-ask").click()
     phone.wait_for_url("**/m/ask/")
@@ -47,6 +26,7 @@ def test_a_citizen_asks_on_a_phone_and_reads_the_answer(transactional_db, browse
     form.get_by_label("咨询的问题").fill("宅基地确权需要准备哪些材料？在哪里办？")
     form.get_by_label("我已阅读并同意上述个人信息处理告知").check()
     screenshot("citizen-ask-form", phone)
+    assert not blocking_violations(phone)
     form.get_by_test_id("ask-submit").click()
     phone.wait_for_url("**/m/ask/*/?new=1")
     consultation = Consultation.objects.get()
@@ -60,6 +40,7 @@ def test_a_citizen_asks_on_a_phone_and_reads_the_answer(transactional_db, browse
     clerk.get_by_test_id("consultation-list").get_by_role("link", name="宅基地确权").click()
     clerk.get_by_label("答复内容").fill("请携带身份证、户口簿到镇便民服务中心自然资源窗口办理。")
     screenshot("consultation-answer", clerk)
+    assert not blocking_violations(clerk)
     clerk.get_by_role("button", name="提交答复").click()
     clerk.get_by_text("已答复，短信已通知咨询人。").wait_for()
     assert "已答复" in sms.texts[-1]
@@ -68,5 +49,4 @@ def test_a_citizen_asks_on_a_phone_and_reads_the_answer(transactional_db, browse
     assert "自然资源窗口" in phone.get_by_test_id("ask-answer").inner_text()
     assert phone.get_by_test_id("ask-state").inner_text() == "已答复"
     screenshot("citizen-ask-answered", phone)
-    context.close()
-    assert not violations, violations
+    assert not blocking_violations(phone)

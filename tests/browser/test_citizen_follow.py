@@ -3,7 +3,6 @@ to closure, the citizen reloads, sees 已办结 and rates it 满意."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 import pytest
@@ -12,44 +11,11 @@ from django.utils import timezone
 from disputes import services
 from disputes.citizen import case_code
 from disputes.models import Case, Satisfaction, Status
-from tests.citizen.helpers import SmsLog
+from tests.browser.axe import blocking_violations
 from tests.disputes.conftest import intake
 from tests.factories import build_org
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def sms():
-    handler = SmsLog()
-    logger = logging.getLogger("governance.delivery")
-    before = logger.level
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(before)
-
-
-@pytest.fixture
-def phone(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-        locale="zh-CN",
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    violations: list[str] = []
-    page.on(
-        "console", lambda m: violations.append(f"{page.url}: {m.text}") if "Content Security Policy" in m.text else None
-    )
-    yield page
-    context.close()
-    assert not violations, violations
 
 
 def test_a_citizen_follows_a_case_to_closure_and_rates_it_on_a_phone(
@@ -68,6 +34,7 @@ def test_a_citizen_follows_a_case_to_closure_and_rates_it_on_a_phone(
     phone.get_by_text("验证码已发送").wait_for()
     phone.get_by_label("短信验证码").fill(sms.last_code())
     screenshot("citizen-follow-form", phone)
+    assert not blocking_violations(phone)
     phone.get_by_test_id("follow-submit").click()
     phone.wait_for_url(f"**/m/follow/{code}/")
     assert "已收到，等待受理" in phone.get_by_test_id("follow-state").inner_text()
@@ -83,6 +50,7 @@ def test_a_citizen_follows_a_case_to_closure_and_rates_it_on_a_phone(
     phone.get_by_test_id("note-submit").click()
     phone.get_by_text("已收到您补充的情况").wait_for()
     screenshot("citizen-follow-in-progress", phone)
+    assert not blocking_violations(phone)
 
     case = services.sign_case(case=case, by=police, version=None)
     case = services.report_case(
@@ -93,6 +61,7 @@ def test_a_citizen_follows_a_case_to_closure_and_rates_it_on_a_phone(
     assert "已办结，请您评价" in phone.get_by_test_id("follow-state").inner_text()
     assert "疏通排水沟" in phone.get_by_test_id("follow-result").inner_text()
     screenshot("citizen-follow-closed", phone)
+    assert not blocking_violations(phone)
     phone.get_by_text("满意", exact=True).click()
     phone.get_by_test_id("rate-submit").click()
     phone.get_by_text("感谢您的评价").wait_for()

@@ -6,45 +6,15 @@ township center's 待受理."""
 from __future__ import annotations
 
 import io
-import logging
 
 import pytest
 from PIL import Image
 
 from disputes.models import Case, Channel, Status
 from tests.browser.test_case_lifecycle import go, sign_in
-from tests.citizen.helpers import SmsLog
 from tests.factories import build_org
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def sms():
-    handler = SmsLog()
-    logger = logging.getLogger("governance.delivery")
-    before = logger.level
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(before)
-
-
-def phone_page(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-        locale="zh-CN",
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    violations: list[str] = []
-    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-    return page, violations
 
 
 def a_photo() -> bytes:
@@ -54,9 +24,13 @@ def a_photo() -> bytes:
     return buffer.getvalue()
 
 
-def test_a_citizen_reports_from_a_village_poster_on_a_phone(transactional_db, browser, live_server, screenshot, sms):
+def test_a_citizen_reports_from_a_village_poster_on_a_phone(
+    transactional_db, browser, live_server, phone, screenshot, sms
+):
     org = build_org()
     clerk = sign_in(browser, live_server, "township_officer")
+    clerk_violations: list[str] = []
+    clerk.on("console", lambda m: clerk_violations.append(m.text) if "Content Security Policy" in m.text else None)
     go(clerk, "码上办二维码")
     clerk.wait_for_url("**/cases/posters/")
     screenshot("citizen-report-posters", clerk)
@@ -68,7 +42,7 @@ def test_a_citizen_reports_from_a_village_poster_on_a_phone(transactional_db, br
     address = clerk.locator(".poster-address").inner_text().strip()
     assert address.endswith(f"/m/report/?place={org.village_a1.code}")
 
-    citizen, violations = phone_page(browser, live_server)
+    citizen = phone
     citizen.goto(address)
     assert citizen.get_by_test_id("locked-place").inner_text() == "甲镇 · 甲镇一村"
     screenshot("citizen-report-form", citizen)
@@ -95,7 +69,6 @@ def test_a_citizen_reports_from_a_village_poster_on_a_phone(transactional_db, br
     assert len(code) == 9 and code[4] == "-"
     assert citizen.get_by_text("请截图或记下查询码").is_visible()
     screenshot("citizen-report-done", citizen)
-    assert not violations, violations
 
     case = Case.objects.get()
     assert case.status == Status.SUBMITTED and case.channel == Channel.ONLINE and case.intake_unit == org.center_a
@@ -110,3 +83,9 @@ def test_a_citizen_reports_from_a_village_poster_on_a_phone(transactional_db, br
     clerk.wait_for_url(f"**/cases/{case.number}/")
     assert "网上/扫码" in clerk.content() and "待受理" in clerk.get_by_test_id("case-status").inner_text()
     screenshot("citizen-report-clerk-case", clerk)
+    # 一案一码: the receipt the desk prints carries the case's code.
+    clerk.goto(f"/cases/{case.number}/receipt/")
+    assert code in clerk.get_by_test_id("receipt-code").inner_text()
+    assert clerk.get_by_test_id("receipt-code").locator("svg").is_visible()
+    screenshot("citizen-report-receipt", clerk)
+    assert not clerk_violations, clerk_violations

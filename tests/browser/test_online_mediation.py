@@ -4,7 +4,6 @@ page then shows the party as 签字确认（短信验证）. Screenshots in var/
 
 from __future__ import annotations
 
-import logging
 import re
 
 import pytest
@@ -14,28 +13,15 @@ from disputes.citizen import case_code
 from mediation import online
 from mediation import services as med_services
 from mediation.models import Organisation, Signature
-from tests.citizen.helpers import SmsLog
 from tests.disputes.conftest import intake
 from tests.factories import build_org
 from tests.mediation.conftest import agreement_data, dispatch_to_mediation, mediator
 
 pytestmark = pytest.mark.browser
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
-
-
-@pytest.fixture
-def sms_log():
-    handler, logger = SmsLog(), logging.getLogger("governance.delivery")
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
 
 
 def test_a_party_joins_writes_and_confirms_the_agreement_on_a_phone(
-    transactional_db, browser, live_server, screenshot, sms_log, settings
+    transactional_db, browser, live_server, phone, screenshot, sms, settings
 ):
     # The party joins and confirms within a minute: the one-code-a-minute limit is tested elsewhere.
     settings.CITIZEN_LIMITS = {**settings.CITIZEN_LIMITS, "sms": {"phone": [(20, 60)]}}
@@ -48,19 +34,17 @@ def test_a_party_joins_writes_and_confirms_the_agreement_on_a_phone(
     case_code(case, mediation="online")
     online.post_message(case=case, by=org["mediator"], text="张三您好，请说说排水沟的情况和您的要求。")
     _invitation, token = online.invite_party(case=case, party=case.parties.get(role="applicant"), by=org["mediator"])
-    link = re.search(r"/m/mediation/[\w-]+/", sms_log.texts[-1]).group(0)
+    link = re.search(r"/m/mediation/[\w-]+/", sms.texts[-1]).group(0)
     assert token in link
 
-    context = browser.new_context(base_url=live_server.url, **PHONE)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = phone
     page.goto(link)
     assert "参加网上调解" in page.content()
     page.get_by_label("手机号码").fill("13800138000")
     page.get_by_role("button", name="获取验证码").click()
     page.get_by_text("验证码已发送").wait_for()
     screenshot("online-mediation-join", page)
-    page.get_by_label("短信验证码").fill(sms_log.last_code())
+    page.get_by_label("短信验证码").fill(sms.last_code())
     page.get_by_role("button", name="进入网上调解").click()
     thread = page.get_by_test_id("party-thread")
     assert "调解员 赵德明" in thread.inner_text()
@@ -81,12 +65,11 @@ def test_a_party_joins_writes_and_confirms_the_agreement_on_a_phone(
     assert agreement_data().terms in page.get_by_test_id("party-agreement").inner_text()
     confirm.get_by_role("button", name="获取验证码").click()
     page.get_by_text("验证码已发送").wait_for()
-    assert f"确认调解协议（{agreement.number}）" in sms_log.texts[-1]
-    page.get_by_test_id("confirm-form").get_by_label("短信验证码").fill(sms_log.last_code())
+    assert f"确认调解协议（{agreement.number}）" in sms.texts[-1]
+    page.get_by_test_id("confirm-form").get_by_label("短信验证码").fill(sms.last_code())
     page.get_by_role("button", name="确认协议书").click()
     page.get_by_test_id("signed").wait_for()
     screenshot("online-mediation-confirmed", page)
-    context.close()
 
     (signature,) = Signature.objects.all()
     assert signature.party.name == "张三"

@@ -196,3 +196,23 @@ def test_a_staff_session_opens_nothing_here(client, org, sms):
     client.force_login(org["county_officer"])
     page = client.get(f"/m/ask/{consultation.code}/")
     assert consultation.question not in page.content.decode()
+
+
+def test_the_send_code_button_without_javascript_keeps_what_was_typed(client, org, sms):
+    bad = client.post("/m/ask/", {"phone": "12345", "name": "张三", "question": "问题", "send_code": "1"})
+    assert bad.status_code == 200 and "手机号码" in bad.content.decode() and not sms.texts
+    sent = client.post("/m/ask/", {"phone": PHONE, "name": "张三", "question": "我的问题", "send_code": "1"})
+    page = sent.content.decode()
+    assert "验证码已发送至 138****8000" in page and "我的问题" in page and len(sms.texts) == 1
+
+
+def test_a_question_turned_into_a_case_tells_the_citizen_its_case_code(client, org, sms):
+    from disputes.consultations import turn_into_case
+
+    ask(client, sms, place=str(org.village_a1.pk), question="邻居占了我家的地")
+    consultation = Consultation.objects.get()
+    case = turn_into_case(consultation=consultation, by=org["township_officer"])
+    page = client.get(f"/m/ask/{consultation.code}/").content.decode()
+    code = case.public_code.code
+    assert "转为纠纷" in page and f"{code[:4]}-{code[4:]}" in page
+    assert case.number not in page  # the staff's case number is not the citizen's business

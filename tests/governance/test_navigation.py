@@ -13,6 +13,7 @@ KEY_PERSONS = {"key_persons"}  # 重点人员名单: centers and leaders only
 DASHBOARD = {"dashboard", "report_tables"}  # 领导驾驶舱 and 统计报表: leaders and center staff
 BRIEFINGS = {"briefings"}  # 信息通报: leaders read, center staff draft and issue
 WARNINGS = {"warnings", "meetings"}  # 预警, 联席会商: centers and leaders
+CITIZEN = {"online", "consultations", "posters"}  # 码上办: centers and leaders
 CENTER = (
     DASHBOARD
     | {"home", "regions", "units", "intake", "board", "grids", "supervision"}
@@ -22,6 +23,7 @@ CENTER = (
     | KEY_PERSONS
     | BRIEFINGS
     | WARNINGS
+    | CITIZEN
 )
 NAV = {
     "county_officer": CENTER,
@@ -36,7 +38,8 @@ NAV = {
     | KEY_PERSONS
     | WARNINGS
     | DASHBOARD
-    | BRIEFINGS,
+    | BRIEFINGS
+    | CITIZEN,
     "township_leader": {"home", "regions", "units", "board", "supervision"}
     | CASES
     | MEDIATION
@@ -44,7 +47,8 @@ NAV = {
     | KEY_PERSONS
     | WARNINGS
     | DASHBOARD
-    | BRIEFINGS,
+    | BRIEFINGS
+    | CITIZEN,
     "outsider": CENTER,
     "sysadmin": {"home", "units", "config"},
     "security_admin": {"home", "units", "accounts", "audit"},

@@ -189,6 +189,7 @@ def seed() -> dict[str, list[dict[str, str]]]:
     consultation = submit_consultation(
         name="咨询人", phone="13700137009", place=org.village_a1, question="网上咨询的问题", request=None
     )
+    followed = case_code(closed).code  # 一案一码: the closed case, followed and rated on 码上办
     cases = [registered, submitted, in_progress, closed, mediated]
     numbers = [{"number": c.number} for c in cases]
     on = lambda case, **kw: [{"number": case.number, **{k: str(v) for k, v in kw.items()}}]  # noqa: E731
@@ -265,6 +266,8 @@ def seed() -> dict[str, list[dict[str, str]]]:
         "disputes-consultation-answer": [{"pk": consultation.pk}],
         "disputes-consultation-turn": [{"pk": consultation.pk}],
         "citizen-ask-detail": [{"code": consultation.code}],
+        **{name: [{"code": followed}] for name in ("citizen-case", "citizen-note", "citizen-rate")},
+        "disputes-poster": [{"code": org.village_a1.code}],
         "governance-export-status": [{"pk": export.pk}],
         "governance-export-download": [{"pk": export.pk}],
         "_number": numbers,

@@ -13,7 +13,6 @@ from disputes.models import Case, Category
 from governance.models import Unit
 from mediation import services
 from mediation.models import Mediator, Membership, Organisation
-from tests.citizen.conftest import sms  # noqa: F401  (fixture)
 from tests.disputes.conftest import intake, make_case  # noqa: F401  (fixture)
 from tests.factories import Org
 

@@ -81,13 +81,13 @@ class Command(BaseCommand):
             seed_patrols(county)
             mediation = seed_mediation(county)
             new_visits = seed_visits(county)
+            # 码上办 before the warnings' scan: the query codes, then the citizen's note and examples.
+            new_codes = seed_citizen_codes(county)
+            follow_lines = seed_follow(county)
+            new_consultations = seed_consultations(county)
+            new_orders = seed_work_orders(county)  # cases too: before the warnings' scan
             new_warnings = seed_warnings(county)
             new_meetings = seed_meetings(county)
-            codes = seed_citizen_codes(county)  # 码上办: the online cases' query codes
-            new_codes, follow_lines = seed_follow(county)
-            new_codes += codes
-            new_consultations = seed_consultations(county)
-            new_orders = seed_work_orders(county)
         stats_began = time.monotonic()
         if stats_days and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -117,7 +117,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 new_briefings = seed_briefings(county)
         self.stdout.write(f"信息通报：本次新增 {new_briefings} 期。")
-        self.stdout.write(f"码上办查询码：本次新增 {new_codes} 个。可查询的演示案件：" + "；".join(follow_lines))
+        self.stdout.write(f"码上办查询码：本次新增 {new_codes} 个。/m/follow/ 可查询：" + "；".join(follow_lines))
         self.stdout.write(f"来源工单（12345、110）：本次接收 {new_orders} 张。")
 
         # The overdue scan as the beat would run it within 15 minutes, so the demo logins' inboxes hold
