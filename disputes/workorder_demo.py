@@ -61,6 +61,8 @@ def seed_work_orders(county: Region) -> int:
     made = 0
     for code, orders in ORDERS.items():
         for n, (category, text, reporter, town) in enumerate(orders, start=1):
+            township = townships[town % len(townships)]
+            village = township.children.order_by("code").first()
             order_id = f"{code}-{timezone.localdate():%Y%m%d}-{n:04d}"
             body = {
                 "order_id": order_id,
@@ -68,7 +70,7 @@ def seed_work_orders(county: Region) -> int:
                 "description": text,
                 "reporter": reporter,
                 "phone": f"1390000{n:04d}",
-                "place": {"township": townships[town % len(townships)].name},
+                "place": {"township": township.name, "village": village.name if village else ""},
                 "urgency": "一般",
             }
             order, _created = workorders.receive(
