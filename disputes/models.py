@@ -1507,3 +1507,7 @@ class Consultation(models.Model):
         from governance.workdays import touches_estimated
 
         return touches_estimated(timezone.localtime(self.received_at).date(), self.answer_due)
+
+
+# Work orders from other systems (12345, 110, 信访, 法院): disputes/workorder_models.py.
+from disputes.workorder_models import Algorithm, Callback, InboundOrder, Step, WorkOrderSource  # noqa: E402, F401

@@ -55,6 +55,7 @@ from disputes.models import (
     Supervision,
     VisitMethod,
 )
+from disputes.workorders import on_step
 from governance.crypto import blind_index
 from governance.models import Notification, Unit, User
 from governance.uploads import display_name, sniff, stored_name
@@ -104,7 +105,7 @@ def _record(
 ) -> CaseEvent:
     """The timeline's step; `at` when the step has a time of its own on the case (分流时间), so
     that the two agree to the microsecond."""
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         action=action,
         at=at or timezone.now(),
@@ -116,6 +117,10 @@ def _record(
         note=note,
         data=data,
     )
+    # A step the case's source system (12345, 110 …) wants to hear about becomes, in this same
+    # transaction, a callback row that the beat sends (disputes/workorders.py).
+    on_step(case, event)
+    return event
 
 
 def _due_data(case: Case) -> str:
@@ -374,6 +379,12 @@ def take_in_citizen_report(*, data: IntakeData, intake_unit: Unit) -> Case:
     if data.channel != Channel.ONLINE or data.settle is not None:
         raise ValueError("a citizen's report is an online submission")
     return _create_case(by=None, data=data, intake_unit=intake_unit)
+
+
+def register_work_order(*, source, data: IntakeData) -> Case:
+    """A work order from another system (disputes/workorders.py), waiting in 待受理 at the
+    source's center like any submission; nobody of ours registered it."""
+    return _create_case(by=None, data=data, intake_unit=source.center)
 
 
 def _create_case(*, by: User | None, data: IntakeData, intake_unit: Unit) -> Case:

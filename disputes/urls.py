@@ -1,6 +1,6 @@
 from django.urls import path
 
-from disputes import consultation_views, documents, exports, online_views, posters, views
+from disputes import consultation_views, documents, exports, online_views, posters, views, workorder_views
 
 urlpatterns = [
     path("", views.case_list, name="disputes-list"),
@@ -17,6 +17,9 @@ urlpatterns = [
     path("online/", online_views.online_submissions, name="disputes-online"),
     path("<str:number>/parties/<int:pk>/key-person/", views.key_person_mark, name="disputes-key-person-mark"),
     path("overdue-ledger.xlsx", views.overdue_ledger_export, name="disputes-overdue-ledger"),
+    path("work-orders/", workorder_views.source_list, name="disputes-work-orders"),
+    path("work-orders/<int:pk>/", workorder_views.order_detail, name="disputes-work-order"),
+    path("work-orders/callbacks/<int:pk>/replay/", workorder_views.callback_replay, name="disputes-callback-replay"),
     # 码上办 posters: before the case's own paths (a case number is any one path segment).
     path("posters/", posters.poster_list, name="disputes-posters"),
     path("posters/<str:code>/", posters.poster, name="disputes-poster"),

@@ -35,6 +35,7 @@ from disputes.models import (
     Case,
     CaseEvent,
     ExtensionRequest,
+    InboundOrder,
     KeyPerson,
     Stage,
     StageLimit,
@@ -496,6 +497,10 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         if may_add_materials(case, user)
         else None,
         "today": timezone.localdate(),
+        # A case from another system (12345, 110 …): its order as the source sent it.
+        "work_order": InboundOrder.objects.filter(case=case).select_related("source").first()
+        if case.source_ref
+        else None,
         "clock": standing(case),
         "changes": _history_changes(case),
         "pending_extension": pending,

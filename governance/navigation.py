@@ -92,6 +92,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.LEADER}),
         group="citizen",
     ),
+    NavItem(
+        "work_orders",
+        _("工单接入"),
+        "disputes-work-orders",
+        frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.SYSADMIN, R.SECURITY_ADMIN}),
+        group="analysis",
+    ),
     NavItem("intake", _("受理登记"), "disputes-intake", frozenset({R.COUNTY_STAFF, R.TOWNSHIP_STAFF})),
     NavItem(
         "consultations",

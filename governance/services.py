@@ -155,6 +155,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "governance.delete_reportcolumn",
     ),
     Role.SECURITY_ADMIN: (
+        # 工单来源 (12345, 110 …): their secrets, mappings and callback addresses.
+        "disputes.add_workordersource",
+        "disputes.change_workordersource",
+        "disputes.view_workordersource",
         "governance.add_user",
         "governance.change_user",
         "governance.view_user",

@@ -364,6 +364,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Audit rows older than AUDIT_RETENTION_DAYS (never fewer than 180, 等保2.0 ≥ 6 months).
     "purge-audit-log": {"task": "governance.tasks.purge_audit_log", "schedule": crontab(minute=20, hour=3)},
+    "work-orders": {"task": "disputes.tasks.work_order_beat", "schedule": 60.0},
     "forget-public-attempts": {
         "task": "governance.tasks.forget_public_attempts",
         "schedule": crontab(minute=35, hour=3),
@@ -526,3 +527,12 @@ MEDIATION_MESSAGE_MAX_CHARS = env_int("MEDIATION_MESSAGE_MAX_CHARS", 1000)
 MEDIATION_SHOW_MEDIATOR_NAME = env_bool("MEDIATION_SHOW_MEDIATOR_NAME", True)
 # A party's messages: thirty an hour per phone, sixty an hour per address (unless CITIZEN_LIMITS_JSON says).
 CITIZEN_LIMITS.setdefault("mediation", {"phone": [(30, 3600)], "address": [(60, 3600)]})
+
+# --- Work orders from other systems (12345, 110, 信访, 法院; disputes/workorders.py) ---------------
+# Callbacks: seconds to wait for the source's answer, tries before a callback is dead, the first
+# retry's delay (doubled each time, at most an hour), and how many dead callbacks within an hour
+# pause a source (the administrators are told by email).
+WORKORDER_CALLBACK_TIMEOUT = env_int("WORKORDER_CALLBACK_TIMEOUT", 10)
+WORKORDER_CALLBACK_TRIES = env_int("WORKORDER_CALLBACK_TRIES", 6)
+WORKORDER_CALLBACK_BACKOFF = env_int("WORKORDER_CALLBACK_BACKOFF", 60)
+WORKORDER_PAUSE_AFTER = env_int("WORKORDER_PAUSE_AFTER", 3)

@@ -63,6 +63,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The public pages (码上办): their own templates, no staff session (governance/public_site.py).
     path("m/", include("disputes.citizen_urls")),
+    # Work orders from other systems (12345, 110, 信访, 法院): signed JSON, no session.
+    path("api/v1/", include("disputes.workorder_urls")),
 ]
 if settings.BENCH_VIEWS:  # scripts/bench_pages.py's yardsticks (governance/bench_views.py); never in production
     urlpatterns.append(path("bench/", include("governance.bench_views")))

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.core.management import call_command
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from disputes import services
@@ -19,6 +19,7 @@ from disputes.models import (
     CaseSequence,
     Category,
     Channel,
+    InboundOrder,
     KeyPerson,
     Party,
     RiskLevel,
@@ -79,7 +80,11 @@ def test_the_demo_year_has_every_state_place_and_kind(seeded):
     assert set(cases.values_list("category__code", flat=True)) == set(Category.objects.values_list("code", flat=True))
     assert set(cases.values_list("channel", flat=True)) == set(Channel.values)
     assert set(cases.values_list("township", flat=True)) == set(Region.objects.townships().values_list("pk", flat=True))
-    risks = dict(cases.order_by().values_list("risk_level__code").annotate(n=Count("id")))
+    # Work orders from 12345 and 110 wait for the center to accept them and set a risk level.
+    assert not cases.filter(risk_level__isnull=True).exclude(status=Status.SUBMITTED, work_order__isnull=False).exists()
+    risks = dict(
+        cases.exclude(risk_level__isnull=True).order_by().values_list("risk_level__code").annotate(n=Count("id"))
+    )
     assert set(risks) == set(RiskLevel.objects.values_list("code", flat=True))
     assert risks["blue"] > risks["yellow"] > risks["red"] > 0
 
@@ -87,9 +92,9 @@ def test_the_demo_year_has_every_state_place_and_kind(seeded):
     assert len(settled) > 20 and cases.filter(pk__in=settled, status=Status.ARCHIVED).exists()
     for case in cases.select_related("township", "village", "grid", "lead_unit", "intake_unit"):
         assert case.village.parent_id == case.township_id
-        # A citizen's own report (码上办) names the village, not the grid (the clerk adds it).
+        # A citizen's own report (码上办) or a work order names the village, not the grid (the clerk adds it).
         if case.grid is None:
-            assert case.channel == Channel.ONLINE, case.number
+            assert case.channel == Channel.ONLINE or InboundOrder.objects.filter(case=case).exists(), case.number
         else:
             assert case.grid.village_id == case.village_id
         assert case.number.startswith(f"{timezone.localtime(case.received_at).year}-{case.township.code[6:9]}-")
@@ -163,11 +168,13 @@ def test_the_timeline_reads_like_the_services_wrote_it(seeded):
     stock = [row["value"] for row in open_at_end(timezone.localdate(), start, end, timezone.now())]
     assert min(stock) >= 0 and sum(stock) == Case.objects.filter(status__in=OPEN_STATUSES).count() > 0
     # Actors: the demo logins where there is one for the unit, the unit always.
-    # (A citizen's own steps on 码上办 have no unit: the report, a note, a rating, a reopen request.)
+    # (A citizen's own steps on 码上办 have no unit: the report, a note, a rating, a reopen request;
+    # nor has the arrival of a work order from another system, 12345 or 110.)
     by_citizen = (
         Q(data__by_citizen=True)
         | Q(action__in=["citizen_note", "reopen_request"])
         | Q(action="submit", case__channel=Channel.ONLINE)
+        | Q(action="submit", case__work_order__isnull=False)
     )
     assert not CaseEvent.objects.filter(actor_unit__isnull=True).exclude(by_citizen).exists()
     township = User.objects.get(username="township")
@@ -204,16 +211,18 @@ def test_each_return_visit_is_its_own_step_before_the_archive(seeded):
 def test_parties_carry_valid_encrypted_identifiers_and_key_persons(seeded):
     parties = Party.objects.all()
     counted = Case.objects.annotate(
+        from_work_order=Exists(InboundOrder.objects.filter(case=OuterRef("pk"))),
         applicants=Count("parties", filter=Q(parties__role=Party.Role.APPLICANT)),
         respondents=Count("parties", filter=Q(parties__role=Party.Role.RESPONDENT)),
     )
     for case in counted:
-        # A citizen reporting online may not know who the other side is.
-        respondents = (0, 1) if case.channel == Channel.ONLINE else (1,)
+        # A citizen reporting online, or a caller of 12345, may not know who the other side is.
+        respondents = (0, 1) if case.channel == Channel.ONLINE or case.from_work_order else (1,)
         assert 1 <= case.applicants <= 2 and case.respondents in respondents, case.number
     people = parties.filter(kind=Party.Kind.PERSON)
-    # The ID number is optional, and a citizen reporting online is not asked for it.
-    assert not people.filter(id_number_encrypted="").exclude(case__channel=Channel.ONLINE).exists()
+    # The ID number is optional: a citizen reporting online is not asked for it, nor is a work order's caller.
+    unasked = Q(case__channel=Channel.ONLINE) | Q(case__work_order__isnull=False)
+    assert not people.filter(id_number_encrypted="").exclude(unasked).exists()
     for party in people.exclude(id_number_encrypted=""):
         id_number = decrypt(party.id_number_encrypted)
         assert validate_id_number(id_number) == id_number
@@ -267,12 +276,16 @@ def test_a_second_run_adds_nothing_and_intake_continues_the_numbers(seeded):
 
     # Cases gone (or never there) are topped up, with numbers that go on after the last one.
     # (Not a case a night-visit issue became: the issue keeps its case.)
-    latest = Case.objects.filter(visit_issue__isnull=True).order_by("-received_at").values("pk")[:5]
-    Case.objects.filter(pk__in=latest).delete()
-    # Beyond disputes/demo.py's cases the county holds the case just taken in and the 码上办 demo
-    # citizen's three (disputes/citizen_follow_demo.py): the top-up brings it back to the target.
-    remaining = Case.objects.count()
-    assert remaining < CASES_PER_SCALE
-    assert seed_cases(seeded, scale=1) == CASES_PER_SCALE - remaining
+    # Beyond disputes/demo.py's cases the county holds the one just taken in and the work orders'
+    # (disputes/workorder_demo.py, which keep their cases): four fewer than the target are topped up.
+    extra = Case.objects.count() - CASES_PER_SCALE
+    marked = KeyPerson.objects.values("case_id")  # a 重点人员 mark keeps its case too
+    latest = (
+        Case.objects.filter(visit_issue__isnull=True, work_order__isnull=True)
+        .exclude(pk__in=marked)
+        .order_by("-received_at")
+    )
+    Case.objects.filter(pk__in=latest.values("pk")[: extra + 4]).delete()
+    assert seed_cases(seeded, scale=1) == 4
     assert Case.objects.count() == CASES_PER_SCALE
     assert Case.objects.values("number").distinct().count() == CASES_PER_SCALE

@@ -87,6 +87,15 @@ ROUTES: dict[str, Route] = {
     "password_change": Route(ALL),
     "set_language": Route(ALL, public=True),
     "healthz": Route(ALL, public=True),
+    # The work-order API: signed requests from other systems, no session (a refusal is a 4xx).
+    "api-openapi": Route(ALL, public=True),
+    "api-inbound-orders": Route(ALL, "api", public=True),
+    "api-inbound-order": Route(ALL, "api", public=True),
+    # 工单接入: the figures for center staff and the two administrators; orders and callbacks for
+    # the staff of the receiving center's jurisdiction only.
+    "disputes-work-orders": Route(CENTER | {SA, SEC}),
+    "disputes-work-order": Route(CENTER, "work_order"),
+    "disputes-callback-replay": Route(CENTER, "callback"),
     # The public pages (码上办): anyone, signed in or not, sees the same public page (a staff
     # session is not read there: governance/public_site.py).
     "citizen-home": Route(ALL, public=True),
@@ -288,6 +297,8 @@ ROUTES: dict[str, Route] = {
     **admin_model("disputes.timelimitrule", **CONFIG, delete={SA}),
     **admin_model("disputes.statutorylimit", view={SA}, change={SA}),
     **admin_model("disputes.warningrule", **CONFIG, delete={SA}),
+    # 工单来源: their secrets and mappings are the security administrator's.
+    **admin_model("disputes.workordersource", view={SEC}, add={SEC}, change={SEC}),
     **admin_model("mediation.organisation", **CONFIG),
     **admin_model("mediation.mediator"),
     **admin_model("mediation.subsidyrate"),
@@ -355,6 +366,9 @@ SEES: dict[str, dict[str, set[str]]] = {
     # A's meeting gave the police station a decision: the station sees that meeting.
     "meeting": {"A": SEEN_A | {"police"}, "B": SEEN_B},
     "decision": {"A": SEEN_A | {"police"}, "B": SEEN_B},
+    # A work order of the township center's source: its center and the county center.
+    "work_order": {"A": {"county_officer", "township_officer"}, "B": {"county_officer", "outsider"}},
+    "callback": {"A": {"county_officer", "township_officer"}, "B": {"county_officer", "outsider"}},
     "consultation": {"A": SEEN_A, "B": SEEN_B},  # 网上咨询: the centers and leaders of the place
 }
 
@@ -521,6 +535,17 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
         owner_unit=org.police_a if side == "A" else org.center_b,
         due=today + timedelta(days=5),
     )
+    from disputes.models import Callback, InboundOrder, WorkOrderSource
+
+    source = WorkOrderSource.objects.create(
+        code=f"src-{side.lower()}", name=f"{side}工单来源", channel="hotline_12345", center=clerk.unit
+    )
+    work_order = InboundOrder.objects.create(
+        source=source, order_id=f"{label}工单号", body="{}", body_sha256="-", state="failed", reason=f"{label}工单失败"
+    )
+    callback = Callback.objects.create(
+        order=work_order, step="accept", payload={}, state="dead", last_status=503, last_error=f"{label}回调错误"
+    )
     from disputes.consultations import submit_consultation
 
     consultation = submit_consultation(
@@ -531,6 +556,8 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
         request=None,
     )
     return {
+        "work_order": work_order,
+        "callback": callback,
         "consultation": consultation,
         "meeting": meeting,
         "decision": decision,
@@ -572,6 +599,9 @@ def _side(org: Org, side: str, clerk, mediator_user, mediation_unit, grid_worker
             f"{label}预警",
             f"{label}联席会议情况",
             f"{label}议定事项",
+            f"{label}工单号",
+            f"{label}工单失败",
+            f"{label}回调错误",
             f"{label}网上咨询问题",
         ],
     }
@@ -701,6 +731,8 @@ def path_for(county: County, walked: Walked, route: Route, persona: str, variant
     elif route.subject == "admin_site":
         case = objects[side]["case"]
         values = {"content_type_id": ContentType.objects.get_for_model(case).pk, "object_id": case.pk}
+    elif route.subject == "api":
+        values = {"source": "src-a", "order_id": "GD"}
     elif route.subject == "admin_app":
         values = {"app_label": "grids"}
     elif route.subject == "admin_any":

@@ -17,6 +17,7 @@ from disputes.demo import history_start, seed_cases
 from disputes.meeting_demo import seed_meetings
 from disputes.models import Case, Status
 from disputes.warning_demo import seed_warnings
+from disputes.workorder_demo import seed_work_orders
 from governance.briefing_demo import seed_briefings
 from governance.demo import DEMO_PASSWORD, seed_logins, seed_units
 from governance.models import Role, Unit, User
@@ -84,6 +85,7 @@ class Command(BaseCommand):
             new_codes = seed_citizen_codes(county)
             follow_lines = seed_follow(county)
             new_consultations = seed_consultations(county)
+            new_orders = seed_work_orders(county)  # cases too: before the warnings' scan
             if connection.vendor == "postgresql":
                 # The warning scan's queries over the cases just written need planner statistics
                 # (without them one 越级 query ran for twenty minutes at --scale 2).
@@ -121,6 +123,7 @@ class Command(BaseCommand):
                 new_briefings = seed_briefings(county)
         self.stdout.write(f"信息通报：本次新增 {new_briefings} 期。")
         self.stdout.write(f"码上办查询码：本次新增 {new_codes} 个。/m/follow/ 可查询：" + "；".join(follow_lines))
+        self.stdout.write(f"来源工单（12345、110）：本次接收 {new_orders} 张。")
 
         # The overdue scan as the beat would run it within 15 minutes, so the demo logins' inboxes hold
         # their reminders (and a leader his daily summary) from the first login. Idempotent: what
