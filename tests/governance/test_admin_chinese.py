@@ -22,6 +22,8 @@ ALLOWED |= {"null"}  # an empty GeoJSON boundary, as JSON writes it
 # Help of the fields written in a notation of codes (the indicators' formulas, the report periods):
 # its examples are what the administrator types.
 NOTATION_HELP = {"id_numerator_helptext", "id_numerator_filter_helptext", "id_kinds_helptext"}
+# A work-order source's mappings name its codes and our steps' codes (disputes/workorders.py).
+NOTATION_HELP |= {"id_category_map_helptext", "id_status_map_helptext"}
 # Cells that hold what a request sent, as recorded (a path, a browser's identification, the audit
 # detail with a role's code beside its name for searching): data, not the page's language.
 RECORDED = {"field-path", "field-path_info", "field-user_agent", "field-detail"}

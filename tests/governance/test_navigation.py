@@ -14,6 +14,7 @@ DASHBOARD = {"dashboard", "report_tables"}  # 领导驾驶舱 and 统计报表: 
 BRIEFINGS = {"briefings"}  # 信息通报: leaders read, center staff draft and issue
 WARNINGS = {"warnings", "meetings"}  # 预警, 联席会商: centers and leaders
 CITIZEN = {"online", "consultations", "posters"}  # 码上办: centers and leaders
+WORK_ORDERS = {"work_orders"}  # 工单接入: center staff; the figures also for two administrators
 CENTER = (
     DASHBOARD
     | {"home", "regions", "units", "intake", "board", "grids", "supervision"}
@@ -24,6 +25,7 @@ CENTER = (
     | BRIEFINGS
     | WARNINGS
     | CITIZEN
+    | WORK_ORDERS
 )
 NAV = {
     "county_officer": CENTER,
@@ -50,8 +52,8 @@ NAV = {
     | BRIEFINGS
     | CITIZEN,
     "outsider": CENTER,
-    "sysadmin": {"home", "units", "config"},
-    "security_admin": {"home", "units", "accounts", "audit"},
+    "sysadmin": {"home", "units", "config"} | WORK_ORDERS,
+    "security_admin": {"home", "units", "accounts", "audit"} | WORK_ORDERS,
     "auditor": {"home", "audit"},
 }
 

@@ -190,6 +190,16 @@ def seed() -> dict[str, list[dict[str, str]]]:
         name="咨询人", phone="13700137009", place=org.village_a1, question="网上咨询的问题", request=None
     )
     followed = case_code(closed).code  # 一案一码: the closed case, followed and rated on 码上办
+    # 工单接入: a source of the county center with an order that failed and a dead callback.
+    from disputes.models import Callback, InboundOrder, WorkOrderSource
+
+    source = WorkOrderSource.objects.create(
+        code="12345", name="12345热线", channel="hotline_12345", center=org.county_center
+    )
+    work_order = InboundOrder.objects.create(
+        source=source, order_id="GD-1", body="{}", body_sha256="-", state="failed", reason="类别未映射"
+    )
+    callback = Callback.objects.create(order=work_order, step="accept", payload={}, state="dead")
     cases = [registered, submitted, in_progress, closed, mediated]
     numbers = [{"number": c.number} for c in cases]
     on = lambda case, **kw: [{"number": case.number, **{k: str(v) for k, v in kw.items()}}]  # noqa: E731
@@ -270,6 +280,10 @@ def seed() -> dict[str, list[dict[str, str]]]:
         "citizen-ask-detail": [{"code": consultation.code}],
         **{name: [{"code": followed}] for name in ("citizen-case", "citizen-note", "citizen-rate")},
         "disputes-poster": [{"code": org.village_a1.code}],
+        "disputes-work-order": [{"pk": work_order.pk}],
+        "disputes-callback-replay": [{"pk": callback.pk}],
+        "api-inbound-orders": [{"source": source.code}],
+        "api-inbound-order": [{"source": source.code, "order_id": work_order.order_id}],
         "governance-export-status": [{"pk": export.pk}],
         "governance-export-download": [{"pk": export.pk}],
         "_number": numbers,
