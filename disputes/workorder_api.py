@@ -5,6 +5,7 @@ reason, never a 500. The rules are in disputes/workorders.py."""
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -47,12 +48,13 @@ def _verify(request: HttpRequest, source: WorkOrderSource, order_id: str, body: 
 def receive(request: HttpRequest, source: str) -> JsonResponse:
     found = _source(source)
     if found is None:
-        return _error(404, "未知的工单来源。")
-    if int(request.headers.get("Content-Length") or 0) > workorders.MAX_BODY_BYTES:
-        return _error(413, f"报文超过 {workorders.MAX_BODY_BYTES // 1024} KB。")
+        return _error(404, _("未知的工单来源。"))
+    declared = request.headers.get("Content-Length") or "0"
+    if not declared.isdigit() or int(declared) > workorders.MAX_BODY_BYTES:
+        return _error(413, _("报文超过 %(n)d KB。") % {"n": workorders.MAX_BODY_BYTES // 1024})
     order_id = request.headers.get("X-Order-Id", "")
     if not order_id or len(order_id) > 64:
-        return _error(400, "缺少或过长的请求头 X-Order-Id。")
+        return _error(400, _("缺少或过长的请求头 X-Order-Id。"))
     body = request.body
     refusal = _verify(request, found, order_id, body)
     if refusal is not None:
@@ -72,13 +74,13 @@ def receive(request: HttpRequest, source: str) -> JsonResponse:
 def status(request: HttpRequest, source: str, order_id: str) -> JsonResponse:
     found = _source(source)
     if found is None:
-        return _error(404, "未知的工单来源。")
+        return _error(404, _("未知的工单来源。"))
     refusal = _verify(request, found, order_id, b"")
     if refusal is not None:
         return refusal
     order = InboundOrder.objects.filter(source=found, order_id=order_id).select_related("case").first()
     if order is None:
-        return _error(404, "没有该工单。")
+        return _error(404, _("没有该工单。"))
     return JsonResponse(workorders.our_status(order), json_dumps_params={"ensure_ascii": False})
 
 
