@@ -131,3 +131,20 @@ def test_a_justice_office_under_the_bureau_and_other_handlers_do_not(org, bureau
         with pytest.raises(TransitionRefused, match="补贴标准由县司法局确定，您无权设定"):
             set_rate(person)
     assert not SubsidyRate.objects.exists()
+
+
+# --- 网上调解: who reads a case's thread -----------------------------------------------------------
+
+
+def test_the_thread_is_read_by_the_centers_the_organisation_and_the_named_expert(
+    org, med, mediated_case, lawyer, login
+):
+    case = mediated_case(assign=False)
+    services.assign_mediators(case=case, by=org["mediator"], mediators=[med.zhao, med.expert], lead=med.zhao)
+    url = f"/mediation/cases/{case.number}/online/"
+    for person in (org["county_officer"], org["township_officer"], org["mediator"], lawyer):
+        assert login(person).get(url).status_code == 200, person
+    assert login(org["township_leader"]).get(url).status_code == 404  # sees the case, not the thread
+    assignment = case.assignments.get(mediator=med.expert)
+    services.recuse_mediator(assignment=assignment, by=org["mediator"], party="李四", reason="与申请人相识")
+    assert login(lawyer).get(url).status_code == 404
