@@ -13,15 +13,6 @@ if TYPE_CHECKING:
     from mediation.models import Organisation
 
 
-def organisation_of(user: User) -> Organisation | None:
-    """The mediation organisation a mediator works in (the organisation of their unit)."""
-    from mediation.models import Organisation
-
-    if not user.is_authenticated or user.unit_id is None or not user.has_role(Role.MEDIATOR):
-        return None
-    return Organisation.objects.filter(unit_id=user.unit_id).select_related("unit", "region").first()
-
-
 def is_org_mediator(case: Case, user: User) -> bool:
     """A mediator of the organisation the case was dispatched to (its lead unit)."""
     return (

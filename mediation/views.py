@@ -507,7 +507,6 @@ def work(request: HttpRequest) -> HttpResponse:
         "mediation/work.html",
         {
             "sections": queries.work_sections(request.user),
-            "org": rules.organisation_of(request.user),
             "today": timezone.localdate(),
         },
     )

@@ -41,9 +41,9 @@ def is_visit_leader(visit: Visit, user: User) -> bool:
 
 def may_record_visit(visit: Visit, user: User) -> bool:
     """The leaders on the visit, or the center staff who plan visits there."""
-    if not user.is_authenticated:
-        return False
-    return may_plan(user, visit.region) or (user.has_role(Role.LEADER) and is_visit_leader(visit, user))
+    return user.is_authenticated and (
+        may_plan(user, visit.region) or (user.has_role(Role.LEADER) and is_visit_leader(visit, user))
+    )
 
 
 def may_add_issue(visit: Visit, user: User) -> bool:

@@ -6,6 +6,7 @@ who may see the register."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from disputes.models import KeyPerson, Status
 from governance.models import AuditEvent
@@ -50,7 +51,7 @@ def test_case_page_links_a_key_person_to_his_entry_cases_and_last_contact(org, l
     body = login(org["township_officer"]).get(f"/cases/{listed_case.number}/").content.decode()
     assert f'href="/cases/key-persons/?entry={entry.pk}"' in body
     assert all(f'href="/cases/{case.number}/"' in body for case in others)
-    assert "其他案件 2 件" in body and f"最近一次：{others[0].received_at:%Y-%m-%d}" in body
+    assert "其他案件 2 件" in body and f"最近一次：{timezone.localtime(others[0].received_at):%Y-%m-%d}" in body
     register = login(org["township_leader"]).get(f"/cases/key-persons/?entry={entry.pk}").content.decode()
     assert register.count('data-testid="key-person-row"') == 1 and "张三" in register
     police = login(org["police"]).get(f"/cases/{listed_case.number}/").content.decode()

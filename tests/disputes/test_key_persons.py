@@ -84,6 +84,14 @@ def test_handlers_and_leaders_cannot_mark_or_remove(org, login, listed_case):
     assert login(org["outsider"]).post(f"{REGISTER}{entry.pk}/remove/", {"reason": "x"}).status_code == 404
 
 
+def test_the_register_offers_removal_to_the_centers_clerks_only(org, login, listed_case):
+    for persona in ("township_officer", "county_officer"):
+        assert 'data-testid="key-person-remove"' in login(org[persona]).get(REGISTER).content.decode(), persona
+    for persona in ("township_leader", "leader"):
+        body = login(org[persona]).get(REGISTER).content.decode()
+        assert "张三" in body and 'data-testid="key-person-remove"' not in body, persona
+
+
 def test_the_register_runs_a_fixed_number_of_queries(org, login, django_assert_max_num_queries):
     from disputes import key_persons
 

@@ -239,7 +239,8 @@ def test_the_sections_are_read_in_four_queries(org, make_case, django_assert_max
     leader = org["leader"]
     leader.refresh_from_db()
     supervision_sections(leader)
-    with django_assert_max_num_queries(4):
+    # SQLite (the embedded default) refuses limits inside a UNION: one query per section there.
+    with django_assert_max_num_queries(4 if connection.features.supports_slicing_ordering_in_compound else 6):
         _listed, sections = supervision_sections(leader)
     orders = {"overdue": ("handle_due", "id"), "not_accepted": ("received_at", "id"), "not_signed": ("sign_due", "id")}
     for section in sections:

@@ -88,6 +88,7 @@ def test_a_log_of_last_week_may_be_backfilled(org, login):
     ],
 )
 def test_bad_input_is_refused_in_chinese_and_nothing_saved(org, login, overrides, message):
+    overrides = dict(overrides)  # the parameter is shared by every run of the test in this process
     today = timezone.localdate()
     dates = {"tomorrow": today + timedelta(days=1), "8 days ago": today - timedelta(days=8)}
     if overrides.get("date") in dates:
