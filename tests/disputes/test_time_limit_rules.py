@@ -1,0 +1,213 @@
+"""The time-limit rules as the people who work the cases meet them: which units a statute
+governs, the built-in limits when an administrator emptied the matrix or deleted a statute, and
+the edges of a clock (the last minute of the due day, 今日到期, the badges, hour-based clocks)."""
+
+import json
+from datetime import date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from disputes import services
+from disputes.deadlines import add_months, forget_limit_book
+from disputes.models import Case, Channel, LimitUnit, RiskLevel, StageLimit, Status, StatutoryLimit, TimeLimitRule
+from governance.models import Unit, User
+from tests.disputes.conftest import intake
+
+
+def at(*args) -> datetime:
+    return timezone.make_aware(datetime(*args))
+
+
+def signed_in(org, login, persona: str = "township_officer"):
+    """A persona signed in at the (travelled-to) present, their password not yet due for a change."""
+    User.objects.filter(pk=org[persona].pk).update(password_changed_at=timezone.now())
+    return login(org[persona])
+
+
+def detail(client, case: Case) -> str:
+    response = client.get(f"/cases/{case.number}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def text_of(page: str, name: str) -> str:
+    """The text of the element marked data-testid=name."""
+    marker = f'data-testid="{name}"'
+    start = page.index(">", page.index(marker)) + 1
+    return page[start : page.index("<", start)]
+
+
+def due_on(case: Case, due: date) -> Case:
+    Case.objects.filter(pk=case.pk).update(handle_due=due)
+    case.refresh_from_db()
+    return case
+
+
+# --- Which units a statute governs ---------------------------------------------------------------
+
+
+def test_the_one_month_mediation_cap_does_not_bind_a_police_station(org, login, make_case):
+    case = make_case(Status.REGISTERED)
+    later_than_a_month = add_months(timezone.localdate(), 1) + timedelta(days=5)
+    services.dispatch_case(
+        case=case, by=org["township_officer"], lead_unit=org.police_a, due=later_than_a_month, version=case.version
+    )
+    case.refresh_from_db()
+    assert (case.status, case.handle_due) == (Status.DISPATCHED, later_than_a_month)
+    services.sign_case(case=case, by=org["police"], version=case.version)
+    page = detail(login(org["township_officer"]), case)
+    assert "人民调解工作若干规定" not in page
+    assert 'data-testid="citation"' not in page
+
+
+def test_a_unit_of_no_sector_is_not_held_to_a_statute_of_another(org, make_case):
+    # A village committee has no sector, and the 信访 statute has no kind: neither matches by "".
+    village = Unit.objects.get(code="A1-VC")
+    case = make_case(Status.REGISTERED)
+    later_than_a_month = add_months(timezone.localdate(), 1) + timedelta(days=5)
+    services.dispatch_case(
+        case=case, by=org["township_officer"], lead_unit=village, due=later_than_a_month, version=case.version
+    )
+    case.refresh_from_db()
+    assert case.handle_due == later_than_a_month
+
+
+def test_the_mediation_committee_is_held_to_one_month_with_the_message_a_person_sees(org, make_case):
+    case = make_case(Status.REGISTERED)
+    cap = add_months(timezone.localdate(), 1)
+    with pytest.raises(ValidationError) as refused:
+        services.dispatch_case(
+            case=case,
+            by=org["township_officer"],
+            lead_unit=org.mediation_a,
+            due=cap + timedelta(days=1),
+            version=case.version,
+        )
+    assert refused.value.message_dict["due"] == [
+        f"转办给甲镇人民调解委员会的，办理期限不得晚于 {cap}（《人民调解工作若干规定》第三十六条：人民调解期限）。"
+    ]
+
+
+def test_the_mediation_committee_case_page_cites_the_statute(org, login, make_case):
+    case = make_case(Status.REGISTERED)
+    case = services.dispatch_case(
+        case=case,
+        by=org["township_officer"],
+        lead_unit=org.mediation_a,
+        due=add_months(timezone.localdate(), 1),
+        version=case.version,
+    )
+    services.sign_case(case=case, by=org["mediator"], version=case.version)
+    page = detail(login(org["township_officer"]), case)
+    assert text_of(page, "citation") == "依据《人民调解工作若干规定》第三十六条"
+
+
+def test_the_dispatch_form_offers_the_statute_only_for_the_units_it_governs(org, login, make_case):
+    case = make_case(Status.REGISTERED)
+    page = detail(login(org["township_officer"]), case)
+    start = page.index(">", page.index('id="dispatch-due-by-unit"')) + 1
+    by_unit = json.loads(page[start : page.index("</script>", start)])
+    assert "人民调解期限" in by_unit[str(org.mediation_a.pk)]["reason"]
+    assert str(org.police_a.pk) not in by_unit
+    assert "时限矩阵" in by_unit[""]["reason"]
+
+
+# --- Built-in defaults ---------------------------------------------------------------------------
+
+
+def test_an_emptied_matrix_still_gives_the_default_thirty_working_days(org, login, make_case):
+    TimeLimitRule.objects.all().delete()
+    case = make_case(Status.REGISTERED)
+    page = detail(login(org["township_officer"]), case)
+    assert "时限矩阵（邻里纠纷 · 蓝色）：办理 30 个工作日" in page
+
+
+def test_a_deleted_statute_row_still_gives_a_petition_its_fifteen_days(org, login):
+    StatutoryLimit.objects.filter(code="petition_acceptance").delete()
+    with time_machine.travel(at(2026, 3, 2, 10), tick=False):
+        case = intake(org, channel=Channel.PETITION)
+        page = detail(signed_in(org, login), case)
+    assert text_of(page, "clock") == "受理告知正常，剩 15 天"
+    assert text_of(page, "citation") == "依据《信访工作条例》"
+
+
+@pytest.mark.parametrize(
+    ("unit", "due_soon", "shown"),
+    [
+        (LimitUnit.WORKING_DAYS, 4, "临期（4 个工作日内到期）"),
+        (LimitUnit.CALENDAR_DAYS, 5, "临期（2 个工作日内到期）"),  # not in working days: the built-in two
+    ],
+)
+def test_the_unit_table_says_how_near_due_soon_is(org, login, unit, due_soon, shown):
+    StageLimit.objects.filter(rule__risk_level=None, rule__category=None, rule__level="", stage="handle").update(
+        unit=unit, due_soon=due_soon
+    )
+    forget_limit_book()
+    page = login(org["county_officer"]).get("/cases/performance/").content.decode()
+    assert shown in page
+
+
+# --- The edges of a clock ------------------------------------------------------------------------
+
+
+def test_the_due_day_is_on_time_to_its_last_minute_and_overdue_after_midnight(org, login, make_case):
+    case = due_on(make_case(Status.IN_PROGRESS), date(2026, 3, 2))  # a Monday
+    with time_machine.travel(at(2026, 3, 2, 8), tick=False):
+        page = detail(signed_in(org, login), case)
+        assert text_of(page, "clock") == "办理今日到期"
+        assert 'data-testid="card"' not in page
+    with time_machine.travel(at(2026, 3, 2, 23, 59), tick=False):
+        assert text_of(detail(signed_in(org, login), case), "clock") == "办理今日到期"
+    with time_machine.travel(at(2026, 3, 3, 0, 1), tick=False):
+        page = detail(signed_in(org, login), case)
+        assert text_of(page, "clock") == "办理逾期 1 个工作日"
+        assert text_of(page, "card") == "黄牌"
+    with time_machine.travel(at(2026, 3, 5, 9), tick=False):  # three working days past: the default red
+        page = detail(signed_in(org, login), case)
+        assert text_of(page, "clock") == "办理逾期 3 个工作日"
+        assert text_of(page, "card") == "红牌"
+
+
+def test_due_soon_counts_down_in_working_days_before_the_due_day(org, login, make_case):
+    case = due_on(make_case(Status.IN_PROGRESS), date(2026, 3, 4))  # a Wednesday
+    with time_machine.travel(at(2026, 2, 27, 9), tick=False):  # Fri: Sat 28 (调休), 2, 3, 4 left
+        assert text_of(detail(signed_in(org, login), case), "clock") == "办理正常，剩 4 个工作日"
+    with time_machine.travel(at(2026, 3, 2, 9), tick=False):
+        assert text_of(detail(signed_in(org, login), case), "clock") == "办理临期，剩 2 个工作日"
+
+
+def red_unsigned(org, make_case, signed_by: datetime) -> Case:
+    """A red-risk case dispatched and not yet signed for: the 2-hour 签收 clock (临期 1 hour before)."""
+    case = make_case(Status.DISPATCHED, risk_level=RiskLevel.objects.get(code="red"))
+    Case.objects.filter(pk=case.pk).update(sign_due=signed_by)
+    case.refresh_from_db()
+    return case
+
+
+def test_an_hour_clock_shows_hours_and_its_due_minute_on_the_page(org, login, make_case):
+    case = red_unsigned(org, make_case, at(2026, 3, 2, 12, 0))
+    with time_machine.travel(at(2026, 3, 2, 10, 30), tick=False):
+        page = detail(signed_in(org, login), case)
+        assert text_of(page, "clock") == "签收正常，剩 1 小时"
+        assert "03-02 12:00" in page
+    with time_machine.travel(at(2026, 3, 2, 11, 30), tick=False):
+        assert text_of(detail(signed_in(org, login), case), "clock") == "签收即将到期"
+    with time_machine.travel(at(2026, 3, 2, 12, 30), tick=False):  # the yellow threshold is 0 hours
+        page = detail(signed_in(org, login), case)
+        assert text_of(page, "clock") == "签收逾期 0 小时"
+        assert text_of(page, "card") == "黄牌"
+    with time_machine.travel(at(2026, 3, 2, 14, 0), tick=False):
+        page = detail(signed_in(org, login), case)
+        assert text_of(page, "clock") == "签收逾期 2 小时"
+        assert text_of(page, "card") == "红牌"
+
+
+def test_an_hour_clock_at_its_due_minute_is_not_yet_late(org, login, make_case):
+    case = red_unsigned(org, make_case, at(2026, 3, 2, 12, 0))
+    with time_machine.travel(at(2026, 3, 2, 12, 0), tick=False):
+        page = detail(signed_in(org, login), case)
+    assert text_of(page, "clock") == "签收即将到期"
+    assert 'data-testid="card"' not in page
