@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-from disputes.models import Case, Status
+from disputes.models import Case, RiskLevel, Status
 from governance.models import Reminder
 from governance.reminders import run_overdue_scan
 
@@ -22,3 +22,28 @@ def test_each_case_is_reminded_on_the_day_it_reached_its_level(org, make_case):
     assert days[f"case:{due_monday.pk}"] == ("due_soon", date(2026, 2, 27))  # Sat 28 and Mon 2 left
     assert days[f"case:{due_tuesday.pk}"] == ("due_soon", date(2026, 2, 28))  # Mon 2 and Tue 3 left
     assert days[f"case:{due_friday.pk}"] == ("yellow", date(2026, 2, 28))  # the first working day past Fri 27
+
+
+def red_unsigned(make_case, sign_due: datetime) -> Case:
+    """A red-risk case not yet signed for: 签收 within 2 hours, 临期 in the last hour, 红牌 2 hours late."""
+    case = make_case(Status.DISPATCHED, risk_level=RiskLevel.objects.get(code="red"))
+    Case.objects.filter(pk=case.pk).update(sign_due=sign_due)
+    return case
+
+
+def test_an_hour_clock_is_reminded_on_the_day_its_hour_fell(org, make_case):
+    # Due at half past midnight: 临期 began at 23:30 the evening before.
+    soon = red_unsigned(make_case, timezone.make_aware(datetime(2026, 3, 3, 0, 30)))
+    # Due at 23:30: late from then on, 黄牌 at once (its yellow threshold is 0 hours), on that day.
+    late = red_unsigned(make_case, timezone.make_aware(datetime(2026, 3, 2, 23, 30)))
+    run_overdue_scan(timezone.make_aware(datetime(2026, 3, 3, 0, 10)))
+    days = {subject: (level, day) for subject, level, day in Reminder.objects.values_list("subject", "level", "day")}
+    assert days[f"case:{soon.pk}"] == ("due_soon", date(2026, 3, 2))
+    assert days[f"case:{late.pk}"] == ("yellow", date(2026, 3, 2))
+
+
+def test_a_return_visit_is_reminded_from_three_days_before_its_thirtieth_day(org, make_case):
+    closed = make_case(Status.CLOSED)  # 回访 within 30 calendar days of the closure, 临期 3 days before
+    Case.objects.filter(pk=closed.pk).update(closed_at=timezone.make_aware(datetime(2026, 3, 2, 10)))
+    run_overdue_scan(timezone.make_aware(datetime(2026, 3, 30, 7)))  # due 1 April: 2 days left
+    assert Reminder.objects.get(subject=f"case:{closed.pk}").day == date(2026, 3, 29)

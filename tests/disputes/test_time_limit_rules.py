@@ -211,3 +211,55 @@ def test_an_hour_clock_at_its_due_minute_is_not_yet_late(org, login, make_case):
         page = detail(signed_in(org, login), case)
     assert text_of(page, "clock") == "签收即将到期"
     assert 'data-testid="card"' not in page
+
+
+def test_a_weekend_after_the_due_day_is_already_one_day_late(org, login, make_case):
+    case = due_on(make_case(Status.IN_PROGRESS), date(2026, 3, 6))  # a Friday
+    with time_machine.travel(at(2026, 3, 7, 10), tick=False):  # Saturday: no working day has passed yet
+        page = detail(signed_in(org, login), case)
+    assert text_of(page, "clock") == "办理逾期 1 个工作日"
+    assert text_of(page, "card") == "黄牌"
+
+
+def test_a_statute_edited_by_the_administrator_is_what_the_clock_follows(org, login):
+    statute = StatutoryLimit.objects.get(code="petition_acceptance")
+    statute.amount = 10
+    statute.save()
+    with time_machine.travel(at(2026, 3, 2, 10), tick=False):
+        case = intake(org, channel=Channel.PETITION)
+        assert text_of(detail(signed_in(org, login), case), "clock") == "受理告知正常，剩 10 天"
+
+
+# --- The other stages' clocks: 审核 from the report, 回访 from the closure -------------------------
+
+
+def test_the_review_clock_runs_three_working_days_from_the_report(org, login, make_case):
+    case = make_case(Status.PENDING_REVIEW)
+    Case.objects.filter(pk=case.pk).update(reported_at=at(2026, 3, 6, 16))  # a Friday: due Wednesday 11
+    with time_machine.travel(at(2026, 3, 9, 9), tick=False):
+        page = detail(signed_in(org, login), case)
+        assert text_of(page, "clock") == "审核正常，剩 2 个工作日"
+        assert "2026-03-11" in page
+    with time_machine.travel(at(2026, 3, 11, 23, 59), tick=False):
+        assert text_of(detail(signed_in(org, login), case), "clock") == "审核今日到期"
+
+
+def test_the_return_visit_clock_runs_thirty_days_from_the_closure_until_the_visit(org, login, make_case):
+    case = make_case(Status.EVALUATED)
+    Case.objects.filter(pk=case.pk).update(closed_at=at(2026, 3, 2, 10))  # due 1 April
+    case.refresh_from_db()
+    with time_machine.travel(at(2026, 3, 20, 9), tick=False):
+        page = detail(signed_in(org, login), case)
+        assert text_of(page, "clock") == "回访正常，剩 12 天"
+        assert "2026-04-01" in page
+        services.record_visit(
+            case=case,
+            by=org["township_officer"],
+            method="phone",
+            visited_on=timezone.localdate(),
+            visitor="王回访",
+            came_back=False,
+            note="回访未复发",
+            version=case.version,
+        )
+        assert 'data-testid="clock"' not in detail(signed_in(org, login), case)
