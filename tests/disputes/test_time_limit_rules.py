@@ -145,7 +145,7 @@ def test_the_unit_table_says_how_near_due_soon_is(org, login, unit, due_soon, sh
     StageLimit.objects.filter(rule__risk_level=None, rule__category=None, rule__level="", stage="handle").update(
         unit=unit, due_soon=due_soon
     )
-    forget_limit_book()
+    forget_limit_book()  # a bulk update sends no signal
     page = login(org["county_officer"]).get("/cases/performance/").content.decode()
     assert shown in page
 
@@ -263,3 +263,114 @@ def test_the_return_visit_clock_runs_thirty_days_from_the_closure_until_the_visi
             version=case.version,
         )
         assert 'data-testid="clock"' not in detail(signed_in(org, login), case)
+
+
+# --- A statute's row deleted by an administrator: the shipped statute still applies ---------------
+
+
+def test_a_deleted_mediation_row_still_gives_a_mediation_one_month(db):
+    from mediation.models import mediation_due
+
+    StatutoryLimit.objects.filter(code="mediation").delete()
+    assert mediation_due(date(2026, 1, 31)) == date(2026, 2, 28)  # one month, to the end of a short one
+
+
+def test_a_deleted_petition_row_still_holds_a_petition_to_60_days_and_30_more(org):
+    StatutoryLimit.objects.filter(code="petition_handling").delete()
+    day = date(2026, 3, 2)
+    with time_machine.travel(at(2026, 3, 2, 10), tick=False):
+        case = intake(org, channel=Channel.PETITION)
+        case = services.accept_case(
+            case=case,
+            by=org["township_officer"],
+            category=case.category,
+            risk_level=case.risk_level,
+            version=case.version,
+        )
+        with pytest.raises(ValidationError) as refused:
+            services.dispatch_case(
+                case=case,
+                by=org["township_officer"],
+                lead_unit=org.police_a,
+                due=day + timedelta(days=61),
+                version=case.version,
+            )
+        assert refused.value.message_dict["due"] == [
+            "信访事项应自受理之日起60日内办结，办理期限不得晚于 2026-05-01（《信访工作条例》）。"
+        ]
+        case = services.dispatch_case(
+            case=case,
+            by=org["township_officer"],
+            lead_unit=org.police_a,
+            due=day + timedelta(days=55),
+            version=case.version,
+        )
+        case = services.sign_case(case=case, by=org["police"], version=case.version)
+        extension = services.request_extension(case=case, by=org["police"], days=40, reason="需多部门会商")
+        with pytest.raises(ValidationError, match="不得超过30日"):
+            services.decide_extension(extension=extension, by=org["township_officer"], approve=True, days=40)
+
+
+def test_a_deleted_petition_row_still_names_the_statute_on_the_dispatch_form(org, login):
+    StatutoryLimit.objects.filter(code="petition_handling").delete()
+    # The matrix's handling limit made longer than the statute's 60 days: the statute caps it.
+    StageLimit.objects.filter(rule__risk_level=None, rule__category=None, rule__level="", stage="handle").update(
+        amount=3, unit=LimitUnit.MONTHS
+    )
+    forget_limit_book()  # a bulk update sends no signal
+    with time_machine.travel(at(2026, 3, 2, 10), tick=False):
+        case = intake(org, channel=Channel.PETITION)
+        case = services.accept_case(
+            case=case,
+            by=org["township_officer"],
+            category=case.category,
+            risk_level=case.risk_level,
+            version=case.version,
+        )
+        page = detail(signed_in(org, login), case)
+    assert text_of(page, "due-reason").startswith(
+        "信访事项办理期限：法定 60 天（《信访工作条例》），期限至 2026-05-01；时限矩阵（邻里纠纷 · 蓝色）：办理 3 个月"
+    )
+
+
+# --- The citation stays beside the countdown whatever the clock's state ---------------------------
+
+
+def test_a_mediation_committee_case_cites_its_statute_when_due_soon_and_when_late(org, login, make_case):
+    case = make_case(Status.REGISTERED)
+    case = services.dispatch_case(
+        case=case,
+        by=org["township_officer"],
+        lead_unit=org.mediation_a,
+        due=add_months(timezone.localdate(), 1),
+        version=case.version,
+    )
+    services.sign_case(case=case, by=org["mediator"], version=case.version)
+    due_on(case, date(2026, 3, 2))
+    for moment, clock in ((at(2026, 2, 27, 9), "办理临期，剩 2 个工作日"), (at(2026, 3, 3, 9), "办理逾期 1 个工作日")):
+        with time_machine.travel(moment, tick=False):
+            page = detail(signed_in(org, login), case)
+        assert text_of(page, "clock") == clock
+        assert text_of(page, "citation") == "依据《人民调解工作若干规定》第三十六条"
+
+
+def test_a_stage_limit_the_administrator_tied_to_a_rule_is_cited_on_an_hour_clock(org, login, make_case):
+    rule = StatutoryLimit.objects.create(
+        code="red_sign",
+        name="红色风险签收时限",
+        amount=2,
+        unit=LimitUnit.HOURS,
+        citation="《示范县矛盾纠纷排查化解办法》第十条",
+    )
+    StageLimit.objects.filter(rule__risk_level__code="red", stage="sign").update(statute=rule)
+    forget_limit_book()  # a bulk update sends no signal
+    case = red_unsigned(org, make_case, at(2026, 3, 2, 12, 0))
+    for moment, clock in (
+        (at(2026, 3, 2, 10, 30), "签收正常，剩 1 小时"),
+        (at(2026, 3, 2, 11, 30), "签收即将到期"),
+        (at(2026, 3, 2, 12, 30), "签收逾期 0 小时"),
+    ):
+        with time_machine.travel(moment, tick=False):
+            page = detail(signed_in(org, login), case)
+        assert text_of(page, "clock") == clock
+        assert text_of(page, "citation") == "依据《示范县矛盾纠纷排查化解办法》第十条"
