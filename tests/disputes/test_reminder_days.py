@@ -5,7 +5,8 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-from disputes.models import Case, RiskLevel, Status
+from disputes.deadlines import forget_limit_book
+from disputes.models import Case, RiskLevel, StageLimit, Status
 from governance.models import Reminder
 from governance.reminders import run_overdue_scan
 
@@ -47,3 +48,14 @@ def test_a_return_visit_is_reminded_from_three_days_before_its_thirtieth_day(org
     Case.objects.filter(pk=closed.pk).update(closed_at=timezone.make_aware(datetime(2026, 3, 2, 10)))
     run_overdue_scan(timezone.make_aware(datetime(2026, 3, 30, 7)))  # due 1 April: 2 days left
     assert Reminder.objects.get(subject=f"case:{closed.pk}").day == date(2026, 3, 29)
+
+
+def test_a_case_late_but_under_its_yellow_threshold_is_reminded_on_the_first_day_past_it(org, make_case):
+    StageLimit.objects.filter(rule__risk_level=None, rule__category=None, rule__level="", stage="handle").update(
+        yellow_after=2
+    )
+    forget_limit_book()  # a bulk update sends no signal
+    case = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=case.pk).update(handle_due=date(2026, 3, 6))  # a Friday
+    run_overdue_scan(timezone.make_aware(datetime(2026, 3, 7, 7)))  # Saturday: late, not yet 黄牌
+    assert list(Reminder.objects.values_list("level", "day")) == [("due_soon", date(2026, 3, 7))]

@@ -374,3 +374,14 @@ def test_a_stage_limit_the_administrator_tied_to_a_rule_is_cited_on_an_hour_cloc
             page = detail(signed_in(org, login), case)
         assert text_of(page, "clock") == clock
         assert text_of(page, "citation") == "依据《示范县矛盾纠纷排查化解办法》第十条"
+
+
+def test_an_acceptance_limit_set_in_working_days_counts_working_days(org, login):
+    statute = StatutoryLimit.objects.get(code="petition_acceptance")
+    statute.amount, statute.unit = 5, LimitUnit.WORKING_DAYS
+    statute.save()
+    with time_machine.travel(at(2026, 3, 2, 10), tick=False):  # a Monday: due Monday 9 March
+        case = intake(org, channel=Channel.PETITION)
+        page = detail(signed_in(org, login), case)
+    assert text_of(page, "clock") == "受理告知正常，剩 5 个工作日"
+    assert "2026-03-09" in page
