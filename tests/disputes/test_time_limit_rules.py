@@ -385,3 +385,14 @@ def test_an_acceptance_limit_set_in_working_days_counts_working_days(org, login)
         page = detail(signed_in(org, login), case)
     assert text_of(page, "clock") == "受理告知正常，剩 5 个工作日"
     assert "2026-03-09" in page
+
+
+def test_a_handling_limit_in_hours_is_said_in_hours_on_the_dispatch_form(org, login, make_case):
+    StageLimit.objects.filter(rule__risk_level=None, rule__category=None, rule__level="", stage="handle").update(
+        amount=48, unit=LimitUnit.HOURS, due_soon=4
+    )
+    forget_limit_book()  # a bulk update sends no signal
+    case = make_case(Status.REGISTERED)
+    assert "时限矩阵（邻里纠纷 · 蓝色）：办理 48 小时" in text_of(
+        detail(login(org["township_officer"]), case), "due-reason"
+    )
