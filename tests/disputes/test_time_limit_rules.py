@@ -12,7 +12,17 @@ from django.utils import timezone
 
 from disputes import services
 from disputes.deadlines import add_months, forget_limit_book
-from disputes.models import Case, Channel, LimitUnit, RiskLevel, StageLimit, Status, StatutoryLimit, TimeLimitRule
+from disputes.models import (
+    Case,
+    Category,
+    Channel,
+    LimitUnit,
+    RiskLevel,
+    StageLimit,
+    Status,
+    StatutoryLimit,
+    TimeLimitRule,
+)
 from governance.models import Unit, User
 from tests.disputes.conftest import intake
 
@@ -396,3 +406,12 @@ def test_a_handling_limit_in_hours_is_said_in_hours_on_the_dispatch_form(org, lo
     assert "时限矩阵（邻里纠纷 · 蓝色）：办理 48 小时" in text_of(
         detail(login(org["township_officer"]), case), "due-reason"
     )
+
+
+def test_a_row_for_another_category_leaves_a_case_to_the_next_matching_row(org, login, make_case):
+    red = RiskLevel.objects.get(code="red")
+    labour = TimeLimitRule.objects.create(level="", category=Category.objects.get(code="labour"), risk_level=red)
+    StageLimit.objects.create(rule=labour, stage="handle", amount=10, due_soon=2, yellow_after=0, red_after=3)
+    case = make_case(Status.REGISTERED, risk_level=red)  # a red 邻里纠纷: the red row's 7 working days
+    reason = text_of(detail(login(org["township_officer"]), case), "due-reason")
+    assert "时限矩阵（邻里纠纷 · 红色）：办理 7 个工作日" in reason
