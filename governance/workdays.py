@@ -155,11 +155,9 @@ def add_working_days(start: date, n: int) -> date:
 def working_days_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end`; negative when `end` is earlier.
     So add_working_days(a, working_days_between(a, b)) lands on b when b is a working day."""
-    if end == start:
-        return 0
-    calendar = _calendar()
     if end < start:
         return -working_days_between(end, start)
+    calendar = _calendar()
     # The working days through `end` less those through `start`, from each year's running count.
     full_years = sum(_year_counts(year, calendar)[-1] for year in range(start.year, end.year))
     return full_years + _through(end, calendar) - _through(start, calendar)
