@@ -217,7 +217,7 @@ class Recipients:
     def leaders_of(self, township_code: str) -> tuple[int, ...]:
         return tuple(pk for prefix, pk in self.leaders if township_code.startswith(prefix))
 
-    def for_level(self, level: str, unit_id: int | None, township_code: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    def for_level(self, level: str, unit_id: int | None) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(units, users): 临期 to the handling unit; 黄牌 to it and its head; 红牌, on the day it
         is reached and every day after (RED_AGAIN), to the head (to the unit itself when it has no
         head on record). The jurisdiction's leaders read the red cards in their daily 红牌汇总
@@ -287,7 +287,7 @@ def _day(clock: Clock, today: date) -> date:
 
 
 def _due(case, clock: Clock, kind: str, unit_id: int | None, recipients: Recipients, today, texts: Texts) -> Due:
-    units, users = recipients.for_level(clock.level, unit_id, case.township.code)
+    units, users = recipients.for_level(clock.level, unit_id)
     body = fill(texts.body, {"township": case.township.name, "summary": case.summary[:80]})
     return Due(
         subject=f"case:{case.pk}",
@@ -624,7 +624,7 @@ def _case_clocks(
         for owner, township, code in cases.values_list("owner", "township_id", "township__code").distinct():
             codes[township] = code
             for audience in audiences:
-                to[(audience, owner, township)] = recipients.for_level(audience, owner or None, code)
+                to[(audience, owner, township)] = recipients.for_level(audience, owner or None)
     counts = {township: (n["all"], n["new"]) for township, n in red.items()}
     return CaseClocks(cases, owed, to, texts, run, counts, codes)
 

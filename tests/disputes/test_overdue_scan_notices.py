@@ -1,0 +1,84 @@
+"""The overdue scan's notices on cases as the people who get them read them: who reads each level
+of a listed supervision (挂牌督办), what a notice quotes of the case, and how the leaders' daily
+summary names the cases that turned red."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from disputes import services
+from disputes.models import Case, Status, Supervision
+from governance.models import Notification
+from governance.reminders import run_overdue_scan
+from tests.factories import make_user
+
+DUE = date(2026, 3, 2)  # a Monday
+# The supervision's own clock: 临期 from one working day before (Saturday 2-28 is a 调休 working
+# day), 黄牌 the day after, 红牌 two working days after.
+SOON, YELLOW, RED = date(2026, 2, 28), date(2026, 3, 3), date(2026, 3, 4)
+
+
+def early(day: date) -> datetime:
+    """07:00, before the daily digests."""
+    return timezone.make_aware(datetime(day.year, day.month, day.day, 7))
+
+
+@pytest.fixture
+def head(org):
+    return make_user("police_head", "handler", org.police_a, is_unit_head=True)
+
+
+@pytest.fixture
+def listed(org, make_case):
+    """A case 甲镇派出所 handles, listed by the county leader with a reply due on DUE."""
+    case = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=case.pk).update(handle_due=date(2026, 9, 1))
+    services.supervise_case(
+        case=case, by=org["leader"], instruction="限期办结", due=timezone.localdate() + timedelta(days=3)
+    )
+    Supervision.objects.filter(case=case).update(due=DUE)
+    return case
+
+
+def readers(title_start: str) -> set[tuple[str, str]]:
+    notices = Notification.objects.filter(title__startswith=title_start)
+    return {("unit", n.unit.name) if n.unit_id else ("user", n.user.username) for n in notices}
+
+
+def inbox(login, user) -> str:
+    return login(user).get("/inbox/").content.decode()
+
+
+def test_each_level_of_a_listed_supervision_reaches_its_readers(org, login, listed, head):
+    for day in (SOON, YELLOW, RED):
+        run_overdue_scan(early(day))
+    n = listed.number
+    assert readers("【临期】挂牌督办") == {("unit", "甲镇派出所")}
+    assert readers("【黄牌】挂牌督办") == {("unit", "甲镇派出所"), ("user", "police_head")}
+    # Red: the head answers for the unit, and the leader who listed it hears of it himself.
+    assert readers("【红牌】挂牌督办") == {("user", "police_head"), ("user", "leader")}
+
+    police = inbox(login, org["police"])
+    assert f"【临期】挂牌督办 {n} 应于 2026-03-02 前回复" in police
+    assert f"【黄牌】挂牌督办 {n} 已过督办期限未回复" in police
+    assert "【红牌】" not in police
+    assert f"【红牌】挂牌督办 {n} 超过督办期限 2 个工作日 未回复" in inbox(login, org["leader"])
+
+
+def test_a_supervision_notice_quotes_the_township_and_80_characters_of_the_case(org, listed):
+    summary = "村民反映邻里排水沟堵塞，雨天积水倒灌入户，" * 10
+    Case.objects.filter(pk=listed.pk).update(summary=summary)
+    run_overdue_scan(early(SOON))
+    notice = Notification.objects.get(title__startswith="【临期】挂牌督办")
+    assert notice.body == f"甲镇　{summary[:80]}"
+
+
+def test_the_leaders_summary_names_ten_new_red_cards_and_says_there_are_more(org, make_case):
+    cases = [make_case(Status.IN_PROGRESS) for _n in range(11)]
+    Case.objects.filter(pk__in=[c.pk for c in cases]).update(handle_due=DUE)
+    run_overdue_scan(timezone.make_aware(datetime(2026, 3, 5, 9)))  # three working days late: red today
+    numbers = sorted(c.number for c in cases)
+    body = Notification.objects.get(user=org["township_leader"], title__startswith="领导每日汇总").body
+    assert f"今日新转红牌 11 件（{'、'.join(numbers[:10])}等）；持续红牌 0 件" in body
+    assert numbers[10] not in body
