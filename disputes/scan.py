@@ -34,8 +34,8 @@ from types import SimpleNamespace
 
 import chinese_calendar
 from django.db import connection, models
-from django.db.models import Count, F, Q, Value
-from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
+from django.db.models import Count, F, Q, Value, Window
+from django.db.models.functions import Cast, Coalesce, Concat, RowNumber, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -467,15 +467,20 @@ class CaseClocks:
 
     def newly_red(self, per_township: int) -> dict[int, list[str]]:
         """township id -> the numbers of (at most `per_township` of) the cases that turned red
-        today. One query."""
+        today, the first by number. One query; the limit is per township, so a township with many
+        new red cards leaves the others theirs."""
         keys = [key for key, group in self.owed.items() if group.to == L.RED]
         found: dict[int, list[str]] = defaultdict(list)
         if not keys:
             return found
-        rows = self.cases.filter(clock_key__in=keys).order_by("number").values_list("township_id", "number")
-        for township, number in rows[: per_township * max(len(self.red), 1)]:
-            if len(found[township]) < per_township:
-                found[township].append(number)
+        rows = (
+            self.cases.filter(clock_key__in=keys)
+            .annotate(rank=Window(RowNumber(), partition_by=F("township_id"), order_by=F("number").asc()))
+            .filter(rank__lte=per_township)
+            .values_list("township_id", "number")
+        )
+        for township, number in rows:
+            found[township].append(number)
         return found
 
     def dues(self) -> Iterator[Due]:

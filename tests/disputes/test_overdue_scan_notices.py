@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from disputes import services
 from disputes.models import Case, Status, Supervision
-from governance.models import Notification
+from governance.models import Notification, Role, Unit
 from governance.reminders import run_overdue_scan
 from tests.factories import make_user
 
@@ -82,3 +82,23 @@ def test_the_leaders_summary_names_ten_new_red_cards_and_says_there_are_more(org
     body = Notification.objects.get(user=org["township_leader"], title__startswith="领导每日汇总").body
     assert f"今日新转红牌 11 件（{'、'.join(numbers[:10])}等）；持续红牌 0 件" in body
     assert numbers[10] not in body
+
+
+def test_each_leader_is_told_the_numbers_of_his_townships_new_red_cards(org, make_case):
+    # 甲镇 has many more cases turning red today than 乙镇: 乙镇's leader still reads the number of
+    # 乙镇's one, and the county leader ten of the county's (甲镇's first, by number) and 等.
+    lead_b = Unit.objects.create(code="B-LEAD", name="乙镇党委政府", kind=Unit.Kind.LEADERSHIP, region=org.town_b)
+    leader_b = make_user("township_leader_b", Role.LEADER, lead_b)
+    in_a = [make_case(Status.IN_PROGRESS) for _n in range(21)]
+    in_b = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=in_b.pk).update(township=org.town_b, village=org.village_b1)
+    Case.objects.filter(pk__in=[c.pk for c in (*in_a, in_b)]).update(handle_due=DUE)
+    run_overdue_scan(timezone.make_aware(datetime(2026, 3, 5, 9)))
+
+    def summary(user) -> str:
+        return Notification.objects.get(user=user, title__startswith="领导每日汇总").body
+
+    assert f"今日新转红牌 1 件（{in_b.number}）；持续红牌 0 件" in summary(leader_b)
+    numbers = sorted(c.number for c in in_a)
+    assert f"今日新转红牌 21 件（{'、'.join(numbers[:10])}等）；" in summary(org["township_leader"])
+    assert f"今日新转红牌 22 件（{'、'.join(numbers[:10])}等）；" in summary(org["leader"])

@@ -4,14 +4,14 @@ whatever moves a deadline or a threshold in between — an extension granted, a 
 the matrix or the calendar edited by an administrator, an hourly clock running on — the next run
 sends exactly what a full reading of every clock (`case_dues`) says is owed."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
 from django.utils import timezone
 
 from disputes import services
-from disputes.models import Case, CaseEvent, RiskLevel, StageLimit, Status, TimeLimitRule
+from disputes.models import Case, CaseEvent, Category, RiskLevel, StageLimit, Status, TimeLimitRule
 from disputes.scan import case_dues
 from governance.models import CalendarDay, Reminder
 from governance.reminders import run_overdue_scan
@@ -148,3 +148,35 @@ def test_the_digest_of_a_unit_that_first_owes_after_the_full_pass(org, day, earl
     steady = day.scan(at(11, 15))
     assert steady.since is not None
     assert Reminder.objects.filter(kind="digest", subject=f"unit:{org.police_a.pk}").exists()
+
+
+def hourly_rule(stage: str, amount: int, due_soon: int, red_after: int, **row) -> None:
+    """An administrator's row of the matrix counting `stage` in hours."""
+    rule = TimeLimitRule.objects.create(**row)
+    StageLimit.objects.create(
+        rule=rule, stage=stage, amount=amount, unit="hours", due_soon=due_soon, yellow_after=0, red_after=red_after
+    )
+
+
+def test_a_late_sign_clock_of_a_specific_row_turns_red_between_full_passes(org, day, early_case):
+    # 甲镇's red-risk neighbour disputes: six hours to sign, 红牌 six hours after (the red-risk row
+    # of every level and category says two and two).
+    neighbours = Category.objects.get(code="neighbourhood")
+    red = RiskLevel.objects.get(code="red")
+    hourly_rule("sign", 6, 1, 6, level="township", category=neighbours, risk_level=red)
+    case = early_case(Status.DISPATCHED, risk_level=red)
+    Case.objects.filter(pk=case.pk).update(sign_due=at(6, 30))
+    day.scan(at(12))  # five and a half hours late: 黄牌
+    assert sent(case) == {("sign", "yellow")}
+    steady = day.scan(at(12, 45))  # six and a quarter: 红牌, though nobody touched the case
+    assert steady.since is not None and ("sign", "red") in sent(case)
+
+
+def test_a_late_review_counted_in_hours_turns_red_between_full_passes(org, day, early_case):
+    hourly_rule("review", 24, 4, 4, category=Category.objects.get(code="neighbourhood"))
+    case = early_case(Status.PENDING_REVIEW)
+    Case.objects.filter(pk=case.pk).update(reported_at=at(9) - timedelta(days=1))  # due at 09:00 today
+    day.scan(at(12))  # three hours late: 黄牌
+    assert sent(case) == {("review", "yellow")}
+    steady = day.scan(at(13, 15))
+    assert steady.since is not None and ("review", "red") in sent(case)
