@@ -170,11 +170,7 @@ def item_to_case(*, by: User, item: ZeroReportItem):
     from disputes.services import register_reported_dispute
 
     with transaction.atomic():
-        item = (
-            ZeroReportItem.objects.select_for_update(of=("self",))
-            .select_related("report__village__parent")
-            .get(pk=item.pk)
-        )
+        item = ZeroReportItem.objects.select_for_update().get(pk=item.pk)
         if item.case_id is not None:
             raise ValidationError(_("该纠纷已转为案件 %(n)s。") % {"n": item.case.number})
         report = item.report

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from disputes import services
-from disputes.models import Case, Status, Supervision
+from disputes.models import Case, EarlyWarning, Status, Supervision, WarningKind
 from governance.models import Notification, Role, Unit
 from governance.reminders import run_overdue_scan
 from tests.factories import make_user
@@ -102,3 +102,26 @@ def test_each_leader_is_told_the_numbers_of_his_townships_new_red_cards(org, mak
     numbers = sorted(c.number for c in in_a)
     assert f"今日新转红牌 21 件（{'、'.join(numbers[:10])}等）；" in summary(org["township_leader"])
     assert f"今日新转红牌 22 件（{'、'.join(numbers[:10])}等）；" in summary(org["leader"])
+
+
+def test_the_leaders_summary_names_the_five_newest_warnings_of_the_last_day(org):
+    now = timezone.make_aware(datetime(2026, 3, 5, 9))
+
+    def warning(title: str, hours_ago: float) -> None:
+        EarlyWarning.objects.create(
+            kind=WarningKind.GROUP,
+            key=title,
+            subject=title,
+            township=org.town_a,
+            title=title,
+            raised_at=now - timedelta(hours=hours_ago),
+        )
+
+    for n in (1, 6, 3, 2, 5, 4):  # raised n hours before the scan, written in no particular order
+        warning(f"第{n}条预警", n)
+    warning("前天的预警", 25)
+    warning("扫描之后的预警", -1)
+    run_overdue_scan(now)
+    title, body = Notification.objects.filter(user=org["township_leader"]).values_list("title", "body").get()
+    assert title == "领导每日汇总（03-05）：红牌 0 件，新预警 6 条"
+    assert "近一天新预警 6 条：第1条预警；第2条预警；第3条预警；第4条预警；第5条预警等。" in body

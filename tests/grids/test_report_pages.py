@@ -9,7 +9,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from disputes.models import Case, Category
-from grids.models import ZeroReport, ZeroReportItem
+from grids.models import Grid, ZeroReport, ZeroReportItem
 from grids.zero_report import ReportData, file_report, run_zero_report_check
 from tests.factories import PERSONAS
 
@@ -130,7 +130,7 @@ def test_listed_dispute_becomes_a_case_once(org, login):
     item.refresh_from_db()
     assert item.case == case
     response = client.post(f"/grids/reports/items/{item.pk}/to-case/", follow=True)
-    assert "已转为案件" in response.content.decode()
+    assert f"该纠纷已转为案件 {case.number}。" in response.content.decode()
     assert Case.objects.count() == 1
 
 
@@ -249,3 +249,62 @@ def test_the_league_of_a_past_month_does_not_say_up_to_today(org, login):
         current = client.get("/grids/board/league/?month=2026-11").content.decode()
     assert "截至今天" not in past and "2026年10月共有" in past
     assert "本月截至今天共有" in current
+
+
+# --- Today's zero-report through a due day: 待报 until the 17:00 cutoff, 临期 in the grace, 漏报 after
+# it, 已报 once filed; on other days 本日无需报送 with an offer to report anyway. A report of another
+# day or of a single grid is not the village's today.
+
+
+def today_on_home(login, user, moment: datetime) -> str:
+    with time_machine.travel(moment, tick=False):
+        page = login(user).get("/").content.decode()
+    return page.split('data-testid="home-zero-report"')[1].split("</section>")[0]
+
+
+def today_on_reports(login, user, moment: datetime) -> str:
+    with time_machine.travel(moment, tick=False):
+        page = login(user).get("/grids/reports/").content.decode()
+    return page.split('data-testid="today-state">')[1].split("</span></span>")[0]
+
+
+@pytest.mark.parametrize(
+    ("hh", "mm", "state", "label"),
+    [(10, 0, "pending", "待报"), (17, 0, "pending", "待报"), (18, 0, "grace", "临期"), (19, 1, "missed", "漏报")],
+)
+def test_through_a_due_day_the_home_and_the_report_page_say_how_today_stands(org, login, hh, mm, state, label):
+    badge = f'<span class="badge report-{state}">{label}</span>'
+    home = today_on_home(login, org["grid_worker"], at(MONDAY, hh, mm))
+    assert badge in home and ">填报今日报告</a>" in home
+    assert badge in today_on_reports(login, org["grid_worker"], at(MONDAY, hh, mm))
+
+
+def test_once_filed_today_says_reported_and_offers_to_correct_it(org, login):
+    file_report(
+        by=org["grid_worker"], village=org.village_a1, day=MONDAY, data=ReportData(is_zero=True), now=at(MONDAY, 9)
+    )
+    home = today_on_home(login, org["grid_worker"], at(MONDAY, 20))
+    assert '<span class="badge report-reported">已报</span>' in home and ">09:00</span>" in home
+    assert ">修改今日报告</a>" in home
+
+
+def test_on_a_day_without_obligation_the_home_offers_to_report_anyway(org, login):
+    home = today_on_home(login, org["grid_worker"], at(MONDAY.replace(day=17), 20))  # a Tuesday evening
+    assert '<span class="badge report-not_due">本日无需报送</span>' in home
+    assert ">如有情况，填报今日报告</a>" in home
+
+
+def test_last_weeks_report_or_one_grids_report_is_not_the_villages_today(org, login):
+    file_report(
+        by=org["grid_worker"],
+        village=org.village_a1,
+        day=MONDAY.replace(day=9),
+        data=ReportData(is_zero=True),
+        now=at(MONDAY.replace(day=9), 9),
+    )
+    grid = Grid.objects.get(code=f"{org.village_a1.code}001")
+    ZeroReport.objects.create(
+        village=org.village_a1, grid=grid, date=MONDAY, reporter=org["grid_worker"], submitted_at=at(MONDAY, 9)
+    )
+    home = today_on_home(login, org["grid_worker"], at(MONDAY, 10))
+    assert '<span class="badge report-pending">待报</span>' in home and ">填报今日报告</a>" in home

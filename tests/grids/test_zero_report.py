@@ -157,7 +157,7 @@ def test_check_reminds_missing_units_once(org, django_assert_max_num_queries):
 def test_days_without_obligation_are_skipped(org):
     result = run_zero_report_check(SUNDAY, now=at(SUNDAY, 23))
     assert not result.due and result.reminded == 0
-    assert "不是报送日" in str(result)
+    assert str(result) == "2026-11-22 不是报送日，无需检查。"
 
 
 def test_three_misses_in_a_row_reach_the_county(org):
