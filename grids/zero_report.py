@@ -300,7 +300,7 @@ def _deliver(reminders: Iterable[ZeroReportReminder], township_of: dict[int, int
     county = Unit.objects.filter(kind=Unit.Kind.COUNTY_CENTER).values_list("pk", flat=True).first()
     notices = []
     for reminder in reminders:
-        title = _notice_title(names.get(reminder.village_id, ""), day)
+        title = _notice_title(names[reminder.village_id], day)
         body = _notice_body(reminder.misses_in_a_row)
         for unit_id in (committees.get(reminder.village_id), centers.get(township_of.get(reminder.village_id))):
             if unit_id:

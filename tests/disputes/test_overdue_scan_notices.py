@@ -80,7 +80,10 @@ def test_the_leaders_summary_names_ten_new_red_cards_and_says_there_are_more(org
     run_overdue_scan(timezone.make_aware(datetime(2026, 3, 5, 9)))  # three working days late: red today
     numbers = sorted(c.number for c in cases)
     body = Notification.objects.get(user=org["township_leader"], title__startswith="领导每日汇总").body
-    assert f"今日新转红牌 11 件（{'、'.join(numbers[:10])}等）；持续红牌 0 件" in body
+    assert (
+        body
+        == f"今日新转红牌 11 件（{'、'.join(numbers[:10])}等）；持续红牌 0 件，每日提醒主办单位负责人。\n详见督办清单和预警页面。"
+    )
     assert numbers[10] not in body
 
 
@@ -124,4 +127,24 @@ def test_the_leaders_summary_names_the_five_newest_warnings_of_the_last_day(org)
     run_overdue_scan(now)
     title, body = Notification.objects.filter(user=org["township_leader"]).values_list("title", "body").get()
     assert title == "领导每日汇总（03-05）：红牌 0 件，新预警 6 条"
-    assert "近一天新预警 6 条：第1条预警；第2条预警；第3条预警；第4条预警；第5条预警等。" in body
+    assert body == (
+        "今日新转红牌 0 件；持续红牌 0 件，每日提醒主办单位负责人。\n"
+        "近一天新预警 6 条：第1条预警；第2条预警；第3条预警；第4条预警；第5条预警等。\n"
+        "详见督办清单和预警页面。"
+    )
+
+
+def test_a_summary_of_five_warnings_or_fewer_names_them_all(org):
+    now = timezone.make_aware(datetime(2026, 3, 5, 9))
+    for n in (1, 2, 3, 4, 5):
+        EarlyWarning.objects.create(
+            kind=WarningKind.GROUP,
+            key=f"w{n}",
+            subject=f"w{n}",
+            township=org.town_a,
+            title=f"第{n}条预警",
+            raised_at=now - timedelta(hours=n),
+        )
+    run_overdue_scan(now)
+    body = Notification.objects.get(user=org["township_leader"]).body
+    assert "\n近一天新预警 5 条：第1条预警；第2条预警；第3条预警；第4条预警；第5条预警。\n" in body

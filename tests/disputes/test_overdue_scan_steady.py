@@ -13,7 +13,7 @@ from django.utils import timezone
 from disputes import services
 from disputes.models import Case, CaseEvent, Category, RiskLevel, StageLimit, Status, TimeLimitRule
 from disputes.scan import case_dues
-from governance.models import CalendarDay, Reminder
+from governance.models import CalendarDay, Notification, Reminder
 from governance.reminders import run_overdue_scan
 from tests.factories import make_user
 
@@ -180,3 +180,33 @@ def test_a_late_review_counted_in_hours_turns_red_between_full_passes(org, day, 
     assert sent(case) == {("review", "yellow")}
     steady = day.scan(at(13, 15))
     assert steady.since is not None and ("review", "red") in sent(case)
+
+
+def test_a_center_that_first_owes_after_the_full_pass_gets_its_digest(org, day, make_case):
+    day.scan(at(9))
+    with time_machine.travel(at(11), tick=False):
+        make_case(Status.REGISTERED)  # taken in at 甲镇综治中心: to dispatch
+    steady = day.scan(at(11, 15))
+    assert steady.since is not None
+    digest = Notification.objects.get(unit=org.center_a, title__startswith="每日待办汇总")
+    assert digest.body == "待分流 1 件"
+
+
+def test_a_listing_after_the_full_pass_is_in_the_lead_units_digest(org, day, early_case):
+    case = early_case(Status.IN_PROGRESS, date(2026, 4, 30))  # nothing owed yet
+    day.scan(at(9))
+    with time_machine.travel(at(10), tick=False):
+        services.supervise_case(case=case, by=org["leader"], instruction="限期办结", due=date(2026, 3, 20))
+    assert day.scan(at(10, 15)).since is not None
+    digest = Notification.objects.get(unit=org.police_a, title__startswith="每日待办汇总")
+    assert digest.body == "挂牌督办待回复 1 件"
+
+
+def test_an_extension_asked_after_the_full_pass_is_in_the_centers_digest(org, day, early_case):
+    case = early_case(Status.IN_PROGRESS, date(2026, 4, 30))
+    day.scan(at(9))
+    with time_machine.travel(at(10), tick=False):
+        services.request_extension(case=case, by=org["police"], days=3, reason="需补充鉴定")
+    assert day.scan(at(10, 15)).since is not None
+    digest = Notification.objects.get(unit=org.center_a, title__startswith="每日待办汇总")
+    assert digest.body == "延期申请待审批 1 件"

@@ -308,3 +308,18 @@ def test_last_weeks_report_or_one_grids_report_is_not_the_villages_today(org, lo
     )
     home = today_on_home(login, org["grid_worker"], at(MONDAY, 10))
     assert '<span class="badge report-pending">待报</span>' in home and ">填报今日报告</a>" in home
+
+
+@pytest.mark.parametrize(
+    ("month", "mondays"),
+    [
+        ("2026-05", 4),  # 4, 11, 18, 25 May; 1 June, a Monday, is the next month's
+        ("2026-06", 5),  # from 1 June, a Monday
+        ("2026-08", 5),  # to 31 August, a Monday
+    ],
+)
+def test_the_league_owes_each_village_the_months_due_days_from_the_first_to_the_last(org, login, month, mondays):
+    with time_machine.travel(at(MONDAY, 20), tick=False):
+        league = login(org["county_officer"]).get(f"/grids/board/league/?month={month}").content.decode()
+    assert f'<td>甲镇</td><td class="text-end">{2 * mondays}</td>' in league
+    assert f'<td>乙镇</td><td class="text-end">{mondays}</td>' in league

@@ -40,5 +40,6 @@ def test_the_check_counts_the_villages_it_reported_to_the_county(org, login, cap
     assert out == "2026-11-16：应报 3 个单位，已报 1，漏报 2，本次提醒 2（其中通报县级 1）。\n"
 
     county = login(org["county_officer"]).get("/inbox/").content.decode()
-    assert "甲镇二村 2026-11-16 零报告未报送" in county and "连续漏报 3 次，请尽快补报。" in county
+    assert ">● 甲镇二村 2026-11-16 零报告未报送</strong>" in county
+    assert '<div class="small text-muted">连续漏报 3 次，请尽快补报。</div>' in county
     assert "乙镇一村 2026-11-16 零报告未报送" not in county
