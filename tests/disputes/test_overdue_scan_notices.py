@@ -148,3 +148,37 @@ def test_a_summary_of_five_warnings_or_fewer_names_them_all(org):
     run_overdue_scan(now)
     body = Notification.objects.get(user=org["township_leader"]).body
     assert "\n近一天新预警 5 条：第1条预警；第2条预警；第3条预警；第4条预警；第5条预警。\n" in body
+
+
+def test_the_daily_digest_counts_each_thing_a_unit_owes(org, make_case):
+    def handling(due: date) -> Case:
+        case = make_case(Status.IN_PROGRESS)
+        Case.objects.filter(pk=case.pk).update(handle_due=due)
+        case.refresh_from_db()
+        return case
+
+    make_case(Status.DISPATCHED)
+    handling(date(2026, 3, 2))  # overdue on 5 March
+    handling(date(2026, 3, 6))  # due within two working days
+    paused = handling(date(2026, 4, 30))
+    services.pause_clock(case=paused, by=org["police"], reason="appraisal", note="伤情鉴定", version=None)
+    listed = handling(date(2026, 4, 30))
+    services.supervise_case(
+        case=listed, by=org["leader"], instruction="限期办结", due=timezone.localdate() + timedelta(days=3)
+    )
+    services.request_extension(case=listed, by=org["police"], days=3, reason="需补充鉴定")
+    handling(date(2026, 4, 30))  # owes nothing yet
+    make_case(Status.SUBMITTED)
+    make_case(Status.REGISTERED)
+    make_case(Status.PENDING_REVIEW)
+    make_case(Status.CLOSED)  # to visit
+    make_case(Status.EVALUATED)
+    visited = make_case(Status.CLOSED)
+    Case.objects.filter(pk=visited.pk).update(visited_at=timezone.now())
+
+    run_overdue_scan(timezone.make_aware(datetime(2026, 3, 5, 9)))
+    digests = dict(Notification.objects.filter(title="每日待办汇总（03-05）").values_list("unit__name", "body"))
+    assert digests == {
+        "甲镇派出所": "待签收 1 件；办理逾期 1 件；办理临期 1 件；暂停计时 1 件；挂牌督办待回复 1 件",
+        "甲镇综治中心": "待受理 1 件；待分流 1 件；办结待审核 1 件；延期申请待审批 1 件；待回访 2 件",
+    }

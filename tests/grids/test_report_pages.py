@@ -9,9 +9,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from disputes.models import Case, Category
+from governance.models import Role
 from grids.models import Grid, ZeroReport, ZeroReportItem
 from grids.zero_report import ReportData, file_report, run_zero_report_check
-from tests.factories import PERSONAS
+from tests.factories import PERSONAS, make_user
 
 MONDAY = date(2026, 11, 16)
 
@@ -321,5 +322,68 @@ def test_last_weeks_report_or_one_grids_report_is_not_the_villages_today(org, lo
 def test_the_league_owes_each_village_the_months_due_days_from_the_first_to_the_last(org, login, month, mondays):
     with time_machine.travel(at(MONDAY, 20), tick=False):
         league = login(org["county_officer"]).get(f"/grids/board/league/?month={month}").content.decode()
-    assert f'<td>甲镇</td><td class="text-end">{2 * mondays}</td>' in league
-    assert f'<td>乙镇</td><td class="text-end">{mondays}</td>' in league
+    nothing = '<td class="text-end">0</td><td class="text-end">0</td>'  # reported, late
+    assert f'<td>甲镇</td><td class="text-end">{2 * mondays}</td>{nothing}' in league
+    assert f'<td>乙镇</td><td class="text-end">{mondays}</td>{nothing}' in league
+
+
+def worker_of(village, name: str):
+    worker = make_user(name, Role.GRID_WORKER, None)
+    Grid.objects.get(code=f"{village.code}001").workers.add(worker)
+    return worker
+
+
+def test_the_league_counts_the_reports_of_due_days_and_the_late_ones(org, login):
+    a2_worker, b1_worker = worker_of(org.village_a2, "a2_worker"), worker_of(org.village_b1, "b1_worker")
+    filed = [
+        (org["grid_worker"], org.village_a1, date(2026, 11, 2), 9),
+        (org["grid_worker"], org.village_a1, date(2026, 11, 9), 20),  # late
+        (org["grid_worker"], org.village_a1, MONDAY, 9),
+        (a2_worker, org.village_a2, date(2026, 11, 10), 9),  # a Tuesday: owed nothing
+        (b1_worker, org.village_b1, MONDAY, 20),  # late
+    ]
+    for worker, village, day, hour in filed:
+        file_report(by=worker, village=village, day=day, data=ReportData(is_zero=True), now=at(day, hour))
+    grid = Grid.objects.get(code=f"{org.village_a2.code}001")
+    ZeroReport.objects.create(  # one grid's report is not the village's
+        village=org.village_a2,
+        grid=grid,
+        date=date(2026, 11, 9),
+        reporter=org["grid_worker"],
+        submitted_at=at(MONDAY, 9),
+    )
+    with time_machine.travel(at(MONDAY, 20), tick=False):
+        league = login(org["county_officer"]).get("/grids/board/league/?month=2026-11").content.decode()
+    # owed, reported, late, missed: 甲镇 two villages on 2, 9 and 16 November, 乙镇 one.
+    cells = '<td class="text-end">{}</td><td class="text-end">{}</td><td class="text-end">{}</td>'
+    assert "<td>甲镇</td>" + cells.format(6, 3, 1) + '<td class="text-end text-danger">3</td>' in league
+    assert "<td>乙镇</td>" + cells.format(3, 1, 1) + '<td class="text-end text-danger">2</td>' in league
+    with time_machine.travel(at(date(2026, 11, 15), 20), tick=False):  # the Sunday before: two Mondays so far
+        before = login(org["county_officer"]).get("/grids/board/league/?month=2026-11").content.decode()
+    assert "<td>甲镇</td>" + cells.format(4, 2, 1) in before
+
+
+def test_the_board_shows_the_days_village_report_with_its_reporter(org, login):
+    file_report(
+        by=org["grid_worker"], village=org.village_a1, day=MONDAY, data=ReportData(is_zero=True), now=at(MONDAY, 9, 5)
+    )
+    last_week = MONDAY - timedelta(weeks=1)
+    file_report(
+        by=worker_of(org.village_a2, "a2_worker"),
+        village=org.village_a2,
+        day=last_week,
+        data=ReportData(is_zero=True),
+        now=at(last_week, 9),
+    )
+    grid = Grid.objects.get(code=f"{org.village_a2.code}001")
+    ZeroReport.objects.create(
+        village=org.village_a2, grid=grid, date=MONDAY, reporter=org["grid_worker"], submitted_at=at(MONDAY, 9)
+    )
+    with time_machine.travel(at(MONDAY, 20), tick=False):
+        board = login(org["township_officer"]).get(f"/grids/board/?date={MONDAY}").content.decode()
+    a1 = board.split(f'data-testid="row-{org.village_a1.code}"')[1].split("</tr>")[0]
+    report = ZeroReport.objects.get(village=org.village_a1, date=MONDAY)
+    assert "已报" in a1 and "<td>grid_worker</td>" in a1 and ">09:05</td>" in a1
+    assert f'<a href="/grids/reports/{report.pk}/">零报告</a>' in a1
+    a2 = board.split(f'data-testid="row-{org.village_a2.code}"')[1].split("</tr>")[0]
+    assert "漏报" in a2 and "/grids/reports/" not in a2

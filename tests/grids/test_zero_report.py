@@ -117,6 +117,8 @@ def test_second_filing_amends_with_history(org):
     ("data", "message"),
     [
         (ReportData(is_zero=True, disputes_found=1), "都应为0"),
+        (ReportData(is_zero=True, disputes_resolved=1), "都应为0"),
+        (ReportData(is_zero=True, key_persons=1), "都应为0"),
         (ReportData(is_zero=False), "请选择“零报告”"),
     ],
 )
