@@ -11,9 +11,10 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
+from disputes.consultation_scan import consultation_dues
 from disputes.consultations import submit_consultation
 from disputes.models import Consultation
-from governance.models import Notification
+from governance.models import Notification, Unit
 from governance.reminders import run_overdue_scan
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +82,29 @@ def test_the_scan_command_counts_the_enquiry_reminders(org, capsys):
     asked(org.village_a1)
     call_command("run_overdue_scan", "--at", "2026-11-10T10:00")
     assert "网上咨询 黄牌: 1" in capsys.readouterr().out
+
+
+def test_a_red_card_goes_to_the_county_center_in_office_not_a_retired_one(org, login):
+    # The county center was set up again: the old one is retired, the new one came after every
+    # other unit.
+    Unit.objects.filter(pk=org.county_center.pk).update(is_active=False)
+    new_center = Unit.objects.create(
+        code="C-CENTER-2", name="示范县社会治理综合服务中心", kind=Unit.Kind.COUNTY_CENTER, region=org.county
+    )
+    asked(org.village_a1)
+    scan(RED)
+    reds = Notification.objects.filter(title__startswith="【红牌】网上咨询")
+    assert sorted(reds.values_list("unit__name", flat=True)) == ["甲镇综治中心", new_center.name]
+
+
+def test_the_scan_reads_three_queries_whatever_the_number_of_questions(org, django_assert_num_queries):
+    asked(org.village_a1)
+    now = timezone.make_aware(datetime.combine(RED, time(10)))
+    with django_assert_num_queries(3):
+        dues = list(consultation_dues(now))
+    assert [due.level for due in dues] == ["red"]
+    for n in range(4):
+        asked(org.town_a if n % 2 else None, f"第{n}个问题")
+    with django_assert_num_queries(3):
+        dues = list(consultation_dues(now))
+    assert len(dues) == 5 and all(due.title.startswith("【红牌】") for due in dues)
