@@ -16,6 +16,7 @@ from disputes.consultations import submit_consultation
 from disputes.models import Consultation
 from governance.models import Notification, Unit
 from governance.reminders import run_overdue_scan
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +109,11 @@ def test_the_scan_reads_three_queries_whatever_the_number_of_questions(org, djan
     with django_assert_num_queries(3):
         dues = list(consultation_dues(now))
     assert len(dues) == 5 and all(due.title.startswith("【红牌】") for due in dues)
+
+
+def test_a_center_with_a_head_on_record_leaves_the_red_card_to_him(org):
+    make_user("center_head", "township_staff", org.center_a, is_unit_head=True)
+    asked(org.village_a1)
+    scan(RED)
+    reds = Notification.objects.filter(title__startswith="【红牌】网上咨询")
+    assert sorted((n.unit.name if n.unit_id else n.user.username) for n in reds) == ["center_head", "示范县综治中心"]

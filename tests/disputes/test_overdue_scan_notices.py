@@ -64,6 +64,7 @@ def test_each_level_of_a_listed_supervision_reaches_its_readers(org, login, list
     assert f"【黄牌】挂牌督办 {n} 已过督办期限未回复" in police
     assert "【红牌】" not in police
     assert f"【红牌】挂牌督办 {n} 超过督办期限 2 个工作日 未回复" in inbox(login, org["leader"])
+    assert set(Notification.objects.values_list("url", flat=True)) == {f"/cases/{n}/"}  # each opens the case
 
 
 def test_a_supervision_notice_quotes_the_township_and_80_characters_of_the_case(org, listed):
@@ -157,7 +158,9 @@ def test_the_daily_digest_counts_each_thing_a_unit_owes(org, make_case):
         case.refresh_from_db()
         return case
 
-    make_case(Status.DISPATCHED)
+    for due in (date(2026, 3, 2), date(2026, 3, 6)):  # not signed yet: to sign, whatever its handling deadline
+        unsigned = make_case(Status.DISPATCHED)
+        Case.objects.filter(pk=unsigned.pk).update(handle_due=due)
     handling(date(2026, 3, 2))  # overdue on 5 March
     handling(date(2026, 3, 6))  # due within two working days
     paused = handling(date(2026, 4, 30))
@@ -179,6 +182,6 @@ def test_the_daily_digest_counts_each_thing_a_unit_owes(org, make_case):
     run_overdue_scan(timezone.make_aware(datetime(2026, 3, 5, 9)))
     digests = dict(Notification.objects.filter(title="每日待办汇总（03-05）").values_list("unit__name", "body"))
     assert digests == {
-        "甲镇派出所": "待签收 1 件；办理逾期 1 件；办理临期 1 件；暂停计时 1 件；挂牌督办待回复 1 件",
+        "甲镇派出所": "待签收 2 件；办理逾期 1 件；办理临期 1 件；暂停计时 1 件；挂牌督办待回复 1 件",
         "甲镇综治中心": "待受理 1 件；待分流 1 件；办结待审核 1 件；延期申请待审批 1 件；待回访 2 件",
     }
