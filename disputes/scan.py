@@ -34,8 +34,8 @@ from types import SimpleNamespace
 
 import chinese_calendar
 from django.db import connection, models
-from django.db.models import Count, F, Q, Value
-from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
+from django.db.models import Count, F, Q, Value, Window
+from django.db.models.functions import Cast, Coalesce, Concat, RowNumber, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -217,7 +217,7 @@ class Recipients:
     def leaders_of(self, township_code: str) -> tuple[int, ...]:
         return tuple(pk for prefix, pk in self.leaders if township_code.startswith(prefix))
 
-    def for_level(self, level: str, unit_id: int | None, township_code: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    def for_level(self, level: str, unit_id: int | None) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(units, users): 临期 to the handling unit; 黄牌 to it and its head; 红牌, on the day it
         is reached and every day after (RED_AGAIN), to the head (to the unit itself when it has no
         head on record). The jurisdiction's leaders read the red cards in their daily 红牌汇总
@@ -287,7 +287,7 @@ def _day(clock: Clock, today: date) -> date:
 
 
 def _due(case, clock: Clock, kind: str, unit_id: int | None, recipients: Recipients, today, texts: Texts) -> Due:
-    units, users = recipients.for_level(clock.level, unit_id, case.township.code)
+    units, users = recipients.for_level(clock.level, unit_id)
     body = fill(texts.body, {"township": case.township.name, "summary": case.summary[:80]})
     return Due(
         subject=f"case:{case.pk}",
@@ -467,15 +467,20 @@ class CaseClocks:
 
     def newly_red(self, per_township: int) -> dict[int, list[str]]:
         """township id -> the numbers of (at most `per_township` of) the cases that turned red
-        today. One query."""
+        today, the first by number. One query; the limit is per township, so a township with many
+        new red cards leaves the others theirs."""
         keys = [key for key, group in self.owed.items() if group.to == L.RED]
         found: dict[int, list[str]] = defaultdict(list)
         if not keys:
             return found
-        rows = self.cases.filter(clock_key__in=keys).order_by("number").values_list("township_id", "number")
-        for township, number in rows[: per_township * max(len(self.red), 1)]:
-            if len(found[township]) < per_township:
-                found[township].append(number)
+        rows = (
+            self.cases.filter(clock_key__in=keys)
+            .annotate(rank=Window(RowNumber(), partition_by=F("township_id"), order_by=F("number").asc()))
+            .filter(rank__lte=per_township)
+            .values_list("township_id", "number")
+        )
+        for township, number in rows:
+            found[township].append(number)
         return found
 
     def dues(self) -> Iterator[Due]:
@@ -624,7 +629,7 @@ def _case_clocks(
         for owner, township, code in cases.values_list("owner", "township_id", "township__code").distinct():
             codes[township] = code
             for audience in audiences:
-                to[(audience, owner, township)] = recipients.for_level(audience, owner or None, code)
+                to[(audience, owner, township)] = recipients.for_level(audience, owner or None)
     counts = {township: (n["all"], n["new"]) for township, n in red.items()}
     return CaseClocks(cases, owed, to, texts, run, counts, codes)
 

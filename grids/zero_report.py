@@ -170,11 +170,7 @@ def item_to_case(*, by: User, item: ZeroReportItem):
     from disputes.services import register_reported_dispute
 
     with transaction.atomic():
-        item = (
-            ZeroReportItem.objects.select_for_update(of=("self",))
-            .select_related("report__village__parent")
-            .get(pk=item.pk)
-        )
+        item = ZeroReportItem.objects.select_for_update().get(pk=item.pk)
         if item.case_id is not None:
             raise ValidationError(_("该纠纷已转为案件 %(n)s。") % {"n": item.case.number})
         report = item.report
@@ -304,7 +300,7 @@ def _deliver(reminders: Iterable[ZeroReportReminder], township_of: dict[int, int
     county = Unit.objects.filter(kind=Unit.Kind.COUNTY_CENTER).values_list("pk", flat=True).first()
     notices = []
     for reminder in reminders:
-        title = _notice_title(names.get(reminder.village_id, ""), day)
+        title = _notice_title(names[reminder.village_id], day)
         body = _notice_body(reminder.misses_in_a_row)
         for unit_id in (committees.get(reminder.village_id), centers.get(township_of.get(reminder.village_id))):
             if unit_id:

@@ -52,7 +52,6 @@ def _due(issue: VisitIssue, today: date, heads: tuple[int, ...]) -> Due | None:
     if owed.level == Reminder.Level.RED:
         return Due(
             title=_("【红牌】夜访问题逾期%(n)d个工作日未办结（%(u)s）：%(v)s %(s)s") % {**what, "n": owed.late},
-            units=(),
             users=tuple(dict.fromkeys((*heads, issue.leader_id))),
             **common,
         )

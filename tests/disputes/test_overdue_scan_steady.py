@@ -4,16 +4,16 @@ whatever moves a deadline or a threshold in between — an extension granted, a 
 the matrix or the calendar edited by an administrator, an hourly clock running on — the next run
 sends exactly what a full reading of every clock (`case_dues`) says is owed."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
 from django.utils import timezone
 
 from disputes import services
-from disputes.models import Case, CaseEvent, RiskLevel, StageLimit, Status, TimeLimitRule
+from disputes.models import Case, CaseEvent, Category, RiskLevel, StageLimit, Status, TimeLimitRule
 from disputes.scan import case_dues
-from governance.models import CalendarDay, Reminder
+from governance.models import CalendarDay, Notification, Reminder
 from governance.reminders import run_overdue_scan
 from tests.factories import make_user
 
@@ -148,3 +148,65 @@ def test_the_digest_of_a_unit_that_first_owes_after_the_full_pass(org, day, earl
     steady = day.scan(at(11, 15))
     assert steady.since is not None
     assert Reminder.objects.filter(kind="digest", subject=f"unit:{org.police_a.pk}").exists()
+
+
+def hourly_rule(stage: str, amount: int, due_soon: int, red_after: int, **row) -> None:
+    """An administrator's row of the matrix counting `stage` in hours."""
+    rule = TimeLimitRule.objects.create(**row)
+    StageLimit.objects.create(
+        rule=rule, stage=stage, amount=amount, unit="hours", due_soon=due_soon, yellow_after=0, red_after=red_after
+    )
+
+
+def test_a_late_sign_clock_of_a_specific_row_turns_red_between_full_passes(org, day, early_case):
+    # 甲镇's red-risk neighbour disputes: six hours to sign, 红牌 six hours after (the red-risk row
+    # of every level and category says two and two).
+    neighbours = Category.objects.get(code="neighbourhood")
+    red = RiskLevel.objects.get(code="red")
+    hourly_rule("sign", 6, 1, 6, level="township", category=neighbours, risk_level=red)
+    case = early_case(Status.DISPATCHED, risk_level=red)
+    Case.objects.filter(pk=case.pk).update(sign_due=at(6, 30))
+    day.scan(at(12))  # five and a half hours late: 黄牌
+    assert sent(case) == {("sign", "yellow")}
+    steady = day.scan(at(12, 45))  # six and a quarter: 红牌, though nobody touched the case
+    assert steady.since is not None and ("sign", "red") in sent(case)
+
+
+def test_a_late_review_counted_in_hours_turns_red_between_full_passes(org, day, early_case):
+    hourly_rule("review", 24, 4, 4, category=Category.objects.get(code="neighbourhood"))
+    case = early_case(Status.PENDING_REVIEW)
+    Case.objects.filter(pk=case.pk).update(reported_at=at(9) - timedelta(days=1))  # due at 09:00 today
+    day.scan(at(12))  # three hours late: 黄牌
+    assert sent(case) == {("review", "yellow")}
+    steady = day.scan(at(13, 15))
+    assert steady.since is not None and ("review", "red") in sent(case)
+
+
+def test_a_center_that_first_owes_after_the_full_pass_gets_its_digest(org, day, make_case):
+    day.scan(at(9))
+    with time_machine.travel(at(11), tick=False):
+        make_case(Status.REGISTERED)  # taken in at 甲镇综治中心: to dispatch
+    steady = day.scan(at(11, 15))
+    assert steady.since is not None
+    digest = Notification.objects.get(unit=org.center_a, title__startswith="每日待办汇总")
+    assert digest.body == "待分流 1 件"
+
+
+def test_a_listing_after_the_full_pass_is_in_the_lead_units_digest(org, day, early_case):
+    case = early_case(Status.IN_PROGRESS, date(2026, 4, 30))  # nothing owed yet
+    day.scan(at(9))
+    with time_machine.travel(at(10), tick=False):
+        services.supervise_case(case=case, by=org["leader"], instruction="限期办结", due=date(2026, 3, 20))
+    assert day.scan(at(10, 15)).since is not None
+    digest = Notification.objects.get(unit=org.police_a, title__startswith="每日待办汇总")
+    assert digest.body == "挂牌督办待回复 1 件"
+
+
+def test_an_extension_asked_after_the_full_pass_is_in_the_centers_digest(org, day, early_case):
+    case = early_case(Status.IN_PROGRESS, date(2026, 4, 30))
+    day.scan(at(9))
+    with time_machine.travel(at(10), tick=False):
+        services.request_extension(case=case, by=org["police"], days=3, reason="需补充鉴定")
+    assert day.scan(at(10, 15)).since is not None
+    digest = Notification.objects.get(unit=org.center_a, title__startswith="每日待办汇总")
+    assert digest.body == "延期申请待审批 1 件"

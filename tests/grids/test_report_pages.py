@@ -9,9 +9,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from disputes.models import Case, Category
-from grids.models import ZeroReport, ZeroReportItem
+from governance.models import Role
+from grids.models import Grid, ZeroReport, ZeroReportItem
 from grids.zero_report import ReportData, file_report, run_zero_report_check
-from tests.factories import PERSONAS
+from tests.factories import PERSONAS, make_user
 
 MONDAY = date(2026, 11, 16)
 
@@ -130,7 +131,7 @@ def test_listed_dispute_becomes_a_case_once(org, login):
     item.refresh_from_db()
     assert item.case == case
     response = client.post(f"/grids/reports/items/{item.pk}/to-case/", follow=True)
-    assert "已转为案件" in response.content.decode()
+    assert f"该纠纷已转为案件 {case.number}。" in response.content.decode()
     assert Case.objects.count() == 1
 
 
@@ -249,3 +250,140 @@ def test_the_league_of_a_past_month_does_not_say_up_to_today(org, login):
         current = client.get("/grids/board/league/?month=2026-11").content.decode()
     assert "截至今天" not in past and "2026年10月共有" in past
     assert "本月截至今天共有" in current
+
+
+# --- Today's zero-report through a due day: 待报 until the 17:00 cutoff, 临期 in the grace, 漏报 after
+# it, 已报 once filed; on other days 本日无需报送 with an offer to report anyway. A report of another
+# day or of a single grid is not the village's today.
+
+
+def today_on_home(login, user, moment: datetime) -> str:
+    with time_machine.travel(moment, tick=False):
+        page = login(user).get("/").content.decode()
+    return page.split('data-testid="home-zero-report"')[1].split("</section>")[0]
+
+
+def today_on_reports(login, user, moment: datetime) -> str:
+    with time_machine.travel(moment, tick=False):
+        page = login(user).get("/grids/reports/").content.decode()
+    return page.split('data-testid="today-state">')[1].split("</span></span>")[0]
+
+
+@pytest.mark.parametrize(
+    ("hh", "mm", "state", "label"),
+    [(10, 0, "pending", "待报"), (17, 0, "pending", "待报"), (18, 0, "grace", "临期"), (19, 1, "missed", "漏报")],
+)
+def test_through_a_due_day_the_home_and_the_report_page_say_how_today_stands(org, login, hh, mm, state, label):
+    badge = f'<span class="badge report-{state}">{label}</span>'
+    home = today_on_home(login, org["grid_worker"], at(MONDAY, hh, mm))
+    assert badge in home and ">填报今日报告</a>" in home
+    assert badge in today_on_reports(login, org["grid_worker"], at(MONDAY, hh, mm))
+
+
+def test_once_filed_today_says_reported_and_offers_to_correct_it(org, login):
+    file_report(
+        by=org["grid_worker"], village=org.village_a1, day=MONDAY, data=ReportData(is_zero=True), now=at(MONDAY, 9)
+    )
+    home = today_on_home(login, org["grid_worker"], at(MONDAY, 20))
+    assert '<span class="badge report-reported">已报</span>' in home and ">09:00</span>" in home
+    assert ">修改今日报告</a>" in home
+
+
+def test_on_a_day_without_obligation_the_home_offers_to_report_anyway(org, login):
+    home = today_on_home(login, org["grid_worker"], at(MONDAY.replace(day=17), 20))  # a Tuesday evening
+    assert '<span class="badge report-not_due">本日无需报送</span>' in home
+    assert ">如有情况，填报今日报告</a>" in home
+
+
+def test_last_weeks_report_or_one_grids_report_is_not_the_villages_today(org, login):
+    file_report(
+        by=org["grid_worker"],
+        village=org.village_a1,
+        day=MONDAY.replace(day=9),
+        data=ReportData(is_zero=True),
+        now=at(MONDAY.replace(day=9), 9),
+    )
+    grid = Grid.objects.get(code=f"{org.village_a1.code}001")
+    ZeroReport.objects.create(
+        village=org.village_a1, grid=grid, date=MONDAY, reporter=org["grid_worker"], submitted_at=at(MONDAY, 9)
+    )
+    home = today_on_home(login, org["grid_worker"], at(MONDAY, 10))
+    assert '<span class="badge report-pending">待报</span>' in home and ">填报今日报告</a>" in home
+
+
+@pytest.mark.parametrize(
+    ("month", "mondays"),
+    [
+        ("2026-05", 4),  # 4, 11, 18, 25 May; 1 June, a Monday, is the next month's
+        ("2026-06", 5),  # from 1 June, a Monday
+        ("2026-08", 5),  # to 31 August, a Monday
+    ],
+)
+def test_the_league_owes_each_village_the_months_due_days_from_the_first_to_the_last(org, login, month, mondays):
+    with time_machine.travel(at(MONDAY, 20), tick=False):
+        league = login(org["county_officer"]).get(f"/grids/board/league/?month={month}").content.decode()
+    nothing = '<td class="text-end">0</td><td class="text-end">0</td>'  # reported, late
+    assert f'<td>甲镇</td><td class="text-end">{2 * mondays}</td>{nothing}' in league
+    assert f'<td>乙镇</td><td class="text-end">{mondays}</td>{nothing}' in league
+
+
+def worker_of(village, name: str):
+    worker = make_user(name, Role.GRID_WORKER, None)
+    Grid.objects.get(code=f"{village.code}001").workers.add(worker)
+    return worker
+
+
+def test_the_league_counts_the_reports_of_due_days_and_the_late_ones(org, login):
+    a2_worker, b1_worker = worker_of(org.village_a2, "a2_worker"), worker_of(org.village_b1, "b1_worker")
+    filed = [
+        (org["grid_worker"], org.village_a1, date(2026, 11, 2), 9),
+        (org["grid_worker"], org.village_a1, date(2026, 11, 9), 20),  # late
+        (org["grid_worker"], org.village_a1, MONDAY, 9),
+        (a2_worker, org.village_a2, date(2026, 11, 10), 9),  # a Tuesday: owed nothing
+        (b1_worker, org.village_b1, MONDAY, 20),  # late
+    ]
+    for worker, village, day, hour in filed:
+        file_report(by=worker, village=village, day=day, data=ReportData(is_zero=True), now=at(day, hour))
+    grid = Grid.objects.get(code=f"{org.village_a2.code}001")
+    ZeroReport.objects.create(  # one grid's report is not the village's
+        village=org.village_a2,
+        grid=grid,
+        date=date(2026, 11, 9),
+        reporter=org["grid_worker"],
+        submitted_at=at(MONDAY, 9),
+    )
+    with time_machine.travel(at(MONDAY, 20), tick=False):
+        league = login(org["county_officer"]).get("/grids/board/league/?month=2026-11").content.decode()
+    # owed, reported, late, missed: 甲镇 two villages on 2, 9 and 16 November, 乙镇 one.
+    cells = '<td class="text-end">{}</td><td class="text-end">{}</td><td class="text-end">{}</td>'
+    assert "<td>甲镇</td>" + cells.format(6, 3, 1) + '<td class="text-end text-danger">3</td>' in league
+    assert "<td>乙镇</td>" + cells.format(3, 1, 1) + '<td class="text-end text-danger">2</td>' in league
+    with time_machine.travel(at(date(2026, 11, 15), 20), tick=False):  # the Sunday before: two Mondays so far
+        before = login(org["county_officer"]).get("/grids/board/league/?month=2026-11").content.decode()
+    assert "<td>甲镇</td>" + cells.format(4, 2, 1) in before
+
+
+def test_the_board_shows_the_days_village_report_with_its_reporter(org, login):
+    file_report(
+        by=org["grid_worker"], village=org.village_a1, day=MONDAY, data=ReportData(is_zero=True), now=at(MONDAY, 9, 5)
+    )
+    last_week = MONDAY - timedelta(weeks=1)
+    file_report(
+        by=worker_of(org.village_a2, "a2_worker"),
+        village=org.village_a2,
+        day=last_week,
+        data=ReportData(is_zero=True),
+        now=at(last_week, 9),
+    )
+    grid = Grid.objects.get(code=f"{org.village_a2.code}001")
+    ZeroReport.objects.create(
+        village=org.village_a2, grid=grid, date=MONDAY, reporter=org["grid_worker"], submitted_at=at(MONDAY, 9)
+    )
+    with time_machine.travel(at(MONDAY, 20), tick=False):
+        board = login(org["township_officer"]).get(f"/grids/board/?date={MONDAY}").content.decode()
+    a1 = board.split(f'data-testid="row-{org.village_a1.code}"')[1].split("</tr>")[0]
+    report = ZeroReport.objects.get(village=org.village_a1, date=MONDAY)
+    assert "已报" in a1 and "<td>grid_worker</td>" in a1 and ">09:05</td>" in a1
+    assert f'<a href="/grids/reports/{report.pk}/">零报告</a>' in a1
+    a2 = board.split(f'data-testid="row-{org.village_a2.code}"')[1].split("</tr>")[0]
+    assert "漏报" in a2 and "/grids/reports/" not in a2

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from governance.models import Notification, Unit
-from grids.models import Region, ReportSettings, SensitivePeriod, ZeroReport, ZeroReportReminder
+from grids.models import Grid, Region, ReportSettings, SensitivePeriod, ZeroReport, ZeroReportReminder
 from grids.zero_report import Calendar, ReportData, ReportState, file_report, run_zero_report_check
 
 MONDAY = date(2026, 11, 16)  # weekly reports are due on Mondays by default
@@ -117,6 +117,8 @@ def test_second_filing_amends_with_history(org):
     ("data", "message"),
     [
         (ReportData(is_zero=True, disputes_found=1), "都应为0"),
+        (ReportData(is_zero=True, disputes_resolved=1), "都应为0"),
+        (ReportData(is_zero=True, key_persons=1), "都应为0"),
         (ReportData(is_zero=False), "请选择“零报告”"),
     ],
 )
@@ -157,7 +159,7 @@ def test_check_reminds_missing_units_once(org, django_assert_max_num_queries):
 def test_days_without_obligation_are_skipped(org):
     result = run_zero_report_check(SUNDAY, now=at(SUNDAY, 23))
     assert not result.due and result.reminded == 0
-    assert "不是报送日" in str(result)
+    assert str(result) == "2026-11-22 不是报送日，无需检查。"
 
 
 def test_three_misses_in_a_row_reach_the_county(org):
@@ -192,3 +194,77 @@ def test_command_prints_the_counts(org, capsys):
         call_command("run_zero_report_check", "--date", "2026-11-16")
     out = capsys.readouterr().out
     assert "应报 3 个单位，已报 0，漏报 3，本次提醒 3" in out
+
+
+def test_a_single_grids_report_or_reminder_does_not_count_for_the_village(org):
+    # 甲镇二村: one grid reported today and two grids were reminded on the last two Mondays — the
+    # village itself missed once. 乙镇一村: a grid was reminded today, the village is still owed one.
+    a2_grid = Grid.objects.get(code=f"{org.village_a2.code}001")
+    b1_grid = Grid.objects.get(code=f"{org.village_b1.code}001")
+    ZeroReport.objects.create(
+        village=org.village_a2, grid=a2_grid, date=MONDAY, reporter=org["grid_worker"], submitted_at=at(MONDAY, 9)
+    )
+    for weeks in (1, 2):
+        ZeroReportReminder.objects.create(village=org.village_a2, grid=a2_grid, date=MONDAY - timedelta(weeks=weeks))
+    ZeroReportReminder.objects.create(village=org.village_b1, grid=b1_grid, date=MONDAY)
+    result = run_zero_report_check(MONDAY, now=at(MONDAY, 20))
+    assert (result.reported, result.missing, result.reminded, result.escalated) == (0, 3, 3, 0)
+    villages = ZeroReportReminder.objects.filter(date=MONDAY, grid=None)
+    assert sorted(villages.values_list("village__name", "level", "misses_in_a_row")) == [
+        ("乙镇一村", "township", 1),
+        ("甲镇一村", "township", 1),
+        ("甲镇二村", "township", 1),
+    ]
+
+
+def test_a_village_added_after_the_days_check_is_reminded_by_the_next_run(org):
+    run_zero_report_check(MONDAY, now=at(MONDAY, 20))
+    Region.objects.create(code="990101001003", name="甲镇三村", level="village", kind="village", parent=org.town_a)
+    result = run_zero_report_check(MONDAY, now=at(MONDAY, 21))
+    assert (result.missing, result.reminded) == (4, 1)
+    assert Notification.objects.filter(unit=org.center_a, title="甲镇三村 2026-11-16 零报告未报送").exists()
+
+
+def test_at_the_end_of_the_grace_a_village_is_not_yet_missed(org):
+    assert run_zero_report_check(MONDAY, now=at(MONDAY, 19)).reminded == 0  # 17:00 + 120 minutes
+    assert run_zero_report_check(MONDAY, now=at(MONDAY, 19, 1)).reminded == 3
+
+
+def test_in_the_grace_the_check_counts_only_the_days_village_reports(org):
+    file_report(by=org["grid_worker"], village=org.village_a1, day=MONDAY, data=zero(), now=at(MONDAY, 10))
+    last_week = MONDAY - timedelta(weeks=1)
+    file_report(by=org["grid_worker"], village=org.village_a1, day=last_week, data=zero(), now=at(last_week, 10))
+    grid = Grid.objects.get(code=f"{org.village_a2.code}001")
+    ZeroReport.objects.create(
+        village=org.village_a2, grid=grid, date=MONDAY, reporter=org["grid_worker"], submitted_at=at(MONDAY, 9)
+    )
+    result = run_zero_report_check(MONDAY, now=at(MONDAY, 18))
+    assert str(result) == "2026-11-16：应报 3 个单位，已报 1，漏报 0，本次提醒 0（其中通报县级 0）。"
+
+
+def test_the_command_checks_today_by_default(org, capsys):
+    with time_machine.travel(at(MONDAY, 20), tick=False):
+        call_command("run_zero_report_check")
+    assert capsys.readouterr().out == "2026-11-16：应报 3 个单位，已报 0，漏报 3，本次提醒 3（其中通报县级 0）。\n"
+
+
+def test_the_notices_reach_the_village_committee_and_the_center_not_another_unit_of_the_village(org, login):
+    # 甲镇二村 has a police office of its own but no committee: only 甲镇综治中心 hears of its miss.
+    Unit.objects.create(code="A2-POLICE", name="甲镇二村警务室", kind=Unit.Kind.DEPARTMENT, region=org.village_a2)
+    run_zero_report_check(MONDAY, now=at(MONDAY, 20))
+    missed = Notification.objects.filter(title="甲镇二村 2026-11-16 零报告未报送")
+    assert list(missed.values_list("unit__name", "body", "url")) == [
+        ("甲镇综治中心", "连续漏报 1 次，请尽快补报。", "/grids/reports/")
+    ]
+    committee = Notification.objects.get(title="甲镇一村 2026-11-16 零报告未报送", unit__name="甲镇一村村民委员会")
+    worker = login(org["grid_worker"])
+    assert ">● 甲镇一村 2026-11-16 零报告未报送</strong>" in worker.get("/inbox/").content.decode()
+    assert worker.post(f"/inbox/{committee.pk}/read/").url == "/grids/reports/"
+
+
+def test_the_countys_notice_of_a_third_miss_leads_to_the_board(org):
+    for weeks in (2, 1, 0):
+        day = MONDAY - timedelta(weeks=weeks)
+        run_zero_report_check(day, now=at(day, 20))
+    county = Notification.objects.filter(unit=org.county_center, title="甲镇二村 2026-11-16 零报告未报送")
+    assert list(county.values_list("body", "url")) == [("连续漏报 3 次，请尽快补报。", "/grids/board/")]
