@@ -13,7 +13,7 @@ import time_machine
 from django.utils import timezone
 
 from disputes import services, workorders
-from disputes.models import Callback, Case, Category, Channel, InboundOrder, RiskLevel, Status, WorkOrderSource
+from disputes.models import Callback, Case, Category, Channel, InboundOrder, RiskLevel, WorkOrderSource
 from governance.crypto import encrypt
 from governance.models import Notification, Unit
 from tests.disputes.test_work_orders import SECRET, Receiver, order_body, post, signed
@@ -253,7 +253,11 @@ def test_a_polling_source_reads_the_failure_reason_and_later_the_case(client, or
     services.dispatch_case(case=case, by=clerk, lead_unit=org.police_a, due=due, version=case.version)
     status = client.get("/api/v1/inbound/12345/orders/GD-1", **signed("GD-1", b"")).json()
     assert status["state"] == "done" and "reason" not in status
-    assert (status["case_number"], status["status"], status["status_label"]) == (case.number, "dispatched", "已分流待签收")
+    assert (status["case_number"], status["status"], status["status_label"]) == (
+        case.number,
+        "dispatched",
+        "已分流待签收",
+    )
     assert status["handle_due"] == due.isoformat() and status["closed_at"] is None
 
 
@@ -273,7 +277,12 @@ def test_the_callback_carries_the_step_our_status_and_the_local_time(client, org
     (call,) = receiver.calls
     body = call["body"]
     assert set(body) == {"order_id", "case_number", "step", "status", "at"}
-    assert (body["order_id"], body["case_number"], body["step"], body["status"]) == ("GD-1", case.number, "accept", "QS")
+    assert (body["order_id"], body["case_number"], body["step"], body["status"]) == (
+        "GD-1",
+        case.number,
+        "accept",
+        "QS",
+    )
     assert body["at"].endswith("+08:00")
     headers = call["headers"]
     assert headers["X-Order-Id"] == "GD-1" and headers["Content-Type"] == "application/json; charset=utf-8"
@@ -283,9 +292,7 @@ def test_the_callback_carries_the_step_our_status_and_the_local_time(client, org
     assert callback.sent_at is not None
 
 
-def test_a_case_without_its_source_reference_or_a_source_without_a_callback_address_writes_none(
-    client, org, source
-):
+def test_a_case_without_its_source_reference_or_a_source_without_a_callback_address_writes_none(client, org, source):
     source.callback_url = ""
     source.save()
     _accepted(client, org, source)
@@ -299,9 +306,7 @@ def test_which_answers_count_as_received_retried_or_refused(client, org, source,
     assert workorders.send_due()[outcome] == 1
 
 
-def test_retries_back_off_doubling_up_to_an_hour_and_stop_after_the_last_try(
-    client, org, source, receiver, settings
-):
+def test_retries_back_off_doubling_up_to_an_hour_and_stop_after_the_last_try(client, org, source, receiver, settings):
     settings.WORKORDER_CALLBACK_BACKOFF = 1000
     settings.WORKORDER_CALLBACK_TRIES = 4
     settings.WORKORDER_PAUSE_AFTER = 5
