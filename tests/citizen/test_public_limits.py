@@ -215,3 +215,25 @@ def test_sms_codes_are_forgotten_a_day_after_they_expired(settings):
             PhoneCode.objects.create(phone_index="x", purpose="follow", code_hash="x", expires_at=expired)
         assert forget_public_attempts() == 1
     assert PhoneCode.objects.get().expires_at == T0 - timedelta(hours=23)
+
+
+def test_an_address_that_used_up_its_wrong_tries_is_refused_whatever_phone_it_types(rf, settings):
+    settings.CITIZEN_LIMITS = {"fail": {"address": [(2, 3600)]}}
+    for _n in range(2):
+        throttle.note_failure(request=_request(rf), detail="consultation lookup")
+    with pytest.raises(throttle.Throttled, match="错误次数过多"):
+        throttle.check_failures(request=_request(rf))  # a lookup page, before any phone is typed
+    refused = AuditEvent.objects.get(detail__startswith="too many failures")
+    assert (refused.ip_address, refused.detail) == ("10.0.0.8", "too many failures/address")
+    assert PublicAttempt.objects.get(allowed=False).phone_index == ""
+    with pytest.raises(throttle.Throttled, match="错误次数过多"):
+        throttle.check_failures(request=_request(rf), phone=OTHER_PHONE)
+    throttle.check_failures(request=_request(rf, "10.0.0.9"), phone=OTHER_PHONE)
+
+
+def test_ordinary_lookups_from_an_address_bring_no_challenge(rf, settings):
+    settings.CITIZEN_CHALLENGE_AFTER = 2
+    settings.CITIZEN_LIMITS = {}
+    for _n in range(5):
+        throttle.take("lookup", request=_request(rf))
+    assert not throttle.needs_challenge(_request(rf))
