@@ -100,3 +100,35 @@ def test_a_wrong_code_is_counted_as_a_failure_of_the_phone_and_audited(rf, sms):
     audit = AuditEvent.objects.get(action=AuditEvent.Action.PUBLIC_REFUSED)
     assert audit.detail == "wrong sms code/consult 138****8000"
     assert PhoneCode.objects.get().attempts == 1
+
+
+def test_codes_use_all_six_digits(rf, sms, settings):
+    settings.CITIZEN_LIMITS = {}
+    codes = set()
+    for _n in range(20):
+        send_code(phone=PHONE, purpose=Purpose.REPORT, request=_request(rf))
+        codes.add(int(sms.last_code()))
+    # Twenty draws all under 1,000 would happen once in 10^40 tries with six random digits.
+    assert max(codes) >= 1000 and len(codes) > 1
+
+
+def test_of_two_codes_sent_in_the_same_second_the_second_works(rf, sms, settings):
+    settings.CITIZEN_LIMITS = {}
+    with time_machine.travel(T0, tick=False):
+        send_code(phone=PHONE, purpose=Purpose.FOLLOW, request=_request(rf))
+        first = sms.last_code()
+        send_code(phone=PHONE, purpose=Purpose.FOLLOW, request=_request(rf))
+        second = sms.last_code()
+        assert check_code(phone=PHONE, purpose=Purpose.FOLLOW, code=second, request=_request(rf))
+    assert first == second or PhoneCode.objects.filter(used_at__isnull=True).count() == 1
+
+
+def test_a_later_code_for_another_phone_or_purpose_leaves_a_code_working(rf, sms, settings):
+    settings.CITIZEN_LIMITS = {}
+    with time_machine.travel(T0, tick=False):
+        send_code(phone=PHONE, purpose=Purpose.FOLLOW, request=_request(rf))
+        mine = sms.last_code()
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        send_code(phone="13900139000", purpose=Purpose.FOLLOW, request=_request(rf))
+        send_code(phone=PHONE, purpose=Purpose.REPORT, request=_request(rf))
+        assert check_code(phone=PHONE, purpose=Purpose.FOLLOW, code=mine, request=_request(rf))
