@@ -120,3 +120,37 @@ def test_a_question_from_a_township_keeps_its_township_whatever_the_clerk_names(
     consultation = asked(org.town_a)
     case = turn_into_case(consultation=consultation, by=org["township_officer"], township=org.town_b)
     assert (case.township, case.village, case.intake_unit) == (org.town_a, None, org.center_a)
+
+
+def test_an_empty_answer_is_refused_and_a_second_answer_told_it_was_answered(org):
+    consultation = asked(org.town_a)
+    for empty in ("", None):
+        with pytest.raises(TransitionRefused, match=r"^请填写答复内容。$"):
+            answer_consultation(consultation=consultation, by=org["township_officer"], answer=empty)
+    answer_consultation(consultation=consultation, by=org["township_officer"], answer="可以续签。")
+    with pytest.raises(TransitionRefused) as refused:
+        answer_consultation(consultation=consultation, by=org["county_officer"], answer="再答")
+    assert str(refused.value) == "该咨询已被他人答复。"
+    assert consultation.history.order_by("-history_date").first().history_user == org["township_officer"]
+
+
+def test_turning_into_a_case_keeps_the_citizen_s_consent_and_tells_them_the_case_code(
+    org, sms, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_TITLE = "示范县综治中心"
+    with time_machine.travel(datetime(2026, 6, 1, 2, 0, tzinfo=UTC), tick=False):
+        consultation = asked(None)
+    with pytest.raises(TransitionRefused) as refused:
+        turn_into_case(consultation=consultation, by=org["county_officer"])
+    assert str(refused.value) == "请选择纠纷所在的镇（街道）。"
+    with django_capture_on_commit_callbacks(execute=True):
+        case = turn_into_case(consultation=consultation, by=org["county_officer"], township=org.town_b)
+    code = case.public_code
+    assert (code.consented_at, code.notice_version) == (datetime(2026, 6, 1, 2, 0, tzinfo=UTC), NOTICE_VERSION)
+    shown = f"{code.code[:4]}-{code.code[4:]}"
+    assert sms.texts[-1] == (
+        f"SMS to 138****8000: 【示范县综治中心】您的网上咨询已转为矛盾纠纷登记，查询码 {shown}，"
+        "可在“矛盾纠纷·码上办”查询办理进度。"
+    )
+    consultation.refresh_from_db()
+    assert consultation.history.order_by("-history_date").first().history_user == org["county_officer"]
