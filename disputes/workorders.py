@@ -172,7 +172,10 @@ def parse_order(body: bytes) -> dict:
 
 
 def _moment(value: str, name: str) -> datetime:
-    moment = parse_datetime(value) if value else None
+    try:
+        moment = parse_datetime(value) if value else None
+    except ValueError:  # well formed but no such moment (month 13, 30 February): not a 500
+        moment = None
     if moment is None:
         raise Refused(400, _("字段 %(f)s 不是有效的时间（ISO 8601）。") % {"f": name})
     if timezone.is_naive(moment):

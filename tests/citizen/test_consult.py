@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from disputes.consultations import NOTICE_VERSION, answer_consultation
 from disputes.models import Consultation
@@ -56,7 +57,7 @@ def test_a_citizen_asks_and_reads_the_code_and_question(client, org, sms):
     assert consultation.phone_masked == "138****8000" and PHONE not in consultation.phone_encrypted
     assert consultation.phone_index == blind_index(PHONE)
     assert consultation.notice_version == NOTICE_VERSION and consultation.consented_at is not None
-    assert consultation.answer_due == add_working_days(consultation.received_at.date(), 5)
+    assert consultation.answer_due == add_working_days(timezone.localtime(consultation.received_at).date(), 5)
     assert Notification.objects.filter(unit=org.center_a, title__startswith="网上咨询待答复").exists()
     shown = client.get(answer["Location"]).content.decode()
     assert f"{consultation.code[:4]}-{consultation.code[4:]}" in shown
