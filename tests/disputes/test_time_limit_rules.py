@@ -415,3 +415,17 @@ def test_a_row_for_another_category_leaves_a_case_to_the_next_matching_row(org, 
     case = make_case(Status.REGISTERED, risk_level=red)  # a red 邻里纠纷: the red row's 7 working days
     reason = text_of(detail(login(org["township_officer"]), case), "due-reason")
     assert "时限矩阵（邻里纠纷 · 红色）：办理 7 个工作日" in reason
+
+
+def test_a_petition_awaiting_acceptance_turns_due_soon_three_days_before_and_yellow_the_day_after(org, login):
+    with time_machine.travel(at(2026, 3, 2, 10), tick=False):
+        case = intake(org, channel=Channel.PETITION)  # to be accepted or refused by 17 March
+    for moment, clock, card in (
+        (at(2026, 3, 13, 9), "受理告知正常，剩 4 天", None),
+        (at(2026, 3, 14, 9), "受理告知临期，剩 3 天", None),
+        (at(2026, 3, 18, 9), "受理告知逾期 1 天", "黄牌"),
+    ):
+        with time_machine.travel(moment, tick=False):
+            page = detail(signed_in(org, login), case)
+        assert text_of(page, "clock") == clock
+        assert (text_of(page, "card") if 'data-testid="card"' in page else None) == card
