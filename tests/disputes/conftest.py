@@ -99,3 +99,38 @@ def make_case(org):
         return advance(org, intake(org, **extra), status)
 
     return _make
+
+
+# --- Work orders (tests/disputes/test_work_order*.py): a loopback callback receiver and the 12345 source
+
+
+@pytest.fixture
+def receiver():
+    from tests.disputes.test_work_orders import Receiver
+
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def category(db):
+    return Category.objects.filter(is_active=True).first()
+
+
+@pytest.fixture
+def source(org, category, receiver):
+    from disputes.models import Channel, WorkOrderSource
+    from governance.crypto import encrypt
+    from tests.disputes.test_work_orders import SECRET
+
+    return WorkOrderSource.objects.create(
+        code="12345",
+        name="12345政务服务便民热线",
+        channel=Channel.HOTLINE_12345,
+        center=org.county_center,
+        secret_encrypted=encrypt(SECRET),
+        category_map={"A01": category.code},
+        status_map={"accept": "QS", "return": "TH", "extension": "YQ", "close": "BJ", "visit": "HF"},
+        callback_url=receiver.url,
+    )

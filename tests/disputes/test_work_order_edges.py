@@ -13,38 +13,12 @@ import time_machine
 from django.utils import timezone
 
 from disputes import services, workorders
-from disputes.models import Callback, Case, Category, Channel, InboundOrder, RiskLevel, WorkOrderSource
+from disputes.models import Callback, Case, Channel, InboundOrder, RiskLevel, WorkOrderSource
 from governance.crypto import encrypt
 from governance.models import Notification, Unit
-from tests.disputes.test_work_orders import SECRET, Receiver, order_body, post, signed
+from tests.disputes.test_work_orders import SECRET, order_body, post, signed
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def category(db):
-    return Category.objects.filter(is_active=True).first()
-
-
-@pytest.fixture
-def source(org, category, receiver):
-    return WorkOrderSource.objects.create(
-        code="12345",
-        name="12345政务服务便民热线",
-        channel=Channel.HOTLINE_12345,
-        center=org.county_center,
-        secret_encrypted=encrypt(SECRET),
-        category_map={"A01": category.code},
-        status_map={"accept": "QS", "return": "TH", "extension": "YQ", "close": "BJ", "visit": "HF"},
-        callback_url=receiver.url,
-    )
 
 
 def _processed(client, body: bytes, order_id: str = "GD-1") -> InboundOrder:

@@ -17,8 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from disputes import services, workorders
-from disputes.models import Callback, Case, Category, Channel, InboundOrder, RiskLevel, Status, WorkOrderSource
-from governance.crypto import encrypt
+from disputes.models import Callback, Case, Channel, InboundOrder, RiskLevel, Status
 
 SECRET = "s3cret-for-tests"
 
@@ -49,32 +48,6 @@ class Receiver:
 
     def close(self):
         self.server.shutdown()
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def category(db):
-    return Category.objects.filter(is_active=True).first()
-
-
-@pytest.fixture
-def source(org, category, receiver):
-    return WorkOrderSource.objects.create(
-        code="12345",
-        name="12345政务服务便民热线",
-        channel=Channel.HOTLINE_12345,
-        center=org.county_center,
-        secret_encrypted=encrypt(SECRET),
-        category_map={"A01": category.code},
-        status_map={"accept": "QS", "return": "TH", "extension": "YQ", "close": "BJ", "visit": "HF"},
-        callback_url=receiver.url,
-    )
 
 
 def order_body(order_id="GD-1", **extra) -> bytes:
