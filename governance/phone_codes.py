@@ -76,6 +76,12 @@ def send_code(*, phone: str, purpose: str, request: HttpRequest | None, context:
 def check_code(*, phone: str, purpose: str, code: str, request: HttpRequest | None) -> bool:
     """True once for the right, unexpired, unused code of the phone's latest for `purpose`. A wrong
     code counts toward the failure limit; raises throttle.Throttled while that is used up."""
+    return use_code(phone=phone, purpose=purpose, code=code, request=request) is not None
+
+
+def use_code(*, phone: str, purpose: str, code: str, request: HttpRequest | None) -> PhoneCode | None:
+    """check_code, returning the code row it used up (None for a wrong code): what a party's
+    signature keeps as proof (mediation/online.py)."""
     throttle.check_failures(request=request, phone=phone)
     index = blind_index(phone)
     code = (code or "").strip()
@@ -95,8 +101,8 @@ def check_code(*, phone: str, purpose: str, code: str, request: HttpRequest | No
         if ok:
             latest.used_at = timezone.now()
             latest.save(update_fields=["used_at"])
-        elif latest is not None:
+            return latest
+        if latest is not None:
             PhoneCode.objects.filter(pk=latest.pk).update(attempts=F("attempts") + 1)
-    if not ok:
-        throttle.note_failure(request=request, phone=phone, detail=f"wrong sms code/{purpose}")
-    return ok
+    throttle.note_failure(request=request, phone=phone, detail=f"wrong sms code/{purpose}")
+    return None

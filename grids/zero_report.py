@@ -236,8 +236,8 @@ def run_zero_report_check(
             result.owed = Region.objects.villages().count()
             result.reported = ZeroReport.objects.filter(date=day, grid=None).count()
             return result
-        earlier = calendar.due_days_before(day, ESCALATE_TO_COUNTY_AFTER - 1)
-        (_remind_in_sql if in_sql else _remind_in_python)(day, earlier, result)
+        previous = next(iter(calendar.due_days_before(day, 1)), None)
+        (_remind_in_sql if in_sql else _remind_in_python)(day, previous, result)
     return result
 
 
@@ -245,8 +245,8 @@ def _notice_title(village_name: str, day: date) -> str:
     return _("%(v)s %(d)s 零报告未报送") % {"v": village_name, "d": day}
 
 
-def _notice_body(misses_in_a_row: int) -> str:
-    return _("连续漏报 %(n)d 次，请尽快补报。") % {"n": misses_in_a_row}
+def _notice_body(misses_in_a_row: int | str) -> str:
+    return _("连续漏报 %(n)s 次，请尽快补报。") % {"n": misses_in_a_row}
 
 
 def _level(misses_in_a_row: int) -> str:
@@ -255,7 +255,7 @@ def _level(misses_in_a_row: int) -> str:
     return ZeroReportReminder.Level.TOWNSHIP
 
 
-def _remind_in_python(day: date, earlier: list[date], result: CheckResult) -> None:
+def _remind_in_python(day: date, previous: date | None, result: CheckResult) -> None:
     villages = list(Region.objects.villages().order_by().values_list("pk", "parent_id"))
     result.owed = len(villages)
     reported = set(ZeroReport.objects.filter(date=day, grid=None).order_by().values_list("village_id", flat=True))
@@ -264,21 +264,17 @@ def _remind_in_python(day: date, earlier: list[date], result: CheckResult) -> No
     result.missing = len(missing)
     if not missing:
         return
-    # A streak counts the earlier due days on which the check found the unit missing (a
-    # reminder exists), so days before the system was in use never count against anyone.
-    missed_earlier = set(
-        ZeroReportReminder.objects.filter(date__in=earlier, grid=None).values_list("village_id", "date")
+    # A streak continues the one of the previous due day's reminder (the check found the unit
+    # missing then), so days before the system was in use never count against anyone.
+    streak_before = dict(
+        ZeroReportReminder.objects.filter(date=previous, grid=None).values_list("village_id", "misses_in_a_row")
     )
     already = set(ZeroReportReminder.objects.filter(date=day, grid=None).values_list("village_id", flat=True))
     new = []
     for pk, _township in missing:
         if pk in already:
             continue
-        streak = 1
-        for earlier_day in earlier:
-            if (pk, earlier_day) not in missed_earlier:
-                break
-            streak += 1
+        streak = 1 + streak_before.get(pk, 0)
         new.append(ZeroReportReminder(village_id=pk, date=day, level=_level(streak), misses_in_a_row=streak))
     ZeroReportReminder.objects.bulk_create(new, batch_size=2000)
     _deliver(new, {pk: parent for pk, parent in missing}, day)
@@ -311,15 +307,15 @@ def _deliver(reminders: Iterable[ZeroReportReminder], township_of: dict[int, int
 
 
 REPORTS_URL, BOARD_URL = "/grids/reports/", "/grids/board/"
-# Where a notice's title takes the village's name, in `_remind_in_sql` (a private-use character:
-# no wording or name has it).
+# Where a notice's title takes the village's name and its body the streak, in `_remind_in_sql` (a
+# private-use character: no wording or name has it).
 NAME = "\ue000"
 
 
-def _remind_in_sql(day: date, earlier: list[date], result: CheckResult) -> None:
+def _remind_in_sql(day: date, previous: date | None, result: CheckResult) -> None:
     """What `_remind_in_python` does, in one statement (PostgreSQL): the villages without a report
-    and without a reminder for the day get one, its streak counted over the earlier due days
-    (newest first, until one without a reminder), and its notices — the village committee and the
+    and without a reminder for the day get one, its streak one more than the previous due day's
+    reminder's (1 without one), and its notices — the village committee and the
     township center (the last by code where there are several, as the Python path's dicts keep),
     and the county center (the first by code) from the third miss in a row.
 
@@ -336,16 +332,10 @@ def _remind_in_sql(day: date, earlier: list[date], result: CheckResult) -> None:
             )
         ),
         fresh AS MATERIALIZED (
-            SELECT missing.*, 1 + coalesce(
-                (SELECT min(e.i) - 1 FROM unnest(%(earlier)s::date[]) WITH ORDINALITY AS e(day, i)
-                 WHERE NOT e.day = ANY(coalesce(before.days, '{{}}'))),
-                cardinality(%(earlier)s::date[])
-            ) AS streak
+            SELECT missing.*, 1 + coalesce(before.misses_in_a_row, 0) AS streak
             FROM missing
-            LEFT JOIN (
-                SELECT x.village_id, array_agg(x.date) AS days FROM {reminder} AS x
-                WHERE x.date = ANY(%(earlier)s::date[]) AND x.grid_id IS NULL GROUP BY x.village_id
-            ) AS before ON before.village_id = missing.id
+            LEFT JOIN {reminder} AS before
+                ON before.village_id = missing.id AND before.date = %(previous)s AND before.grid_id IS NULL
             WHERE NOT EXISTS (
                 SELECT 1 FROM {reminder} AS t WHERE t.village_id = missing.id AND t.date = %(day)s AND t.grid_id IS NULL
             )
@@ -360,7 +350,7 @@ def _remind_in_sql(day: date, earlier: list[date], result: CheckResult) -> None:
         notices AS (
             INSERT INTO {notice} (unit_id, user_id, title, body, url, created_at)
             SELECT recipient.unit_id, NULL, replace(%(title)s, %(name)s, fresh.name),
-                   (%(bodies)s::text[])[fresh.streak], recipient.url, %(created)s
+                   replace(%(body)s, %(name)s, fresh.streak::text), recipient.url, %(created)s
             FROM fresh
             LEFT JOIN (
                 SELECT DISTINCT ON (u.region_id) u.region_id, u.id FROM {unit} AS u
@@ -391,14 +381,14 @@ def _remind_in_sql(day: date, earlier: list[date], result: CheckResult) -> None:
     params = {
         "village": Region.Level.VILLAGE,
         "day": day,
-        "earlier": earlier,
+        "previous": previous,
         "escalate": ESCALATE_TO_COUNTY_AFTER,
         "county": ZeroReportReminder.Level.COUNTY,
         "township": ZeroReportReminder.Level.TOWNSHIP,
         "created": created,
         "title": _notice_title(NAME, day),
         "name": NAME,
-        "bodies": [_notice_body(n) for n in range(1, len(earlier) + 2)],
+        "body": _notice_body(NAME),
         "committee": Unit.Kind.VILLAGE,
         "center": Unit.Kind.TOWNSHIP_CENTER,
         "county_center": Unit.Kind.COUNTY_CENTER,

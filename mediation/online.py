@@ -32,9 +32,9 @@ from disputes.services import TransitionRefused, check_citizen_photo, store_atta
 from governance import throttle
 from governance.crypto import blind_index, decrypt, mask
 from governance.delivery import sms_gateway
-from governance.models import PhoneCode, User
+from governance.models import User
 from governance.network import client_ip
-from governance.phone_codes import Purpose, check_code
+from governance.phone_codes import Purpose, check_code, use_code
 from mediation import rules
 from mediation.models import Agreement, Invitation, Message, Signature
 from mediation.services import _event, _lock_case
@@ -318,13 +318,9 @@ def confirm_agreement(
     if Signature.objects.filter(agreement=agreement, party=party).exists():
         raise TransitionRefused(_("您已确认过该协议书。"))
     phone = party_phone(party)
-    if not check_code(phone=phone, purpose=Purpose.CONFIRM, code=code, request=request):
+    used = use_code(phone=phone, purpose=Purpose.CONFIRM, code=code, request=request)
+    if used is None:
         raise ValidationError({"sms_code": _("验证码不正确或已过期，请重新获取。")})
-    used = (
-        PhoneCode.objects.filter(phone_index=party.phone_index, purpose=Purpose.CONFIRM, used_at__isnull=False)
-        .order_by("-used_at", "-id")
-        .first()
-    )
     try:
         with transaction.atomic():
             signature = Signature.objects.create(
@@ -332,7 +328,7 @@ def confirm_agreement(
                 party=party,
                 phone_masked=mask(phone),
                 phone_code=used,
-                code_hash=used.code_hash if used else "",
+                code_hash=used.code_hash,
                 ip_address=client_ip(request),
             )
             CaseEvent.objects.create(

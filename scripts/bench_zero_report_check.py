@@ -110,9 +110,9 @@ def build(units: int, reported_share: float, rng: random.Random):
     # A few units missed the two due days before as well: their third miss goes to the county.
     ZeroReportReminder.objects.bulk_create(
         [
-            ZeroReportReminder(village=v, date=earlier_day)
+            ZeroReportReminder(village=v, date=earlier_day, misses_in_a_row=len(earlier) - i)
             for v in rng.sample(villages, len(villages) // 20)
-            for earlier_day in earlier
+            for i, earlier_day in enumerate(earlier)  # newest first: its streak is the longest
         ],
         batch_size=BATCH,
     )

@@ -32,6 +32,17 @@ def pytest_xdist_make_scheduler(config, log):
     return DemoTogether(config, log)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """scripts/mutation runs each mutant in a forked child of one pytest process against one
+    PostgreSQL server (TEST_DB_PER_PROCESS): each child creates and drops its own test database."""
+    if not os.environ.get("TEST_DB_PER_PROCESS"):
+        return
+    for database in settings.DATABASES.values():
+        if database["ENGINE"] == "django.db.backends.postgresql":
+            database.setdefault("TEST", {})["NAME"] = f"test_{database['NAME']}_p{os.getpid()}"
+
+
 @pytest.fixture(autouse=True)
 def _no_request_left_over():
     # A test-client request that raised never sends request_finished, so the request id's

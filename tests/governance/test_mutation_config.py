@@ -43,6 +43,8 @@ def test_modules_and_their_test_files_exist():
     ]
     assert missing == []
     assert all(spec["tests"] for spec in CONFIG["modules"].values())
+    # A module with a PostgreSQL-only path runs against a throwaway cluster; the others on SQLite.
+    assert {spec.get("database", "sqlite") for spec in CONFIG["modules"].values()} <= {"sqlite", "postgresql"}
 
 
 def test_equivalent_mutants_are_reviewed_entries_of_configured_modules():

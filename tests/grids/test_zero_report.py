@@ -268,3 +268,142 @@ def test_the_countys_notice_of_a_third_miss_leads_to_the_board(org):
         run_zero_report_check(day, now=at(day, 20))
     county = Notification.objects.filter(unit=org.county_center, title="甲镇二村 2026-11-16 零报告未报送")
     assert list(county.values_list("body", "url")) == [("连续漏报 3 次，请尽快补报。", "/grids/board/")]
+
+
+# --- What the mutants of grids/zero_report.py showed untested ---------------------------------
+
+
+def test_the_exact_refusals_a_reporter_reads(org):
+    def refusal(**kwargs):
+        arguments = {"by": org["grid_worker"], "village": org.village_a1, "day": MONDAY, "data": zero()}
+        with pytest.raises(ValidationError) as refused:
+            file_report(**{**arguments, "now": at(MONDAY, 10), **kwargs})
+        return refused.value
+
+    assert refusal(village=org.village_b1).messages == ["您不是该村（社区）的报送人员。"]
+    # The future is judged from the moment of filing, in Beijing time.
+    assert refusal(now=at(MONDAY - timedelta(days=1), 23, 59)).message_dict == {"date": ["不能填报未来日期的报告。"]}
+    assert refusal(data=ReportData(is_zero=True, disputes_found=1)).messages == [
+        "选择“零报告”时，发现纠纷、化解纠纷、重点人员都应为0，且不能列出纠纷。"
+    ]
+    assert refusal(data=ReportData(is_zero=False)).messages == [
+        "没有发现矛盾纠纷请选择“零报告”；有情况请填写数量或列出纠纷。"
+    ]
+    file_report(by=org["grid_worker"], village=org.village_a1, day=MONDAY, data=zero(), now=at(MONDAY, 10))
+    assert refusal(version=7).messages == ["该报告已被他人修改，请刷新后再修改。"]
+
+
+@pytest.mark.parametrize("figures", [{"disputes_found": 1}, {"disputes_resolved": 1}, {"key_persons": 1}])
+def test_a_report_with_any_one_figure_is_taken(org, figures):
+    data = ReportData(is_zero=False, **figures)
+    report = file_report(by=org["grid_worker"], village=org.village_a1, day=MONDAY, data=data, now=at(MONDAY, 10))
+    assert not report.is_zero and {name: getattr(report, name) for name in figures} == figures
+
+
+def test_the_first_and_last_days_of_a_period_and_the_start_date_are_due(db):
+    tuesday = MONDAY + timedelta(days=1)
+    SensitivePeriod.objects.create(name="两会", start=tuesday, end=tuesday + timedelta(days=2))
+    settings = ReportSettings.current()
+    settings.start_date = tuesday
+    settings.save()
+    calendar = Calendar.load()
+    assert calendar.sensitive(tuesday).name == "两会" and calendar.is_due(tuesday)
+    assert calendar.is_due(tuesday + timedelta(days=2)) and not calendar.is_due(tuesday + timedelta(days=3))
+    assert not calendar.is_due(MONDAY)  # before the start date, though a Monday
+
+
+def test_at_the_last_minute_of_the_grace_a_report_is_on_time(org, calendar):
+    assert calendar.state(MONDAY, None, at(MONDAY, 19)) == ReportState.GRACE  # 17:00 + 120 minutes
+    report = file_report(by=org["grid_worker"], village=org.village_a1, day=MONDAY, data=zero(), now=at(MONDAY, 19))
+    assert not report.is_late
+
+
+def test_a_person_reports_for_their_grids_villages_and_their_committee_s_village(org, django_assert_num_queries):
+    from governance.models import Role
+    from grids.zero_report import reporting_villages
+    from tests.factories import make_user
+
+    worker = make_user("grid_worker_2", Role.GRID_WORKER, Unit.objects.get(code="A1-VC"))
+    Grid.objects.get(code=f"{org.village_a2.code}001").workers.add(worker)
+    worker = type(worker).objects.select_related("unit").get(pk=worker.pk)
+    with django_assert_num_queries(1):
+        villages = [(v.name, v.parent.name) for v in reporting_villages(worker)]
+    assert villages == [("甲镇一村", "甲镇"), ("甲镇二村", "甲镇")]
+
+
+def test_the_village_s_report_is_its_own_beside_a_grid_s_and_names_its_reporter(org):
+    grid = Grid.objects.get(code=f"{org.village_a1.code}001")
+    by_grid = ZeroReport.objects.create(
+        village=org.village_a1, grid=grid, date=MONDAY, reporter=org["grid_worker"], submitted_at=at(MONDAY, 9)
+    )
+    report = file_report(by=org["grid_worker"], village=org.village_a1, day=MONDAY, data=zero(), now=at(MONDAY, 10))
+    assert report.pk != by_grid.pk and report.grid is None
+    assert ZeroReport.objects.get(pk=by_grid.pk).version == by_grid.version
+    assert [h.history_user for h in report.history.all()] == [org["grid_worker"]]
+
+
+def test_amending_keeps_the_disputes_already_turned_into_cases(org):
+    from grids.zero_report import item_to_case
+
+    def listing(*summaries):
+        return ReportData(is_zero=False, items=[(s, None) for s in summaries])
+
+    report = file_report(
+        by=org["grid_worker"],
+        village=org.village_a1,
+        day=MONDAY,
+        data=listing("排水纠纷", "宅基地纠纷"),
+        now=at(MONDAY, 10),
+    )
+    drainage = report.items.get(summary="排水纠纷")
+    case = item_to_case(by=org["township_officer"], item=drainage)
+    with pytest.raises(ValidationError) as refused:
+        item_to_case(by=org["township_officer"], item=drainage)
+    assert refused.value.messages == [f"该纠纷已转为案件 {case.number}。"]
+    file_report(
+        by=org["grid_worker"],
+        village=org.village_a1,
+        day=MONDAY,
+        data=listing("邻里噪音纠纷"),
+        version=report.version,
+        now=at(MONDAY, 11),
+    )
+    assert sorted(report.items.values_list("summary", "case_id")) == [("排水纠纷", case.pk), ("邻里噪音纠纷", None)]
+
+
+def test_a_grid_s_listed_dispute_becomes_a_case_of_that_grid(org):
+    from grids.models import ZeroReportItem
+    from grids.zero_report import item_to_case
+
+    grid = Grid.objects.get(code=f"{org.village_a1.code}001")
+    report = ZeroReport.objects.create(
+        village=org.village_a1, grid=grid, date=MONDAY, reporter=org["grid_worker"], submitted_at=at(MONDAY, 9)
+    )
+    item = ZeroReportItem.objects.create(report=report, summary="两户因排水纠纷")
+    case = item_to_case(by=org["township_officer"], item=item)
+    assert (case.grid, case.village) == (grid, org.village_a1)
+
+
+def test_the_check_of_today_is_the_day_of_the_moment_given(org):
+    result = run_zero_report_check(now=at(MONDAY, 20))
+    assert result.day == MONDAY and result.reminded == 3
+
+
+def test_a_streak_counts_every_miss_in_a_row_and_a_report_ends_it(org):
+    mondays = [MONDAY - timedelta(weeks=n) for n in (4, 3, 2, 1, 0)]
+    for day in mondays:
+        if day == mondays[2]:  # 甲镇一村 reports once, in the middle
+            file_report(by=org["grid_worker"], village=org.village_a1, day=day, data=zero(), now=at(day, 10))
+        run_zero_report_check(day, now=at(day, 20))
+    streaks = dict(ZeroReportReminder.objects.filter(date=MONDAY).values_list("village__name", "misses_in_a_row"))
+    assert streaks == {"甲镇一村": 2, "甲镇二村": 5, "乙镇一村": 5}
+    assert list(
+        Notification.objects.filter(unit=org.county_center, title__startswith="甲镇二村 2026-11-16").values_list(
+            "body", flat=True
+        )
+    ) == ["连续漏报 5 次，请尽快补报。"]
+    assert dict(ZeroReportReminder.objects.filter(date=MONDAY).values_list("village__name", "level")) == {
+        "甲镇一村": "township",
+        "甲镇二村": "county",
+        "乙镇一村": "county",
+    }

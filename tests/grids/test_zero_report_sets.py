@@ -54,14 +54,18 @@ def county(org):
     ZeroReport.objects.create(
         village=org.village_a2, grid=grid_a2, date=MONDAY, reporter=reporter, submitted_at=at(MONDAY, 9)
     )
+    # Earlier reminders with the streaks the checks of those days wrote (each one more than the
+    # previous due day's): weekly Mondays, and the weekend of the sensitive-period scenario.
     earlier = {
-        MONDAY - WEEK: ("a5", "a6", "c1", "b1"),
-        MONDAY - 2 * WEEK: ("a6", "a7", "c1", "b1", "a4"),
-        MONDAY - DAY: ("c2", "a6", "a4"),
-        MONDAY - 2 * DAY: ("c2", "a6"),
+        MONDAY - 2 * WEEK: {"a6": 1, "a7": 1, "c1": 1, "b1": 1, "a4": 1},
+        MONDAY - WEEK: {"a5": 1, "a6": 2, "c1": 2, "b1": 3},
+        MONDAY - 2 * DAY: {"c2": 1, "a6": 1},
+        MONDAY - DAY: {"c2": 2, "a6": 2, "a4": 1},
     }
-    for day, keys in earlier.items():
-        ZeroReportReminder.objects.bulk_create([ZeroReportReminder(village=villages[k], date=day) for k in keys])
+    for day, streaks in earlier.items():
+        ZeroReportReminder.objects.bulk_create(
+            [ZeroReportReminder(village=villages[k], date=day, misses_in_a_row=n) for k, n in streaks.items()]
+        )
     grid_a7 = Grid.objects.create(code=f"{villages['a7'].code}001", name="甲镇7村第一网格", village=villages["a7"])
     ZeroReportReminder.objects.create(village=villages["a7"], grid=grid_a7, date=MONDAY - WEEK)
     ZeroReportReminder.objects.create(village=villages["a8"], date=MONDAY)  # found by an earlier run
@@ -131,13 +135,14 @@ def test_the_statement_writes_what_the_python_path_writes(county, scenario):
 
 
 def test_the_scenarios_cover_every_branch(county):
-    # Weekly: streaks of 1, 2 and 3, the grid-level reminder not counted, a reminder already
+    # Weekly: streaks of 1, 2, 3 and 4, the grid-level reminder not counted, a reminder already
     # there, two committees, no committee, no township center, the county from the third miss.
     counts, reminders, notices = python_path(weekly())
     assert counts == (11, 2, 9, 8, 3)
     levels = {name: (level, n) for name, level, n in reminders}
     assert levels["甲镇5村"] == ("township", 2) and levels["甲镇6村"] == ("county", 3)
-    assert levels["丙镇1村"] == levels["乙镇一村"] == ("county", 3) and levels["甲镇7村"] == ("township", 1)
+    assert levels["丙镇1村"] == ("county", 3) and levels["乙镇一村"] == ("county", 4)
+    assert levels["甲镇7村"] == ("township", 1)
     assert levels["甲镇8村"] == ("township", 1)  # written before, not again
     to = {}
     for unit, title, _body, _url, _user in notices:
@@ -146,6 +151,9 @@ def test_the_scenarios_cover_every_branch(county):
     assert to["甲镇二村"] == ["甲镇综治中心"]  # no committee
     assert sorted(to["甲镇4村"]) == ["甲镇4村第二委员会", "甲镇综治中心"]  # the last by code, as ever
     assert "甲镇8村" not in to and "甲镇一村" not in to
+    assert {body for _unit, title, body, _url, _user in notices if title.startswith("乙镇一村")} == {
+        "连续漏报 4 次，请尽快补报。"
+    }
 
     # In the sensitive period the earlier days are the two days before, not the Mondays.
     _counts, reminders, _notices = python_path(in_a_sensitive_period())
