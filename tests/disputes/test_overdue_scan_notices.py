@@ -185,3 +185,18 @@ def test_the_daily_digest_counts_each_thing_a_unit_owes(org, make_case):
         "甲镇派出所": "待签收 2 件；办理逾期 1 件；办理临期 1 件；暂停计时 1 件；挂牌督办待回复 1 件",
         "甲镇综治中心": "待受理 1 件；待分流 1 件；办结待审核 1 件；延期申请待审批 1 件；待回访 2 件",
     }
+
+
+def test_the_digest_leaves_out_answered_supervisions_and_decided_extensions_and_opens_the_work_page(org, make_case):
+    listed = make_case(Status.IN_PROGRESS)
+    supervision = services.supervise_case(
+        case=listed, by=org["leader"], instruction="限期办结", due=timezone.localdate() + timedelta(days=3)
+    )
+    services.answer_supervision(supervision=supervision, by=org["police"], answer="已约双方调解")
+    extension = services.request_extension(case=listed, by=org["police"], days=3, reason="需补充鉴定")
+    services.decide_extension(extension=extension, by=org["township_officer"], approve=True, days=3)
+    make_case(Status.REGISTERED)  # the center still owes something
+
+    run_overdue_scan(timezone.make_aware(datetime(2026, 3, 5, 9)))
+    digests = Notification.objects.filter(title="每日待办汇总（03-05）")
+    assert list(digests.values_list("unit__name", "body", "url")) == [("甲镇综治中心", "待分流 1 件", "/cases/work/")]

@@ -210,3 +210,57 @@ def test_an_extension_asked_after_the_full_pass_is_in_the_centers_digest(org, da
     assert day.scan(at(10, 15)).since is not None
     digest = Notification.objects.get(unit=org.center_a, title__startswith="每日待办汇总")
     assert digest.body == "延期申请待审批 1 件"
+
+
+# --- What the mutants of disputes/scan.py showed untested --------------------------------------
+
+
+def test_a_statute_edited_or_a_unit_s_kind_or_sector_changed_makes_the_next_run_full(org, day, early_case):
+    from disputes.models import StatutoryLimit
+    from governance.models import Unit
+
+    early_case(Status.IN_PROGRESS, date(2026, 3, 20))
+    statute = StatutoryLimit.objects.create(
+        code="test-limit", name="测试时限", amount=30, unit="calendar_days", citation="《测试规定》第一条"
+    )
+    assert day.scan(at(9)).since is None
+    assert day.scan(at(9, 10)).since is not None
+
+    def edited_statute():
+        statute.amount = 20  # the same statutes, one of them changed
+        statute.save()
+
+    def police_station_made_a_mediation_committee():  # a department before
+        Unit.objects.filter(pk=org.police_a.pk).update(kind=Unit.Kind.MEDIATION)
+
+    def police_station_moved_to_the_justice_sector():
+        Unit.objects.filter(pk=org.police_a.pk).update(sector=Unit.Sector.JUSTICE)
+
+    for minute, change in zip((20, 40), (edited_statute, police_station_made_a_mediation_committee), strict=True):
+        with time_machine.travel(at(10, minute), tick=False):
+            change()
+        assert day.scan(at(10, minute + 5)).since is None, change.__name__
+        assert day.scan(at(10, minute + 10)).since is not None, change.__name__
+    with time_machine.travel(at(11), tick=False):
+        police_station_moved_to_the_justice_sector()
+    assert day.scan(at(11, 5)).since is None
+
+
+def test_a_visit_counted_in_hours_says_the_hour_it_is_due_in_beijing_time(org, day, early_case):
+    hourly_rule("visit", 24, 2, 4, category=Category.objects.get(code="neighbourhood"))
+    case = early_case(Status.CLOSED)
+    Case.objects.filter(pk=case.pk).update(closed_at=at(10, 30) - timedelta(days=1))
+    day.scan(at(9))
+    titles = set(Notification.objects.filter(title__contains=case.number).values_list("title", flat=True))
+    assert titles == {f"【临期】{case.number} 应于 2026-03-05 10:30 前回访"}
+
+
+def test_a_due_soon_notice_is_sent_once_not_again_the_next_day(org, early_case):
+    case = early_case(Status.IN_PROGRESS, date(2026, 3, 6))  # due tomorrow: 临期 on the 5th
+    for moment in (at(9), at(9) + timedelta(days=1)):
+        with time_machine.travel(moment, tick=False):
+            run_overdue_scan(moment)
+    # Keyed on the day it was reached (two working days before the deadline), not on each day since.
+    assert list(Reminder.objects.filter(subject=f"case:{case.pk}").values_list("kind", "level", "day")) == [
+        ("handle", "due_soon", date(2026, 3, 4))
+    ]
