@@ -200,3 +200,24 @@ def test_the_digest_leaves_out_answered_supervisions_and_decided_extensions_and_
     run_overdue_scan(timezone.make_aware(datetime(2026, 3, 5, 9)))
     digests = Notification.objects.filter(title="每日待办汇总（03-05）")
     assert list(digests.values_list("unit__name", "body", "url")) == [("甲镇综治中心", "待分流 1 件", "/cases/work/")]
+
+
+def test_a_deactivated_head_or_leader_is_told_nothing_and_the_unit_reads_the_red_card(org, make_case):
+    make_user("police_head_gone", "handler", org.police_a, is_unit_head=True, is_active=False)
+    gone = make_user("township_leader_gone", Role.LEADER, org["township_leader"].unit, is_active=False)
+    case = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=case.pk).update(handle_due=DUE)
+    run_overdue_scan(timezone.make_aware(datetime(2026, 3, 5, 9)))
+    assert readers(f"【红牌】{case.number}") == {("unit", "甲镇派出所")}
+    assert not Notification.objects.filter(user__is_active=False).exists()
+    assert Notification.objects.filter(user=org["township_leader"], title__startswith="领导每日汇总").exists()
+    assert gone.pk not in Notification.objects.values_list("user_id", flat=True)
+
+
+def test_a_mediation_committee_s_reminder_cites_the_statute_that_limits_it(org, make_case):
+    case = make_case(Status.IN_PROGRESS, summary="邻里因排水沟堵塞发生争执")
+    Case.objects.filter(pk=case.pk).update(lead_unit=org.mediation_a, handle_due=date(2026, 3, 6))
+    run_overdue_scan(timezone.make_aware(datetime(2026, 3, 5, 9)))
+    notice = Notification.objects.get(title__startswith=f"【临期】{case.number}")
+    assert notice.unit == org.mediation_a
+    assert notice.body == "甲镇　邻里因排水沟堵塞发生争执\n依据：《人民调解工作若干规定》第三十六条"

@@ -264,3 +264,14 @@ def test_a_due_soon_notice_is_sent_once_not_again_the_next_day(org, early_case):
     assert list(Reminder.objects.filter(subject=f"case:{case.pk}").values_list("kind", "level", "day")) == [
         ("handle", "due_soon", date(2026, 3, 4))
     ]
+
+
+def test_a_visited_case_is_not_chased_for_its_visit_whatever_its_old_deadlines(org, early_case):
+    visited, waiting = early_case(Status.CLOSED, date(2026, 1, 20)), early_case(Status.CLOSED, date(2026, 1, 20))
+    Case.objects.filter(pk__in=[visited.pk, waiting.pk]).update(
+        closed_at=at(9) - timedelta(days=40), sign_due=at(9) - timedelta(days=60)
+    )
+    Case.objects.filter(pk=visited.pk).update(visited_at=at(9) - timedelta(days=39))
+    with time_machine.travel(at(9), tick=False):
+        run_overdue_scan(at(9))
+    assert sent(visited) == set() and sent(waiting) == {("visit", "red")}
