@@ -68,6 +68,13 @@ def county(org):
         )
     grid_a7 = Grid.objects.create(code=f"{villages['a7'].code}001", name="甲镇7村第一网格", village=villages["a7"])
     ZeroReportReminder.objects.create(village=villages["a7"], grid=grid_a7, date=MONDAY - WEEK)
+    ZeroReportReminder.objects.create(
+        village=villages["a7"], grid=grid_a7, date=MONDAY
+    )  # the grid's, not the village's
+    # 甲镇7村 reported last week (late, after its grid's reminder), not this week.
+    ZeroReport.objects.create(
+        village=villages["a7"], date=MONDAY - WEEK, reporter=reporter, submitted_at=at(MONDAY - WEEK, 20), is_late=True
+    )
     ZeroReportReminder.objects.create(village=villages["a8"], date=MONDAY)  # found by an earlier run
     return villages
 
