@@ -205,6 +205,7 @@ def test_the_digest_leaves_out_answered_supervisions_and_decided_extensions_and_
 def test_a_deactivated_head_or_leader_is_told_nothing_and_the_unit_reads_the_red_card(org, make_case):
     make_user("police_head_gone", "handler", org.police_a, is_unit_head=True, is_active=False)
     gone = make_user("township_leader_gone", Role.LEADER, org["township_leader"].unit, is_active=False)
+    make_user("leader_without_unit", Role.LEADER, None)  # an account not yet placed: no jurisdiction, no summary
     case = make_case(Status.IN_PROGRESS)
     Case.objects.filter(pk=case.pk).update(handle_due=DUE)
     run_overdue_scan(timezone.make_aware(datetime(2026, 3, 5, 9)))

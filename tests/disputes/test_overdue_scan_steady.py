@@ -275,3 +275,24 @@ def test_a_visited_case_is_not_chased_for_its_visit_whatever_its_old_deadlines(o
     with time_machine.travel(at(9), tick=False):
         run_overdue_scan(at(9))
     assert sent(visited) == set() and sent(waiting) == {("visit", "red")}
+
+
+def test_yesterday_s_digest_does_not_stand_for_today_s(org, make_case):
+    def scan(moment: datetime):
+        with time_machine.travel(moment, tick=False):
+            return run_overdue_scan(moment)
+
+    with time_machine.travel(at(6), tick=False):
+        registered = make_case(Status.REGISTERED)
+    scan(at(9))  # the center owes a dispatch today
+    with time_machine.travel(at(17), tick=False):
+        services.dispatch_case(
+            case=registered, by=org["township_officer"], lead_unit=org.police_a, due=date(2026, 3, 20), version=None
+        )
+    tomorrow = at(9) + timedelta(days=1)
+    scan(tomorrow)  # the center owes nothing
+    with time_machine.travel(tomorrow + timedelta(hours=2), tick=False):
+        make_case(Status.REGISTERED)
+    assert scan(tomorrow + timedelta(hours=2, minutes=15)).since is not None
+    digests = Reminder.objects.filter(kind="digest", subject=f"unit:{org.center_a.pk}")
+    assert sorted(digests.values_list("day", flat=True)) == [DAY, DAY + timedelta(days=1)]
