@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from disputes import services, workorders
@@ -402,3 +403,104 @@ def test_the_figures_count_accepted_rejected_waiting_and_pending(client, org, so
         "dead": 0,
     }
     assert oldest == Callback.objects.filter(order__case=accepted).get().created_at
+
+
+# --- What the mutants of disputes/workorders.py showed untested -----------------------------------
+
+
+class FailingMail:
+    """An email backend whose server is down."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.fail_silently = kwargs.get("fail_silently", False)
+
+    def send_messages(self, messages) -> int:
+        if not self.fail_silently:
+            raise ConnectionRefusedError("smtp down")
+        return 0
+
+
+def test_a_new_secret_is_32_random_bytes_its_time_is_kept_and_the_last_one_still_signs(client, source):
+    from governance.crypto import decrypt
+
+    with time_machine.travel(timezone.now().replace(microsecond=0), tick=False):
+        secret = workorders.new_secret(source)
+        source.refresh_from_db()
+        assert source.secret_set_at == timezone.now()
+    assert len(secret) == 43  # 32 bytes in URL-safe base64
+    assert (decrypt(source.secret_encrypted), decrypt(source.previous_secret_encrypted)) == (secret, SECRET)
+    body = order_body()
+    assert post(client, body).status_code == 202  # signed with the previous secret
+
+
+def test_a_moment_on_the_first_or_last_day_of_1900_2100_is_taken(source):
+    for moment in ("1900-01-01T00:00:00+08:00", "2100-12-31T23:59:59+08:00"):
+        assert workorders.parse_order(order_body(deadline=moment))["deadline"] == moment
+    with pytest.raises(workorders.Refused) as refused:
+        workorders.parse_order(order_body(deadline="1899-12-31T23:59:59+08:00"))
+    assert refused.value.reason == "字段 deadline 超出 1900—2100 年。"
+
+
+def test_the_sweep_counts_every_order_it_processed(client, source):
+    for order_id in ("GD-1", "GD-2"):
+        post(client, order_body(order_id), order_id)
+    InboundOrder.objects.update(received_at=timezone.now() - timedelta(seconds=61))
+    assert workorders.sweep() == 2
+
+
+def test_a_polling_source_reads_when_the_case_was_closed_in_beijing_time(client, org, source):
+    order = _processed(client, order_body())
+    closed = timezone.make_aware(timezone.datetime(2026, 3, 5, 17, 30))
+    Case.objects.filter(pk=order.case_id).update(status="closed", closed_at=closed)
+    order.refresh_from_db()
+    assert workorders.our_status(order)["closed_at"] == "2026-03-05T17:30:00+08:00"
+
+
+def test_only_this_source_s_dead_callbacks_pause_it_and_a_mail_server_down_does_not_stop_it(
+    client, org, source, receiver, settings, django_capture_on_commit_callbacks
+):
+    settings.WORKORDER_CALLBACK_TRIES = 1
+    settings.WORKORDER_PAUSE_AFTER = 2
+    settings.EMAIL_BACKEND = "tests.disputes.test_work_order_edges.FailingMail"
+    org["sysadmin"].email = "sys@example.org"
+    org["sysadmin"].save()
+    other = WorkOrderSource.objects.create(
+        code="110", name="110接处警", channel=Channel.HOTLINE_12345, center=org.county_center, secret_encrypted=""
+    )
+    elsewhere = InboundOrder.objects.create(source=other, order_id="J-1", body="{}", body_sha256="x")
+    for step in ("accept", "close"):
+        Callback.objects.create(order=elsewhere, step=step, payload={}, state=Callback.State.DEAD)
+    order = _processed(client, order_body())
+    Callback.objects.create(order=order, step="visit", payload={}, state=Callback.State.PENDING)  # still trying
+    receiver.answers = [500]
+    Callback.objects.create(order=order, step="accept", payload={"order_id": "GD-1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        workorders.send_due()
+    source.refresh_from_db()
+    assert source.paused_at is None  # one of its own dead, the other source's two do not count
+    receiver.answers = [500]
+    Callback.objects.create(order=order, step="close", payload={"order_id": "GD-1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        workorders.send_due()
+    source.refresh_from_db()
+    assert source.pause_reason == "1 小时内 2 条回调发送失败"
+
+
+def test_a_deactivated_administrator_is_not_mailed(client, org, source, mailoutbox):
+    from governance.models import Role
+    from tests.factories import make_user
+
+    make_user("old_sysadmin", Role.SYSADMIN, None, email="old@example.org", is_active=False)
+    org["sysadmin"].email = "sys@example.org"
+    org["sysadmin"].save()
+    source.pause_reason = "1 小时内 5 条回调发送失败"
+    workorders._tell_administrators(source)
+    assert [mail.to for mail in mailoutbox] == [["sys@example.org"]]
+
+
+def test_only_a_dead_callback_is_sent_again(client, org, source):
+    order = _processed(client, order_body())
+    callback = Callback.objects.create(order=order, step="accept", payload={}, state=Callback.State.SENT)
+    with pytest.raises(ValidationError) as refused:
+        workorders.replay_callback(callback)
+    assert refused.value.messages == ["只有发送失败的回调可以重发。"]
