@@ -504,3 +504,20 @@ def test_only_a_dead_callback_is_sent_again(client, org, source):
     with pytest.raises(ValidationError) as refused:
         workorders.replay_callback(callback)
     assert refused.value.messages == ["只有发送失败的回调可以重发。"]
+
+
+def test_a_source_without_orders_reads_zeros_and_the_oldest_unsent_callback_is_a_pending_one(
+    client, org, source, django_assert_num_queries
+):
+    quiet = WorkOrderSource.objects.create(
+        code="110", name="110接处警", channel=Channel.HOTLINE_12345, center=org.county_center, secret_encrypted=""
+    )
+    order = _processed(client, order_body())
+    long_ago = timezone.now() - timedelta(hours=5)
+    Callback.objects.create(order=order, step="accept", payload={}, state=Callback.State.SENT, created_at=long_ago)
+    pending = Callback.objects.create(order=order, step="close", payload={}, created_at=long_ago + timedelta(hours=1))
+    with django_assert_num_queries(2):
+        figures = workorders.source_figures([source, quiet])
+    zeros = {"received": 0, "waiting": 0, "failed": 0, "rejected": 0, "accepted": 0, "pending": 0, "dead": 0}
+    assert figures[quiet.pk] == zeros
+    assert figures[source.pk]["oldest"] == pending.created_at and figures[source.pk]["pending"] == 1

@@ -279,6 +279,7 @@ def test_a_rejected_order_is_returned_with_the_reason(client, org, source, recei
     workorders.send_due()
     body = receiver.calls[0]["body"]
     assert body["step"] == "return" and body["status"] == "TH" and body["route"] == "已由110处置"
+    assert body["reason"] == "已由公安机关依法处理"
 
 
 def test_a_step_the_source_does_not_map_writes_no_callback(client, org, source):
