@@ -263,6 +263,12 @@ def test_each_step_the_source_cares_about_is_sent_once_signed(client, org, sourc
     bodies = [call["body"] for call in receiver.calls]
     assert [b["status"] for b in bodies] == ["QS", "YQ", "BJ", "HF"]
     assert bodies[1]["days"] == 5 and bodies[2]["reply"] == "已协调施工时间" and bodies[3]["satisfaction"] == "满意"
+    assert [(b.get("reason"), b.get("result")) for b in bodies] == [
+        (None, None),
+        ("需要补充调查", None),
+        (None, "调解成功"),
+        (None, "未再发生"),
+    ]
     assert all(b["order_id"] == "GD-1" and b["case_number"] == case.number for b in bodies)
     call = receiver.calls[0]
     expected = hmac.new(
