@@ -274,7 +274,8 @@ def test_each_step_the_source_cares_about_is_sent_once_signed(client, org, sourc
     expected = hmac.new(
         SECRET.encode(), f"GD-1\n{call['headers']['X-Timestamp']}\n".encode() + call["raw"], hashlib.sha256
     ).hexdigest()
-    assert call["headers"]["X-Signature"] == expected and call["headers"]["X-Callback-Id"]
+    assert call["headers"]["X-Signature"] == expected
+    assert call["headers"]["X-Callback-Id"] == str(Callback.objects.order_by("id").first().pk)
 
 
 def test_a_rejected_order_is_returned_with_the_reason(client, org, source, receiver):
