@@ -521,3 +521,19 @@ def test_a_source_without_orders_reads_zeros_and_the_oldest_unsent_callback_is_a
     zeros = {"received": 0, "waiting": 0, "failed": 0, "rejected": 0, "accepted": 0, "pending": 0, "dead": 0}
     assert figures[quiet.pk] == zeros
     assert figures[source.pk]["oldest"] == pending.created_at and figures[source.pk]["pending"] == 1
+
+
+def test_an_answer_that_is_not_utf8_is_kept_with_replacement_characters(client, org, source, receiver):
+    order = _processed(client, order_body())
+    receiver.answers, receiver.bodies = [200, 404], [b"\xffok", b"\xfe\xffno"]
+    for step in ("accept", "close"):
+        Callback.objects.create(order=order, step=step, payload={"order_id": "GD-1"})
+    workorders.send_due()
+    answers = list(Callback.objects.order_by("id").values_list("state", "last_status", "last_error"))
+    assert answers == [("sent", 200, "\ufffdok"), ("dead", 404, "\ufffd\ufffdno")]
+
+
+def test_an_order_without_a_phone_becomes_a_case_without_one(client, org, source):
+    order = _processed(client, order_body(phone=""))
+    assert order.state == InboundOrder.State.DONE
+    assert order.case.parties.get().phone_masked == ""

@@ -28,6 +28,7 @@ class Receiver:
     def __init__(self):
         self.calls: list[dict] = []
         self.answers: list[int] = []
+        self.bodies: list[bytes] = []  # what to answer with, else "ok" or "busy"
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -37,7 +38,7 @@ class Receiver:
                 status = receiver.answers.pop(0) if receiver.answers else 200
                 self.send_response(status)
                 self.end_headers()
-                self.wfile.write(b"ok" if status < 300 else b"busy")
+                self.wfile.write(receiver.bodies.pop(0) if receiver.bodies else b"ok" if status < 300 else b"busy")
 
             def log_message(self, *args):
                 pass
