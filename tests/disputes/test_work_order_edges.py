@@ -537,3 +537,14 @@ def test_an_order_without_a_phone_becomes_a_case_without_one(client, org, source
     order = _processed(client, order_body(phone=""))
     assert order.state == InboundOrder.State.DONE
     assert order.case.parties.get().phone_masked == ""
+
+
+def test_the_reporter_s_name_or_anonymous_the_address_or_nothing_and_the_first_40_characters_of_the_id(
+    client, org, source
+):
+    named = _processed(client, order_body(place={"township": "甲镇"}))
+    assert (named.case.parties.get().name, named.case.place) == ("王五", "")
+    long_id = "GD-" + "9" * 61
+    anonymous = _processed(client, order_body(long_id, reporter="  "), long_id)
+    assert anonymous.case.parties.get().name == "匿名反映人"
+    assert anonymous.case.source_ref == long_id[:40]

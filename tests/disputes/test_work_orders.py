@@ -204,7 +204,8 @@ def test_an_unmapped_category_is_parked_and_replayed_after_the_mapping_is_added(
 def test_a_county_order_without_a_township_is_parked_and_a_clerk_corrects_it(client, org, source):
     post(client, order_body(place={"address": "某处"}))
     order = workorders.process(InboundOrder.objects.get())
-    assert order.state == InboundOrder.State.FAILED and "镇（街道）" in order.reason
+    assert order.state == InboundOrder.State.FAILED
+    assert order.reason == "工单没有写明镇（街道），县级来源的工单必须写明。"
     order = workorders.process(order, workorders.Corrections(township=org.town_b))
     assert order.case.township == org.town_b
 
