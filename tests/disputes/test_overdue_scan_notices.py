@@ -222,3 +222,16 @@ def test_a_mediation_committee_s_reminder_cites_the_statute_that_limits_it(org, 
     notice = Notification.objects.get(title__startswith=f"【临期】{case.number}")
     assert notice.unit == org.mediation_a
     assert notice.body == "甲镇　邻里因排水沟堵塞发生争执\n依据：《人民调解工作若干规定》第三十六条"
+
+
+def test_a_red_card_reaches_each_of_two_heads_and_quotes_80_characters_of_the_case(org, make_case):
+    second = make_user("police_head_2", "handler", org.police_a, is_unit_head=True)
+    first = make_user("police_head_1", "handler", org.police_a, is_unit_head=True)
+    summary = "甲" * 79 + "乙丙"
+    case = make_case(Status.IN_PROGRESS, summary=summary)
+    Case.objects.filter(pk=case.pk).update(handle_due=DUE)
+    run_overdue_scan(timezone.make_aware(datetime(2026, 3, 5, 9)))
+    assert readers(f"【红牌】{case.number}") == {("user", first.username), ("user", second.username)}
+    assert {n.body for n in Notification.objects.filter(title__startswith=f"【红牌】{case.number}")} == {
+        "甲镇　" + "甲" * 79 + "乙"
+    }
