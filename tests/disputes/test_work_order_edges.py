@@ -548,3 +548,9 @@ def test_the_reporter_s_name_or_anonymous_the_address_or_nothing_and_the_first_4
     anonymous = _processed(client, order_body(long_id, reporter="  "), long_id)
     assert anonymous.case.parties.get().name == "匿名反映人"
     assert anonymous.case.source_ref == long_id[:40]
+
+
+def test_a_body_over_64_kb_is_refused_by_the_parser_itself_with_413():
+    with pytest.raises(workorders.Refused) as refused:
+        workorders.parse_order(b" " * (64 * 1024 + 1))
+    assert (refused.value.status, refused.value.reason) == (413, "报文超过 64 KB。")

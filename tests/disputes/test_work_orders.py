@@ -123,7 +123,7 @@ def test_a_replayed_request_gives_the_same_receipt_and_another_body_is_409(clien
     assert again.json()["duplicate"] is True
     other = order_body(description="另一件事")
     conflict = post(client, other)
-    assert conflict.status_code == 409 and "不同内容" in conflict.json()["error"]
+    assert conflict.status_code == 409 and conflict.json()["error"] == "同一工单号已收到不同内容的报文。"
     assert InboundOrder.objects.count() == 1
 
 
