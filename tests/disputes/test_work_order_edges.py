@@ -408,6 +408,13 @@ def test_the_figures_count_accepted_rejected_waiting_and_pending(client, org, so
 # --- What the mutants of disputes/workorders.py showed untested -----------------------------------
 
 
+def _another_source(org) -> WorkOrderSource:
+    """A second source of the county (110), without a secret or orders of its own."""
+    return WorkOrderSource.objects.create(
+        code="110", name="110接处警", channel=Channel.HOTLINE_12345, center=org.county_center, secret_encrypted=""
+    )
+
+
 class FailingMail:
     """An email backend whose server is down."""
 
@@ -464,9 +471,7 @@ def test_only_this_source_s_dead_callbacks_pause_it_and_a_mail_server_down_does_
     settings.EMAIL_BACKEND = "tests.disputes.test_work_order_edges.FailingMail"
     org["sysadmin"].email = "sys@example.org"
     org["sysadmin"].save()
-    other = WorkOrderSource.objects.create(
-        code="110", name="110接处警", channel=Channel.HOTLINE_12345, center=org.county_center, secret_encrypted=""
-    )
+    other = _another_source(org)
     elsewhere = InboundOrder.objects.create(source=other, order_id="J-1", body="{}", body_sha256="x")
     for step in ("accept", "close"):
         Callback.objects.create(order=elsewhere, step=step, payload={}, state=Callback.State.DEAD)
@@ -509,9 +514,7 @@ def test_only_a_dead_callback_is_sent_again(client, org, source):
 def test_a_source_without_orders_reads_zeros_and_the_oldest_unsent_callback_is_a_pending_one(
     client, org, source, django_assert_num_queries
 ):
-    quiet = WorkOrderSource.objects.create(
-        code="110", name="110接处警", channel=Channel.HOTLINE_12345, center=org.county_center, secret_encrypted=""
-    )
+    quiet = _another_source(org)
     order = _processed(client, order_body())
     long_ago = timezone.now() - timedelta(hours=5)
     Callback.objects.create(order=order, step="accept", payload={}, state=Callback.State.SENT, created_at=long_ago)

@@ -13,7 +13,7 @@ from governance.models import PhoneCode
 from governance.phone_codes import Purpose, send_code
 from mediation import online, services
 from mediation.models import Signature
-from tests.mediation.conftest import agreement_data
+from tests.mediation.conftest import final_agreement
 from tests.mediation.test_online_mediation import confirm, parties
 
 pytestmark = pytest.mark.django_db
@@ -34,15 +34,7 @@ def online_case(mediated_case):
 
 def test_a_party_who_confirmed_the_first_agreement_confirms_its_correction_again(org, online_case, rf, sms, login):
     zhang, _li = parties(online_case)
-    first = services.finalize_agreement(
-        agreement=services.update_agreement(
-            agreement=services.draft_agreement(case=online_case, by=org["mediator"]),
-            by=org["mediator"],
-            data=agreement_data(),
-        ),
-        by=org["mediator"],
-        signed_on=timezone.localdate(),
-    )
+    first = final_agreement(org, online_case)
     invitation, _token = online.invite_party(case=online_case, party=zhang, by=org["mediator"])
     confirm(rf, sms, invitation, first)
     draft = services.correct_agreement(agreement=first, by=org["mediator"], reason="金额笔误")
@@ -66,15 +58,7 @@ def test_a_party_who_confirmed_the_first_agreement_confirms_its_correction_again
 
 def test_the_signature_keeps_the_confirmation_code_this_party_used(org, online_case, rf, sms):
     zhang, li = parties(online_case)
-    agreement = services.finalize_agreement(
-        agreement=services.update_agreement(
-            agreement=services.draft_agreement(case=online_case, by=org["mediator"]),
-            by=org["mediator"],
-            data=agreement_data(),
-        ),
-        by=org["mediator"],
-        signed_on=timezone.localdate(),
-    )
+    agreement = final_agreement(org, online_case)
     zhang_invitation, _ = online.invite_party(case=online_case, party=zhang, by=org["mediator"])
     li_invitation, _ = online.invite_party(case=online_case, party=li, by=org["mediator"])
     request = rf.post("/m/", REMOTE_ADDR="10.1.0.9")
