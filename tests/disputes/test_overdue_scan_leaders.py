@@ -91,3 +91,18 @@ def test_each_leader_counts_the_red_cards_of_their_jurisdiction(org, make_case, 
         "领导每日汇总（03-05）：红牌 3 件，新预警 0 条"
     ]
     assert Notification.objects.get(user=org["leader"], title__startswith="领导每日汇总").url == "/cases/supervision/"
+
+
+def test_the_summary_names_the_first_ten_new_red_cards_by_number(org, make_case, head):
+    """Twelve cases of 甲镇 turn red the same day: the summary names the ten lowest numbers and
+    says 等; the cases were last touched in the reverse order, so no reading order stands in for
+    the numbers'."""
+    cases = [make_case(Status.IN_PROGRESS) for _n in range(12)]
+    for case in reversed(cases):
+        Case.objects.filter(pk=case.pk).update(handle_due=MON)
+    numbers = sorted(case.number for case in cases)
+
+    run_overdue_scan(at(THU, 9))
+    [(_title, body)] = digests(org["township_leader"])
+    assert f"今日新转红牌 12 件（{'、'.join(numbers[:10])}等）" in body
+    assert numbers[10] not in body and numbers[11] not in body

@@ -24,6 +24,7 @@ def at(*args) -> datetime:
 
 
 WHEN = at(2026, 3, 4, 7)  # before the digest: only the clocks
+LONG_SUMMARY = "两户因宅基地边界和排水沟走向发生争执，多次协商未果，" * 3 + "请求调处。"  # 83 characters: 80 are quoted
 
 
 @pytest.fixture
@@ -40,12 +41,22 @@ def many(org, make_case):
         case = make_case(Status.DISPATCHED, risk_level=red)
         Case.objects.filter(pk=case.pk).update(sign_due=sign_due)
         cases.append(case)
-    for handle_due in (date(2026, 2, 20), date(2026, 2, 20), date(2026, 3, 3), date(2026, 3, 5), date(2026, 3, 30)):
+    # 20 March is read (within the lookahead) but owes nothing yet; 30 March is not read.
+    for handle_due in (
+        date(2026, 2, 20),
+        date(2026, 2, 20),
+        date(2026, 3, 3),
+        date(2026, 3, 20),
+        date(2026, 3, 5),
+        date(2026, 3, 30),
+    ):
         case = make_case(Status.IN_PROGRESS)
         Case.objects.filter(pk=case.pk).update(handle_due=handle_due)
         cases.append(case)
     mediated = make_case(Status.IN_PROGRESS)  # 人民调解: the statute's citation ends the body
-    Case.objects.filter(pk=mediated.pk).update(handle_due=date(2026, 3, 3), lead_unit=org.mediation_a)
+    Case.objects.filter(pk=mediated.pk).update(
+        handle_due=date(2026, 3, 3), lead_unit=org.mediation_a, summary=LONG_SUMMARY
+    )
     cases.append(mediated)
     for reported_at in (at(2026, 2, 25, 10), at(2026, 3, 2, 10)):
         case = make_case(Status.PENDING_REVIEW)
@@ -93,6 +104,8 @@ def test_the_scan_sends_exactly_what_the_clocks_say(org, many):
     assert {("sign", "red"), ("sign", "due_soon"), ("handle", "red"), ("handle", "yellow")} <= kinds
     assert {("handle", "due_soon"), ("review", "red"), ("review", "due_soon"), ("visit", "red")} <= kinds
     assert any("依据" in body for _t, body, *_rest in notices)
+    quoted = [body for _t, body, *_rest in notices if LONG_SUMMARY[:80] in body]
+    assert quoted and not any(LONG_SUMMARY[:81] in body for body in quoted)
 
     result = run_overdue_scan(WHEN)
     assert written() == (reminders, notices)
