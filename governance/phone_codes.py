@@ -86,12 +86,15 @@ def use_code(*, phone: str, purpose: str, code: str, request: HttpRequest | None
     index = blind_index(phone)
     code = (code or "").strip()
     with transaction.atomic():
+        # Only the latest code sent works: once it is used or expired, no earlier one comes back.
         latest = (
             PhoneCode.objects.select_for_update()
-            .filter(phone_index=index, purpose=purpose, used_at__isnull=True, expires_at__gt=timezone.now())
+            .filter(phone_index=index, purpose=purpose)
             .order_by("-created_at", "-id")
             .first()
         )
+        if latest is not None and (latest.used_at is not None or latest.expires_at <= timezone.now()):
+            latest = None
         ok = (
             latest is not None
             and latest.attempts < settings.CITIZEN_CODE_TRIES

@@ -82,6 +82,24 @@ def test_only_the_latest_code_works_and_a_wrong_try_counts_against_it(rf, sms, s
     assert used.used_at == T0 + timedelta(minutes=1)
 
 
+@pytest.mark.parametrize("latest_is", ["used", "expired"])
+def test_an_earlier_code_does_not_come_back_once_the_latest_is_used_or_expired(rf, sms, settings, latest_is):
+    settings.CITIZEN_LIMITS = {}
+    settings.CITIZEN_CODE_MINUTES = 10
+    with time_machine.travel(T0, tick=False):
+        send_code(phone=PHONE, purpose=Purpose.FOLLOW, request=_request(rf))
+        older = sms.last_code()  # lives until T0 + 10 minutes
+    settings.CITIZEN_CODE_MINUTES = 5
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        send_code(phone=PHONE, purpose=Purpose.FOLLOW, request=_request(rf))
+        latest = sms.last_code()  # lives until T0 + 6 minutes
+        if latest_is == "used":
+            assert check_code(phone=PHONE, purpose=Purpose.FOLLOW, code=latest, request=_request(rf))
+    with time_machine.travel(T0 + timedelta(minutes=8), tick=False):
+        assert not check_code(phone=PHONE, purpose=Purpose.FOLLOW, code=older, request=_request(rf))
+    assert PhoneCode.objects.filter(used_at__isnull=False).count() == (1 if latest_is == "used" else 0)
+
+
 def test_a_code_typed_with_spaces_works_and_a_blank_or_short_one_does_not(rf, sms, settings):
     settings.CITIZEN_LIMITS = {}
     send_code(phone=PHONE, purpose=Purpose.FOLLOW, request=_request(rf))
