@@ -751,6 +751,7 @@ def _digests(now: datetime, memo: WorkdayMemo, since: datetime | None = None) ->
     today = timezone.localtime(now).date()
     soon = memo.add_working_days(today, due_soon_working_days())
     handling = Q(status__in=[Status.DISPATCHED, Status.IN_PROGRESS])
+    running = Q(status=Status.IN_PROGRESS, hold=Hold.RUNNING)
     lead_units = center_units = supervising = extending = Q()
     if since is not None:
         touched = {
@@ -772,7 +773,7 @@ def _digests(now: datetime, memo: WorkdayMemo, since: datetime | None = None) ->
         if not touched:
             return
         lead_units, center_units = Q(lead_unit_id__in=touched), Q(intake_unit_id__in=touched)
-        supervising = Q(case__lead_unit_id__in=touched)
+        supervising = Q(answering_unit__in=touched)
         extending = Q(case__intake_unit_id__in=touched)
     owed: dict[int, Counter] = defaultdict(Counter)
     lead = (
@@ -780,8 +781,10 @@ def _digests(now: datetime, memo: WorkdayMemo, since: datetime | None = None) ->
         .values("lead_unit_id")
         .annotate(
             to_sign=Count("pk", filter=Q(status=Status.DISPATCHED)),
-            overdue=Count("pk", filter=Q(status=Status.IN_PROGRESS, handle_due__lt=today)),
-            due_soon=Count("pk", filter=Q(status=Status.IN_PROGRESS, handle_due__gte=today, handle_due__lte=soon)),
+            # A paused clock is counted as paused, not as late or near its deadline (the reminders
+            # leave it out too: `_candidates`); resuming moves the deadline.
+            overdue=Count("pk", filter=running & Q(handle_due__lt=today)),
+            due_soon=Count("pk", filter=running & Q(handle_due__gte=today, handle_due__lte=soon)),
             paused=Count("pk", filter=Q(status=Status.IN_PROGRESS) & ~Q(hold=Hold.RUNNING)),
         )
     )
@@ -804,12 +807,13 @@ def _digests(now: datetime, memo: WorkdayMemo, since: datetime | None = None) ->
     for row in center:
         owed[row.pop("intake_unit_id")].update({k: v for k, v in row.items() if v})
     supervised = (
-        Supervision.objects.filter(supervising, state=Supervision.State.OPEN, case__lead_unit__isnull=False)
-        .values("case__lead_unit_id")
+        Supervision.objects.annotate(answering_unit=Coalesce("case__lead_unit_id", "case__intake_unit_id"))
+        .filter(supervising, state=Supervision.State.OPEN)
+        .values("answering_unit")
         .annotate(n=Count("pk"))
     )
     for row in supervised:
-        owed[row["case__lead_unit_id"]]["supervisions"] += row["n"]
+        owed[row["answering_unit"]]["supervisions"] += row["n"]
     # 延期申请 wait for the center that took the case in (services.request_extension notifies it).
     extensions = (
         ExtensionRequest.objects.filter(extending, decision=ExtensionRequest.Decision.PENDING)

@@ -287,3 +287,44 @@ def test_each_kind_reaches_each_level(org, make_case, kind, level, day):
     assert levels_on(day - timedelta(days=1)) != {(kind, level)}  # reached that very day
     result = run_overdue_scan(early(day))
     assert result.sent == {(kind, level): 1} and [(k, lv) for k, lv, _d in sent(case)] == [(kind, level)]
+
+
+def test_a_county_row_of_the_matrix_decides_the_county_center_s_cases(org, make_case, head):
+    """The county's own 红牌 after 1 working day: a case the county center took in turns red the
+    day after its deadline; the same deadline of a township's case is only 黄牌."""
+    from disputes.models import StageLimit, TimeLimitRule
+
+    rule = TimeLimitRule.objects.create(level=TimeLimitRule.Level.COUNTY)
+    StageLimit.objects.create(rule=rule, stage="handle", amount=30, due_soon=2, yellow_after=0, red_after=1)
+    county = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=county.pk).update(handle_due=DUE, intake_unit=org.county_center)
+    township = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=township.pk).update(handle_due=DUE)
+
+    run_overdue_scan(early(date(2026, 3, 3)))
+    assert sent(county) == [("handle", "red", date(2026, 3, 3))]
+    assert sent(township) == [("handle", "yellow", date(2026, 3, 3))]
+
+
+def test_a_statute_of_a_sector_is_cited_to_the_units_of_that_sector(org, make_case, head):
+    """An administrator's statute for the police sector: the police station's reminder cites it;
+    a mediation committee's case of the same day cites its own (人民调解, by kind)."""
+    from disputes.models import StatutoryLimit
+
+    StatutoryLimit.objects.create(
+        code="police-mediation",
+        name="治安调解期限",
+        amount=30,
+        unit="calendar_days",
+        citation="《公安机关治安调解工作规范》第十二条",
+        handled_by_sector="police",
+    )
+    police = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=police.pk).update(handle_due=DUE)
+    mediated = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=mediated.pk).update(handle_due=DUE, lead_unit=org.mediation_a)
+
+    run_overdue_scan(early(DUE))
+    bodies = dict(Notification.objects.filter(title__startswith="【临期】").values_list("unit_id", "body"))
+    assert bodies[org.police_a.pk].endswith("\n依据：《公安机关治安调解工作规范》第十二条")
+    assert bodies[org.mediation_a.pk].endswith("\n依据：《人民调解工作若干规定》第三十六条")

@@ -296,3 +296,30 @@ def test_yesterday_s_digest_does_not_stand_for_today_s(org, make_case):
     assert scan(tomorrow + timedelta(hours=2, minutes=15)).since is not None
     digests = Reminder.objects.filter(kind="digest", subject=f"unit:{org.center_a.pk}")
     assert sorted(digests.values_list("day", flat=True)) == [DAY, DAY + timedelta(days=1)]
+
+
+def test_a_new_release_of_the_holiday_library_makes_the_next_run_full(org, day, early_case, monkeypatch):
+    """A new release may know the next year's holidays: every deadline counted in working days is
+    measured again."""
+    import chinese_calendar
+
+    early_case(Status.IN_PROGRESS, date(2026, 3, 20))
+    assert day.scan(at(9)).since is None
+    assert day.scan(at(9, 10)).since is not None
+    monkeypatch.setattr(chinese_calendar, "__version__", chinese_calendar.__version__ + ".post1")
+    assert day.scan(at(9, 20)).since is None
+
+
+def test_two_units_swapping_their_kinds_and_sectors_makes_the_next_run_full(org, day, early_case):
+    """An administrator corrects two units entered the wrong way round: the same kinds and sectors
+    in all, but each case's statute follows its own unit's."""
+    from governance.models import Unit
+
+    early_case(Status.IN_PROGRESS, date(2026, 3, 20))
+    assert day.scan(at(9)).since is None
+    assert day.scan(at(9, 10)).since is not None
+    police, mediation = Unit.objects.get(pk=org.police_a.pk), Unit.objects.get(pk=org.mediation_a.pk)
+    with time_machine.travel(at(9, 15), tick=False):
+        Unit.objects.filter(pk=police.pk).update(kind=mediation.kind, sector=mediation.sector)
+        Unit.objects.filter(pk=mediation.pk).update(kind=police.kind, sector=police.sector)
+    assert day.scan(at(9, 20)).since is None
