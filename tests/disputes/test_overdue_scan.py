@@ -328,3 +328,47 @@ def test_a_statute_of_a_sector_is_cited_to_the_units_of_that_sector(org, make_ca
     bodies = dict(Notification.objects.filter(title__startswith="【临期】").values_list("unit_id", "body"))
     assert bodies[org.police_a.pk].endswith("\n依据：《公安机关治安调解工作规范》第十二条")
     assert bodies[org.mediation_a.pk].endswith("\n依据：《人民调解工作若干规定》第三十六条")
+
+
+def test_a_red_risk_case_counts_only_its_sign_in_hours(org, make_case):
+    """The red-risk row counts 签收 in hours; its review and visit run on (working) days like any
+    case's, whatever the sign deadline the case once had."""
+    from disputes.models import RiskLevel
+
+    red = RiskLevel.objects.get(code="red")
+    review = make_case(Status.PENDING_REVIEW, risk_level=red)
+    Case.objects.filter(pk=review.pk).update(reported_at=at(2026, 3, 2, 10))
+    visit = make_case(Status.EVALUATED, risk_level=red)
+    Case.objects.filter(pk=visit.pk).update(closed_at=at(2026, 2, 1, 10))
+
+    run_overdue_scan(early(date(2026, 3, 6)))
+    assert [(kind, level) for kind, level, _day in sent(review)] == [("review", "yellow")]
+    assert [(kind, level) for kind, level, _day in sent(visit)] == [("visit", "yellow")]
+
+
+def test_a_matrix_without_limits_in_hours_still_scans(org, make_case, head):
+    """An administrator turns every hour limit into days: no clock is counted in hours any more."""
+    from disputes.models import StageLimit
+
+    StageLimit.objects.filter(unit="hours").update(unit="working_days")
+    StageLimit.objects.first().save()  # as the admin saves it
+    case = make_case(Status.IN_PROGRESS)
+    Case.objects.filter(pk=case.pk).update(handle_due=DUE)
+
+    result = run_overdue_scan(early(date(2026, 3, 5)))
+    assert result.sent == {("handle", "red"): 1} and sent(case) == [("handle", "red", date(2026, 3, 5))]
+
+
+def test_a_township_row_counting_sign_in_hours_measures_from_the_sign_deadline(org, make_case):
+    """甲镇's own row: neighbour disputes are signed for within 6 hours, 红牌 6 hours late (the
+    default row counts 签收 in working days). 12:45 is 6¼ hours after a 06:30 deadline."""
+    from disputes.models import Category, StageLimit, TimeLimitRule
+
+    neighbours = Category.objects.get(code="neighbourhood")
+    rule = TimeLimitRule.objects.create(level=TimeLimitRule.Level.TOWNSHIP, category=neighbours)
+    StageLimit.objects.create(rule=rule, stage="sign", amount=6, unit="hours", due_soon=1, yellow_after=0, red_after=6)
+    case = make_case(Status.DISPATCHED, category=neighbours)
+    Case.objects.filter(pk=case.pk).update(sign_due=at(2026, 3, 4, 6, 30))
+
+    run_overdue_scan(at(2026, 3, 4, 12, 45))
+    assert sent(case) == [("sign", "red", date(2026, 3, 4))]
