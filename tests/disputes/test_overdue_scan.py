@@ -165,15 +165,22 @@ def test_the_scan_runs_a_fixed_number_of_queries(org, make_case):
             run_overdue_scan(at(2026, 3, 10, 9))
         return len(captured)
 
+    def listed_case() -> None:  # overdue, and listed by the county leader with a deadline past too
+        case = make_case(Status.IN_PROGRESS)
+        Case.objects.filter(pk=case.pk).update(handle_due=DUE)
+        services.supervise_case(
+            case=case, by=org["leader"], instruction="限期办结", due=timezone.localdate() + timedelta(days=3)
+        )
+        Supervision.objects.filter(case=case).update(due=DUE)
+
     run_overdue_scan(at(2026, 3, 10, 9))  # the scan's lock row exists from now on
     for _ in range(2):
-        case = make_case(Status.IN_PROGRESS)
-        Case.objects.filter(pk=case.pk).update(handle_due=DUE)
+        listed_case()
     few = queries()
     for _ in range(8):
-        case = make_case(Status.IN_PROGRESS)
-        Case.objects.filter(pk=case.pk).update(handle_due=DUE)
+        listed_case()
     assert queries() == few
+    assert Reminder.objects.filter(kind="supervision", level="red").count() == 10
 
 
 def test_the_command_prints_what_it_sent(org, handling, capsys):
@@ -372,3 +379,23 @@ def test_a_township_row_counting_sign_in_hours_measures_from_the_sign_deadline(o
 
     run_overdue_scan(at(2026, 3, 4, 12, 45))
     assert sent(case) == [("sign", "red", date(2026, 3, 4))]
+
+
+def test_only_open_listings_are_chased_each_one_whatever_the_order(org, make_case):
+    """An answered listing is not chased; a newer listing not yet due does not hide an older one
+    that is."""
+    chased, answered, later = (make_case(Status.IN_PROGRESS) for _n in range(3))
+    for case in (chased, answered, later):
+        Case.objects.filter(pk=case.pk).update(handle_due=date(2026, 9, 1))
+        services.supervise_case(
+            case=case, by=org["leader"], instruction="限期办结", due=timezone.localdate() + timedelta(days=3)
+        )
+    services.answer_supervision(
+        supervision=Supervision.objects.get(case=answered), by=org["police"], answer="已约双方调解"
+    )
+    Supervision.objects.filter(case__in=[chased, answered]).update(due=DUE)
+    Supervision.objects.filter(case=later).update(due=date(2026, 3, 20))  # read (within 21 days), not due yet
+
+    run_overdue_scan(early(date(2026, 3, 4)))
+    assert sent(kind="supervision") == [("supervision", "red", date(2026, 3, 4))]
+    assert Reminder.objects.get(kind="supervision").subject == f"case:{chased.pk}"
