@@ -751,7 +751,6 @@ def _digests(now: datetime, memo: WorkdayMemo, since: datetime | None = None) ->
     today = timezone.localtime(now).date()
     soon = memo.add_working_days(today, due_soon_working_days())
     handling = Q(status__in=[Status.DISPATCHED, Status.IN_PROGRESS])
-    running = Q(status=Status.IN_PROGRESS, hold=Hold.RUNNING)
     lead_units = center_units = supervising = extending = Q()
     if since is not None:
         touched = {
@@ -781,10 +780,8 @@ def _digests(now: datetime, memo: WorkdayMemo, since: datetime | None = None) ->
         .values("lead_unit_id")
         .annotate(
             to_sign=Count("pk", filter=Q(status=Status.DISPATCHED)),
-            # A paused clock is counted as paused, not as late or near its deadline (the reminders
-            # leave it out too: `_candidates`); resuming moves the deadline.
-            overdue=Count("pk", filter=running & Q(handle_due__lt=today)),
-            due_soon=Count("pk", filter=running & Q(handle_due__gte=today, handle_due__lte=soon)),
+            overdue=Count("pk", filter=Q(status=Status.IN_PROGRESS, handle_due__lt=today)),
+            due_soon=Count("pk", filter=Q(status=Status.IN_PROGRESS, handle_due__gte=today, handle_due__lte=soon)),
             paused=Count("pk", filter=Q(status=Status.IN_PROGRESS) & ~Q(hold=Hold.RUNNING)),
         )
     )

@@ -163,7 +163,8 @@ def test_the_daily_digest_counts_each_thing_a_unit_owes(org, make_case):
         Case.objects.filter(pk=unsigned.pk).update(handle_due=due)
     handling(date(2026, 3, 2))  # overdue on 5 March
     handling(date(2026, 3, 6))  # due within two working days
-    # Paused: counted as paused only, even past or near its deadline (resuming moves it).
+    # Paused: counted as paused, and past or near its deadline also as 逾期/临期 — the lists' rule
+    # (`overdue_q`: the 逾期案件 of the work page this digest opens counts a paused case too).
     for due in (date(2026, 4, 30), date(2026, 3, 2), date(2026, 3, 6)):
         paused = handling(due)
         services.pause_clock(case=paused, by=org["police"], reason="appraisal", note="伤情鉴定", version=None)
@@ -187,7 +188,7 @@ def test_the_daily_digest_counts_each_thing_a_unit_owes(org, make_case):
     run_overdue_scan(timezone.make_aware(datetime(2026, 3, 5, 9)))
     digests = dict(Notification.objects.filter(title="每日待办汇总（03-05）").values_list("unit__name", "body"))
     assert digests == {
-        "甲镇派出所": "待签收 2 件；办理逾期 1 件；办理临期 1 件；暂停计时 3 件；挂牌督办待回复 1 件",
+        "甲镇派出所": "待签收 2 件；办理逾期 2 件；办理临期 2 件；暂停计时 3 件；挂牌督办待回复 1 件",
         "甲镇综治中心": "待受理 1 件；待分流 1 件；挂牌督办待回复 1 件；办结待审核 1 件；延期申请待审批 1 件；待回访 2 件",
     }
 
