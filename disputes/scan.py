@@ -660,7 +660,6 @@ def _case_reminders(now: datetime, book: LimitBook, run: Pass) -> Iterator[Due |
             "case__summary",
             "case__lead_unit",
             "case__intake_unit",
-            "case__township__code",
             "case__township__name",
         )
     ):

@@ -165,8 +165,9 @@ def test_the_scan_runs_a_fixed_number_of_queries(org, make_case):
             run_overdue_scan(at(2026, 3, 10, 9))
         return len(captured)
 
-    def listed_case() -> None:  # overdue, and listed by the county leader with a deadline past too
-        case = make_case(Status.IN_PROGRESS)
+    def listed_case(status: str = Status.IN_PROGRESS) -> None:
+        """Overdue (or not dispatched yet), and listed by the county leader with a deadline past too."""
+        case = make_case(status)
         Case.objects.filter(pk=case.pk).update(handle_due=DUE)
         services.supervise_case(
             case=case, by=org["leader"], instruction="限期办结", due=timezone.localdate() + timedelta(days=3)
@@ -174,11 +175,11 @@ def test_the_scan_runs_a_fixed_number_of_queries(org, make_case):
         Supervision.objects.filter(case=case).update(due=DUE)
 
     run_overdue_scan(at(2026, 3, 10, 9))  # the scan's lock row exists from now on
-    for _ in range(2):
-        listed_case()
+    for status in (Status.IN_PROGRESS, Status.REGISTERED):
+        listed_case(status)
     few = queries()
-    for _ in range(8):
-        listed_case()
+    for status in [Status.IN_PROGRESS] * 6 + [Status.REGISTERED] * 2:
+        listed_case(status)
     assert queries() == few
     assert Reminder.objects.filter(kind="supervision", level="red").count() == 10
 
