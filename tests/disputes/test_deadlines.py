@@ -218,3 +218,53 @@ def test_the_case_page_and_list_show_estimated_beside_the_deadline(org, login, m
         assert 'data-testid="estimated"' not in client.get(f"/cases/{in_2026.number}/").content.decode()
         listing = client.get("/cases/").content.decode()
         assert listing.count('data-testid="estimated"') == 1
+
+
+# --- What the mutants of disputes/deadlines.py showed untested ----------------------------------
+
+
+def test_an_emptied_matrix_falls_back_to_the_design_s_limits(org):
+    """An administrator deleted every row: each stage still has the limits and thresholds of
+    DESIGN.md, not no clock."""
+    TimeLimitRule.objects.all().delete()
+    book = LimitBook.from_database()
+    found = {
+        stage: book.limit(stage, level="township", category_id=None, risk_level_id=None)
+        for stage in ("sign", "handle", "review", "visit")
+    }
+    assert found == {
+        "sign": Limit("sign", 1, "working_days", 0, 0, 2),
+        "handle": Limit("handle", 30, "working_days", 2, 0, 3),
+        "review": Limit("review", 3, "working_days", 1, 0, 2),
+        "visit": Limit("visit", 30, "calendar_days", 3, 0, 7),
+    }
+
+
+def test_a_paused_clock_keeps_its_unit_citation_and_whether_it_is_estimated(org):
+    """Paused under a mediation committee: no time left is shown, the statute is still cited, and a
+    deadline in a year nobody has published is still marked estimated."""
+    committee = {"lead_unit": org.mediation_a, "hold": Hold.MATERIALS}
+    clock = standing(handling(org, due=date(2027, 1, 20), **committee), at(2026, 12, 1, 10))
+    assert (clock.state, clock.left, clock.unit, clock.level) == ("paused", 0, "working_days", "")
+    assert clock.citation == "《人民调解工作若干规定》第三十六条" and clock.estimated is True
+    assert standing(handling(org, due=date(2026, 12, 20), **committee), at(2026, 12, 1, 10)).estimated is False
+
+
+def test_a_clock_in_calendar_days_is_never_estimated(db):
+    """Calendar days need no holiday calendar: a visit due in 2027 is exact."""
+    limit = Limit("visit", 30, "calendar_days", due_soon=3, yellow_after=0, red_after=7)
+    clock = measure("visit", at(2027, 1, 20, 23, 59, 59), limit, at(2026, 12, 30, 10))
+    assert (clock.state, clock.left, clock.estimated) == ("ok", 21, False)
+
+
+def test_an_hour_clock_counts_whole_hours_and_dates_a_level_on_the_day_it_was_reached(db):
+    limit = Limit("sign", 6, "hours", due_soon=3, yellow_after=0, red_after=2)
+    due = at(2026, 11, 23, 23, 0)
+    exactly_three = measure("sign", due, limit, at(2026, 11, 23, 20, 0))
+    assert (exactly_three.state, exactly_three.left) == ("ok", 3)
+    assert measure("sign", due, limit, at(2026, 11, 23, 20, 0, 1)).level == "due_soon"
+    # 红牌 two hours late is 01:00 the next day: reached on the 24th, 黄牌 on the 23rd.
+    red = measure("sign", due, limit, at(2026, 11, 24, 2, 0))
+    assert (red.level, red.left, red.crossed) == ("red", 3, date(2026, 11, 24))
+    yellow = measure("sign", due, limit, at(2026, 11, 24, 0, 30))
+    assert (yellow.level, yellow.crossed) == ("yellow", date(2026, 11, 23))
