@@ -268,3 +268,17 @@ def test_an_hour_clock_counts_whole_hours_and_dates_a_level_on_the_day_it_was_re
     assert (red.level, red.left, red.crossed) == ("red", 3, date(2026, 11, 24))
     yellow = measure("sign", due, limit, at(2026, 11, 24, 0, 30))
     assert (yellow.level, yellow.crossed) == ("yellow", date(2026, 11, 23))
+
+
+def test_a_row_without_stage_limits_yet_leaves_the_next_row_in_force(org):
+    """An administrator saved a county row before adding its stages: the default row still decides."""
+    TimeLimitRule.objects.create(level="county")
+    book = LimitBook.from_database()
+    limit = book.limit("handle", level="county", category_id=None, risk_level_id=None)
+    assert (limit.amount, limit.unit, limit.red_after) == (30, "working_days", 3)
+
+
+def test_a_clock_without_a_citation_cites_nothing_and_calendar_days_near_the_end_are_exact(db):
+    limit = Limit("visit", 30, "calendar_days", due_soon=3, yellow_after=0, red_after=7)
+    clock = measure("visit", at(2027, 1, 2, 23, 59, 59), limit, at(2026, 12, 31, 10))
+    assert (clock.state, clock.left, clock.citation, clock.estimated) == ("due_soon", 2, "", False)
