@@ -282,3 +282,15 @@ def test_a_clock_without_a_citation_cites_nothing_and_calendar_days_near_the_end
     limit = Limit("visit", 30, "calendar_days", due_soon=3, yellow_after=0, red_after=7)
     clock = measure("visit", at(2027, 1, 2, 23, 59, 59), limit, at(2026, 12, 31, 10))
     assert (clock.state, clock.left, clock.citation, clock.estimated) == ("due_soon", 2, "", False)
+
+
+def test_another_process_reads_the_matrix_from_the_shared_cache(org, django_assert_num_queries):
+    """One process reads the matrix and shares it; another (here: this one once its own copy of a
+    few seconds has lapsed) takes it from the cache without a query."""
+    from disputes.deadlines import _LOCAL
+
+    first = LimitBook.load()
+    _LOCAL.forget()
+    with django_assert_num_queries(0):
+        again = LimitBook.load()
+    assert again == first and again.limit("handle", level="township", category_id=None, risk_level_id=None).amount == 30
