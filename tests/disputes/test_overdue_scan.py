@@ -12,7 +12,17 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from disputes import services
-from disputes.models import Case, Hold, Status, Supervision
+from disputes.models import (
+    Case,
+    Category,
+    Hold,
+    RiskLevel,
+    StageLimit,
+    Status,
+    StatutoryLimit,
+    Supervision,
+    TimeLimitRule,
+)
 from disputes.scan import case_dues
 from governance.models import Notification, Reminder
 from governance.reminders import run_overdue_scan
@@ -300,8 +310,6 @@ def test_each_kind_reaches_each_level(org, make_case, kind, level, day):
 def test_a_county_row_of_the_matrix_decides_the_county_center_s_cases(org, make_case, head):
     """The county's own 红牌 after 1 working day: a case the county center took in turns red the
     day after its deadline; the same deadline of a township's case is only 黄牌."""
-    from disputes.models import StageLimit, TimeLimitRule
-
     rule = TimeLimitRule.objects.create(level=TimeLimitRule.Level.COUNTY)
     StageLimit.objects.create(rule=rule, stage="handle", amount=30, due_soon=2, yellow_after=0, red_after=1)
     county = make_case(Status.IN_PROGRESS)
@@ -317,8 +325,6 @@ def test_a_county_row_of_the_matrix_decides_the_county_center_s_cases(org, make_
 def test_a_statute_of_a_sector_is_cited_to_the_units_of_that_sector(org, make_case, head):
     """An administrator's statute for the police sector: the police station's reminder cites it;
     a mediation committee's case of the same day cites its own (人民调解, by kind)."""
-    from disputes.models import StatutoryLimit
-
     StatutoryLimit.objects.create(
         code="police-mediation",
         name="治安调解期限",
@@ -341,8 +347,6 @@ def test_a_statute_of_a_sector_is_cited_to_the_units_of_that_sector(org, make_ca
 def test_a_red_risk_case_counts_only_its_sign_in_hours(org, make_case):
     """The red-risk row counts 签收 in hours; its review and visit run on (working) days like any
     case's, whatever the sign deadline the case once had."""
-    from disputes.models import RiskLevel
-
     red = RiskLevel.objects.get(code="red")
     review = make_case(Status.PENDING_REVIEW, risk_level=red)
     Case.objects.filter(pk=review.pk).update(reported_at=at(2026, 3, 2, 10))
@@ -356,8 +360,6 @@ def test_a_red_risk_case_counts_only_its_sign_in_hours(org, make_case):
 
 def test_a_matrix_without_limits_in_hours_still_scans(org, make_case, head):
     """An administrator turns every hour limit into days: no clock is counted in hours any more."""
-    from disputes.models import StageLimit
-
     StageLimit.objects.filter(unit="hours").update(unit="working_days")
     StageLimit.objects.first().save()  # as the admin saves it
     case = make_case(Status.IN_PROGRESS)
@@ -370,8 +372,6 @@ def test_a_matrix_without_limits_in_hours_still_scans(org, make_case, head):
 def test_a_township_row_counting_sign_in_hours_measures_from_the_sign_deadline(org, make_case):
     """甲镇's own row: neighbour disputes are signed for within 6 hours, 红牌 6 hours late (the
     default row counts 签收 in working days). 12:45 is 6¼ hours after a 06:30 deadline."""
-    from disputes.models import Category, StageLimit, TimeLimitRule
-
     neighbours = Category.objects.get(code="neighbourhood")
     rule = TimeLimitRule.objects.create(level=TimeLimitRule.Level.TOWNSHIP, category=neighbours)
     StageLimit.objects.create(rule=rule, stage="sign", amount=6, unit="hours", due_soon=1, yellow_after=0, red_after=6)

@@ -11,9 +11,9 @@ import time_machine
 from django.utils import timezone
 
 from disputes import services
-from disputes.models import Case, CaseEvent, Category, RiskLevel, StageLimit, Status, TimeLimitRule
+from disputes.models import Case, CaseEvent, Category, RiskLevel, StageLimit, Status, StatutoryLimit, TimeLimitRule
 from disputes.scan import case_dues
-from governance.models import CalendarDay, Notification, Reminder
+from governance.models import CalendarDay, Notification, Reminder, Unit
 from governance.reminders import run_overdue_scan
 from tests.factories import make_user
 
@@ -216,9 +216,6 @@ def test_an_extension_asked_after_the_full_pass_is_in_the_centers_digest(org, da
 
 
 def test_a_statute_edited_or_a_unit_s_kind_or_sector_changed_makes_the_next_run_full(org, day, early_case):
-    from disputes.models import StatutoryLimit
-    from governance.models import Unit
-
     early_case(Status.IN_PROGRESS, date(2026, 3, 20))
     statute = StatutoryLimit.objects.create(
         code="test-limit", name="测试时限", amount=30, unit="calendar_days", citation="《测试规定》第一条"
@@ -313,8 +310,6 @@ def test_a_new_release_of_the_holiday_library_makes_the_next_run_full(org, day, 
 def test_two_units_swapping_their_kinds_and_sectors_makes_the_next_run_full(org, day, early_case):
     """An administrator corrects two units entered the wrong way round: the same kinds and sectors
     in all, but each case's statute follows its own unit's."""
-    from governance.models import Unit
-
     early_case(Status.IN_PROGRESS, date(2026, 3, 20))
     assert day.scan(at(9)).since is None
     assert day.scan(at(9, 10)).since is not None
